@@ -1,0 +1,1 @@
+"""Authorization: tokens, the OAuth flow, the callback server and the token manager."""

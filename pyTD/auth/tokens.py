@@ -1,0 +1,136 @@
+"""Access and refresh tokens: a value, when it was issued, and how long it lives.
+
+The secret never appears in ``repr`` or ``str``::
+
+    >>> from pyTD.auth.tokens import AccessToken
+    >>> t = AccessToken(token="secret", access_time=1_700_000_000, expires_in=1800)
+    >>> t.expires_at
+    1700001800.0
+    >>> "secret" in repr(t)
+    False
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timezone
+from typing import Any, Callable, Mapping, Optional, Union
+
+Clock = Callable[[], float]
+
+#: Seconds before expiry at which an access token is treated as expired.
+ACCESS_LEEWAY = 60.0
+
+
+class Token:
+    """A token value with its issue time (epoch seconds) and lifetime (seconds).
+
+    Build it from keywords or from one dict with the same keys::
+
+        AccessToken(token="...", access_time=time.time(), expires_in=1800)
+        AccessToken({"token": "...", "access_time": 1700000000, "expires_in": 1800})
+    """
+
+    kind = "token"
+    default_leeway = 0.0
+
+    def __init__(self, token: Union[str, Mapping[str, Any], None] = None,
+                 access_time: Optional[float] = None, expires_in: Optional[float] = None,
+                 *, clock: Clock = time.time) -> None:
+        if isinstance(token, Mapping):
+            data = token
+            token = data.get("token")
+            access_time = data.get("access_time", access_time)
+            expires_in = data.get("expires_in", expires_in)
+        if token is not None and (not isinstance(token, str) or not token):
+            raise ValueError(f"{type(self).__name__} needs a non-empty string token.")
+        self.token: Optional[str] = token
+        self.access_time = float(access_time) if access_time is not None else clock()
+        self.expires_in = float(expires_in) if expires_in is not None else 0.0
+        self._clock = clock
+
+    @property
+    def expires_at(self) -> float:
+        """Epoch seconds at which the token expires."""
+        return self.access_time + self.expires_in
+
+    def remaining(self, now: Optional[float] = None) -> float:
+        """Seconds of life left (negative once expired)."""
+        return self.expires_at - (self._clock() if now is None else now)
+
+    def is_valid(self, leeway: Optional[float] = None, now: Optional[float] = None) -> bool:
+        """True when the token has a value and more than ``leeway`` seconds left."""
+        if not self.token:
+            return False
+        leeway = self.default_leeway if leeway is None else leeway
+        return self.remaining(now) > leeway
+
+    @property
+    def valid(self) -> bool:
+        """``is_valid()`` with the default leeway (60 s for access tokens)."""
+        return self.is_valid()
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"token", "access_time", "expires_in"}``; the inverse of the dict constructor."""
+        return {"token": self.token, "access_time": self.access_time,
+                "expires_in": self.expires_in}
+
+    def __bool__(self) -> bool:
+        return bool(self.token)
+
+    def _key(self) -> tuple:
+        return (type(self), self.token, self.access_time, self.expires_in)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Token):
+            return NotImplemented
+        return self._key() == other._key()
+
+    def __ne__(self, other: object) -> bool:
+        result = self.__eq__(other)
+        return result if result is NotImplemented else not result
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        if not self.token:
+            return f"{type(self).__name__}(empty)"
+        expires = datetime.fromtimestamp(self.expires_at, tz=timezone.utc)
+        return (f"{type(self).__name__}(expires_at={expires.isoformat(timespec='seconds')}, "
+                f"valid={self.valid})")
+
+    __str__ = __repr__
+
+
+class AccessToken(Token):
+    """A short-lived (30 min) bearer token sent with every API request."""
+
+    kind = "access_token"
+    default_leeway = ACCESS_LEEWAY
+
+
+class RefreshToken(Token):
+    """A long-lived (90 days) token that obtains new access tokens."""
+
+    kind = "refresh_token"
+
+
+class EmptyToken(Token):
+    """No token: never valid, falsy, compares equal to any other ``EmptyToken``."""
+
+    kind = "empty"
+
+    def __init__(self, *args: Any, clock: Clock = time.time, **kwargs: Any) -> None:
+        super().__init__(None, 0.0, 0.0, clock=clock)
+
+    def _key(self) -> tuple:
+        return (EmptyToken,)
+
+
+def token_from_dict(cls: type[Token], data: Optional[Mapping[str, Any]],
+                    clock: Clock = time.time) -> Token:
+    """``cls(data)``, or an :class:`EmptyToken` when ``data`` is empty or has no token."""
+    if not data or not data.get("token"):
+        return EmptyToken(clock=clock)
+    return cls(data, clock=clock)

@@ -1,0 +1,156 @@
+"""The token cache plug-in interface.
+
+A backend implements two methods, :meth:`TokenCache.load` and
+:meth:`TokenCache.save`, and, when several processes share it, a third,
+:meth:`TokenCache.lock`. Everything else (tokens as objects, atomic updates of
+both tokens, clearing) is built on them here. A Redis backend, for example::
+
+    import json, redis
+    from pyTD.cache import TokenCache
+
+    class RedisCache(TokenCache):
+        def __init__(self, url, key="pyTD:tokens"):
+            super().__init__()
+            self.r, self.key = redis.Redis.from_url(url), key
+
+        def load(self):
+            raw = self.r.get(self.key)
+            return json.loads(raw) if raw else None
+
+        def save(self, data):
+            if data is None:
+                self.r.delete(self.key)
+            else:
+                self.r.set(self.key, json.dumps(data))
+
+        def lock(self):
+            return self.r.lock(self.key + ":lock", timeout=30)
+
+Run pyTD's contract tests against it with :mod:`pyTD.cache.conformance`.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from contextlib import contextmanager
+from typing import Any, ContextManager, Iterator, Optional
+
+from pyTD.auth.tokens import AccessToken, Clock, RefreshToken, Token, token_from_dict
+from pyTD.exceptions import CacheError
+
+#: Version of the stored format; written with every save and checked on load.
+FORMAT_VERSION = 1
+
+
+class TokenSet:
+    """Both tokens of one consumer key, as read from a cache inside :meth:`TokenCache.transaction`."""
+
+    def __init__(self, refresh_token: Token, access_token: Token) -> None:
+        self.refresh_token = refresh_token
+        self.access_token = access_token
+
+    @classmethod
+    def from_dict(cls, data: Optional[dict], clock: Clock = time.time) -> "TokenSet":
+        """Parse what a backend's ``load()`` returned (``None`` means empty)."""
+        if not data:
+            data = {}
+        version = data.get("version", FORMAT_VERSION)
+        if version != FORMAT_VERSION:
+            raise CacheError(
+                f"Token cache format version {version!r} is not supported "
+                f"(this pyTD reads version {FORMAT_VERSION}); upgrade pyTD or run `pytd auth logout`."
+            )
+        return cls(token_from_dict(RefreshToken, data.get("refresh_token"), clock),
+                   token_from_dict(AccessToken, data.get("access_token"), clock))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The stored form: ``{"version", "refresh_token", "access_token"}``."""
+        return {
+            "version": FORMAT_VERSION,
+            "refresh_token": self.refresh_token.to_dict() if self.refresh_token else None,
+            "access_token": self.access_token.to_dict() if self.access_token else None,
+        }
+
+    def _key(self) -> tuple:
+        return (self.refresh_token, self.access_token)
+
+
+class TokenCache:
+    """Base class of token caches: implement :meth:`load` and :meth:`save`.
+
+    ``load()`` returns the dict last given to ``save()`` (or ``None``);
+    ``save(None)`` erases. Override :meth:`lock` when several processes share
+    the storage; the default lock only serializes the threads of one process.
+    """
+
+    def __init__(self, *, clock: Clock = time.time) -> None:
+        self.clock = clock
+        self._thread_lock = threading.RLock()
+
+    # -- the plug-in methods -------------------------------------------------
+    def load(self) -> Optional[dict]:
+        """Return the stored dict, or ``None`` when nothing is stored."""
+        raise NotImplementedError
+
+    def save(self, data: Optional[dict]) -> None:
+        """Store ``data`` (a JSON-serializable dict) atomically; ``None`` erases."""
+        raise NotImplementedError
+
+    def lock(self) -> ContextManager[Any]:
+        """A context manager held around read-modify-write (re-entrant in one thread)."""
+        return self._thread_lock
+
+    # -- built on them ---------------------------------------------------------
+    def tokens(self) -> TokenSet:
+        """Both tokens as currently stored."""
+        return TokenSet.from_dict(self.load(), self.clock)
+
+    @property
+    def refresh_token(self) -> Token:
+        """The stored refresh token, or an ``EmptyToken``."""
+        return self.tokens().refresh_token
+
+    @property
+    def access_token(self) -> Token:
+        """The stored access token, or an ``EmptyToken``."""
+        return self.tokens().access_token
+
+    @contextmanager
+    def transaction(self) -> Iterator[TokenSet]:
+        """Lock, read both tokens, let the caller change them, write back if changed.
+
+        Other threads and processes (for caches with a shared lock) wait, so
+        a refresh done here is seen by them when they get the lock::
+
+            with cache.transaction() as tokens:
+                if not tokens.access_token.valid:
+                    tokens.access_token = new_access_token
+        """
+        with self.lock():
+            current = self.tokens()
+            before = current._key()
+            yield current
+            if current._key() != before:
+                self.save(current.to_dict())
+
+    def update(self, refresh_token: Optional[Token] = None,
+               access_token: Optional[Token] = None) -> None:
+        """Replace either or both tokens in one atomic write."""
+        with self.transaction() as tokens:
+            if refresh_token is not None:
+                tokens.refresh_token = refresh_token
+            if access_token is not None:
+                tokens.access_token = access_token
+
+    def clear(self) -> None:
+        """Forget both tokens."""
+        with self.lock():
+            self.save(None)
+
+    def describe(self) -> str:
+        """Where the tokens live, for ``pytd auth status`` (never the tokens)."""
+        return type(self).__name__
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.describe()!r})"

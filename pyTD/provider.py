@@ -1,0 +1,48 @@
+"""Everything specific to one API provider, in one place.
+
+TD Ameritrade is the only profile today; its successor (Schwab) has the same
+OAuth shape with other hosts, paths and lifetimes, and would be one more
+:class:`Provider` instance.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Provider:
+    """Hosts, paths, key suffix and token lifetimes of an API provider."""
+
+    name: str
+    base_url: str
+    auth_url: str
+    token_path: str
+    key_suffix: str
+    access_token_lifetime: int
+    refresh_token_lifetime: int
+
+    def client_id(self, consumer_key: str) -> str:
+        """The consumer key with the provider's suffix (``@AMER.OAUTHAP``) appended once."""
+        if not self.key_suffix or consumer_key.endswith(self.key_suffix):
+            return consumer_key
+        return consumer_key + self.key_suffix
+
+    def bare_key(self, consumer_key: str) -> str:
+        """The consumer key without the provider's suffix."""
+        if self.key_suffix and consumer_key.endswith(self.key_suffix):
+            return consumer_key[: -len(self.key_suffix)]
+        return consumer_key
+
+
+TD_AMERITRADE = Provider(
+    name="tdameritrade",
+    base_url="https://api.tdameritrade.com/v1",
+    auth_url="https://auth.tdameritrade.com/auth",
+    token_path="/oauth2/token",
+    key_suffix="@AMER.OAUTHAP",
+    access_token_lifetime=1800,
+    refresh_token_lifetime=7776000,
+)
+
+DEFAULT_PROVIDER = TD_AMERITRADE

@@ -1,0 +1,150 @@
+"""Resolve every option as: explicit argument > ``TD_*`` environment variable > default.
+
+The environment is read when :func:`resolve` is called (when an ``api`` or a
+cache is built), never at import::
+
+    from pyTD.settings import resolve
+    s = resolve(consumer_key="KEY", store_tokens=False)
+    s.config_dir, s.base_url, s.token_url
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Optional
+
+from pyTD.exceptions import ConfigurationError
+from pyTD.provider import DEFAULT_PROVIDER, Provider
+
+ENV_VARS = {
+    "consumer_key": "TD_CONSUMER_KEY",
+    "callback_url": "TD_CALLBACK_URL",
+    "config_dir": "TD_CONFIG_DIR",
+    "store_tokens": "TD_STORE_TOKENS",
+    "log_level": "TD_LOG_LEVEL",
+    "base_url": "TD_BASE_URL",
+    "auth_url": "TD_AUTH_URL",
+}
+
+_TRUE = {"true", "1", "yes"}
+_FALSE = {"false", "0", "no"}
+_LOG_LEVELS = {"CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG", "NOTSET"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The resolved configuration of one ``api``."""
+
+    consumer_key: Optional[str]
+    callback_url: Optional[str]
+    config_dir: str
+    store_tokens: bool
+    log_level: Optional[str]
+    base_url: str
+    auth_url: str
+    provider: Provider = field(default=DEFAULT_PROVIDER)
+
+    @property
+    def token_url(self) -> str:
+        """Where tokens are requested: the base URL plus the provider's token path."""
+        return self.base_url + self.provider.token_path
+
+    def require_consumer_key(self) -> str:
+        """The consumer key, or a :class:`ConfigurationError` saying how to set it."""
+        if not self.consumer_key:
+            raise ConfigurationError(
+                "No consumer key: pass consumer_key=... or set TD_CONSUMER_KEY "
+                "(your app's Consumer Key from the developer portal)."
+            )
+        return self.consumer_key
+
+    def require_callback_url(self) -> str:
+        """The callback URL, or a :class:`ConfigurationError` saying how to set it."""
+        if not self.callback_url:
+            raise ConfigurationError(
+                "No callback URL: pass callback_url=... or set TD_CALLBACK_URL "
+                "(exactly as registered for your app, e.g. http://localhost:8080)."
+            )
+        return self.callback_url
+
+
+def parse_bool(value: Any, name: str) -> bool:
+    """``true/false/1/0/yes/no`` in any case (or a bool) -> bool; else ``ConfigurationError``."""
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise ConfigurationError(
+        f"{name}={value!r} is not a boolean: use one of true/false, 1/0, yes/no."
+    )
+
+
+def default_config_dir() -> str:
+    """``appdirs.user_config_dir("pyTD")``: where tokens live unless configured."""
+    import appdirs
+
+    return appdirs.user_config_dir("pyTD")
+
+
+def _pick(name: str, explicit: Mapping[str, Any], env: Mapping[str, str]) -> Any:
+    value = explicit.get(name)
+    if value is not None:
+        return value
+    value = env.get(ENV_VARS[name])
+    return value if value not in (None, "") else None
+
+
+def resolve(*, env: Optional[Mapping[str, str]] = None, provider: Provider = DEFAULT_PROVIDER,
+            **explicit: Any) -> Settings:
+    """Resolve every setting; unknown keyword names are a ``ConfigurationError``."""
+    unknown = set(explicit) - set(ENV_VARS)
+    if unknown:
+        raise ConfigurationError(
+            f"Unknown setting(s) {sorted(unknown)}; known: {sorted(ENV_VARS)}."
+        )
+    env = os.environ if env is None else env
+
+    store = _pick("store_tokens", explicit, env)
+    if store is None:
+        store_tokens = True
+    elif "store_tokens" in explicit and explicit["store_tokens"] is not None:
+        store_tokens = parse_bool(store, "store_tokens")
+    else:
+        store_tokens = parse_bool(store, ENV_VARS["store_tokens"])
+
+    log_level = _pick("log_level", explicit, env)
+    if log_level is not None:
+        log_level = str(log_level).upper()
+        if log_level not in _LOG_LEVELS:
+            source = "log_level" if explicit.get("log_level") else ENV_VARS["log_level"]
+            raise ConfigurationError(
+                f"{source}={log_level!r} is not a log level: use one of {sorted(_LOG_LEVELS)}."
+            )
+
+    config_dir = _pick("config_dir", explicit, env)
+    config_dir = os.path.abspath(os.path.expanduser(str(config_dir))) if config_dir \
+        else default_config_dir()
+
+    def url(name: str, default: str) -> str:
+        value = _pick(name, explicit, env) or default
+        value = str(value).rstrip("/")
+        if not value.startswith(("http://", "https://")):
+            source = name if explicit.get(name) else ENV_VARS[name]
+            raise ConfigurationError(f"{source}={value!r} must be an http(s):// URL.")
+        return value
+
+    consumer_key = _pick("consumer_key", explicit, env)
+    return Settings(
+        consumer_key=str(consumer_key).strip() if consumer_key else None,
+        callback_url=_pick("callback_url", explicit, env),
+        config_dir=config_dir,
+        store_tokens=store_tokens,
+        log_level=log_level,
+        base_url=url("base_url", provider.base_url),
+        auth_url=url("auth_url", provider.auth_url),
+        provider=provider,
+    )

@@ -1,0 +1,48 @@
+"""Packaging for pyTD (distribution ``pytd-ameritrade``, import name ``pyTD``)."""
+
+import re
+from pathlib import Path
+
+from setuptools import find_packages, setup
+
+HERE = Path(__file__).parent
+VERSION = re.search(r'__version__ = "([^"]+)"', (HERE / "pyTD" / "__init__.py").read_text()).group(1)
+
+EXTRAS = {
+    "pandas": ["pandas>=1.3"],
+    "https": ["cryptography>=3.4"],
+    "docs": ["sphinx>=5"],
+}
+EXTRAS["test"] = [
+    "pytest>=7",
+    "pytest-timeout>=2",
+    "playwright>=1.40",
+    "nbclient>=0.7",
+    "nbformat>=5",
+    "ipykernel>=6",
+    "ruff>=0.4",
+    *EXTRAS["pandas"],
+    *EXTRAS["https"],
+    *EXTRAS["docs"],
+]
+
+setup(
+    name="pytd-ameritrade",
+    version=VERSION,
+    description="Python client for the TD Ameritrade developer API, its OAuth 2.0 flow, "
+                "and a local sandbox that emulates it",
+    long_description=(HERE / "README.rst").read_text(),
+    long_description_content_type="text/x-rst",
+    license="MIT",
+    packages=find_packages(include=["pyTD", "pyTD.*"]),
+    package_data={"pyTD": ["py.typed", "auth/pages/*.html", "sandbox/pages/*.html"]},
+    python_requires=">=3.9",
+    install_requires=["requests>=2.25", "appdirs>=1.4"],
+    extras_require=EXTRAS,
+    entry_points={"console_scripts": ["pytd = pyTD.cli:main"]},
+    classifiers=[
+        "License :: OSI Approved :: MIT License",
+        "Programming Language :: Python :: 3",
+        "Topic :: Office/Business :: Financial :: Investment",
+    ],
+)
