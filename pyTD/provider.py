@@ -21,6 +21,8 @@ class Provider:
     key_suffix: str
     access_token_lifetime: int
     refresh_token_lifetime: int
+    #: Most symbols one quotes request may carry; more is answered 406.
+    max_quote_symbols: int = 300
 
     def client_id(self, consumer_key: str) -> str:
         """The consumer key with the provider's suffix (``@AMER.OAUTHAP``) appended once."""
