@@ -1,0 +1,208 @@
+"""The ``api`` class: settings, session, request pipeline and authorization in one object.
+
+>>> from pyTD.api import api
+>>> a = api(consumer_key="KEY", callback_url="http://localhost:8080")   # doctest: +SKIP
+>>> a.get_quotes(["AAPL", "MSFT"])                                        # doctest: +SKIP
+
+Data flows one way: endpoint wrapper -> :meth:`api.request` -> fresh token
+from :class:`~pyTD.auth.manager.AuthManager` -> session -> error mapping -> JSON.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Any, Mapping, Optional
+
+import requests
+
+from pyTD.auth.manager import AuthManager, BrowserOpener
+from pyTD.auth.tokens import Clock, Token
+from pyTD.cache.base import TokenCache
+from pyTD.endpoints import EndpointMethods
+from pyTD.exceptions import AuthorizationError, ConfigurationError
+from pyTD.settings import resolve
+from pyTD.transport import Timeout, build_session, decode_json, raise_for_status, send
+
+log = logging.getLogger(__name__)
+
+OUTPUT_FORMATS = ("json", "pandas")
+_SETTING_NAMES = ("consumer_key", "callback_url", "config_dir", "store_tokens", "log_level",
+                  "base_url", "auth_url")
+
+
+class api(EndpointMethods):  # noqa: N801 - pyTD's public name
+    """A TD Ameritrade API client for one consumer key.
+
+    Every keyword falls back to ``options`` (a dict), then to its ``TD_*``
+    environment variable, then to the default::
+
+        a = api(consumer_key="KEY", callback_url="http://localhost:8080")
+        a = api({"consumer_key": "KEY"}, store_tokens=False)
+        a.authorize()              # once; tokens are cached
+        a.get_quotes("AAPL")       # refreshes tokens by itself from now on
+    """
+
+    def __init__(self, options: Optional[Mapping[str, Any]] = None, *,
+                 consumer_key: Optional[str] = None, callback_url: Optional[str] = None,
+                 store_tokens: Optional[bool] = None, cache: Optional[TokenCache] = None,
+                 config_dir: Optional[str] = None, session: Optional[requests.Session] = None,
+                 timeout: Timeout = (5.0, 30.0), retry_count: int = 3, pause: float = 0.5,
+                 base_url: Optional[str] = None, auth_url: Optional[str] = None,
+                 log_level: Optional[str] = None, output_format: str = "json",
+                 refresh_window: Optional[float] = None, clock: Clock = time.time) -> None:
+        given = dict(consumer_key=consumer_key, callback_url=callback_url,
+                     store_tokens=store_tokens, config_dir=config_dir, base_url=base_url,
+                     auth_url=auth_url, log_level=log_level)
+        extra = dict(options or {})
+        cache = cache if cache is not None else extra.pop("cache", None)
+        unknown = set(extra) - set(_SETTING_NAMES)
+        if unknown:
+            raise ConfigurationError(f"Unknown option(s) {sorted(unknown)}; known: "
+                                     f"{sorted((*_SETTING_NAMES, 'cache'))}.")
+        merged = {name: given[name] if given[name] is not None else extra.get(name)
+                  for name in _SETTING_NAMES}
+        if output_format not in OUTPUT_FORMATS:
+            raise ConfigurationError(f"output_format={output_format!r}: use one of "
+                                     f"{', '.join(OUTPUT_FORMATS)}.")
+        self.settings = resolve(**merged)
+        if self.settings.log_level:
+            logging.getLogger("pyTD").setLevel(self.settings.log_level)
+        from pyTD.cache.select import select_cache
+
+        self.cache = select_cache(self.settings, cache=cache, store_tokens=store_tokens)
+        self.session = build_session(self.settings.base_url, session=session,
+                                     retry_count=retry_count, pause=pause)
+        self.timeout = timeout
+        self.output_format = output_format
+        manager_options = {} if refresh_window is None else {"refresh_window": refresh_window}
+        self.auth = AuthManager(self.settings, self.cache, self.session, timeout=timeout,
+                                clock=clock, **manager_options)
+
+    # -- authorization -------------------------------------------------------
+    def authorize(self, open_browser: BrowserOpener = True, timeout: float = 300.0, *,
+                  manual: bool = False) -> None:
+        """Authorize once through the browser (or ``manual=True``: paste the redirected URL).
+
+        >>> a.authorize()                                  # doctest: +SKIP
+        >>> a.authorize(open_browser=my_opener)            # a callable receives the URL
+        """
+        self.auth.authorize(open_browser, timeout, manual=manual)
+
+    def refresh_auth(self, *, force: bool = False, **authorize_kwargs: Any) -> None:
+        """Re-authorize from scratch (pyTD's name), asking before overwriting valid tokens."""
+        if self.auth_valid and not force:
+            from pyTD.auth.manager import interactive
+
+            if not interactive():
+                raise AuthorizationError("The cached tokens are still valid; pass force=True to "
+                                         "replace them anyway.")
+            answer = input("Valid tokens are cached. Overwrite them? [y/N] ").strip().lower()
+            if answer not in ("y", "yes"):
+                return
+        self.authorize(**authorize_kwargs)
+
+    def logout(self) -> None:
+        """Forget the tokens, in this object and in its cache."""
+        self.auth.logout()
+
+    @property
+    def refresh_token(self) -> Token:
+        """The cached refresh token (an ``EmptyToken`` when there is none)."""
+        return self.auth.tokens().refresh_token
+
+    @property
+    def access_token(self) -> Token:
+        """The cached access token (an ``EmptyToken`` when there is none)."""
+        return self.auth.tokens().access_token
+
+    @property
+    def refresh_valid(self) -> bool:
+        """Whether the refresh token is valid."""
+        return self.refresh_token.valid
+
+    @property
+    def access_valid(self) -> bool:
+        """Whether the access token is valid (with the 60 s leeway)."""
+        return self.access_token.valid
+
+    @property
+    def auth_valid(self) -> bool:
+        """Whether requests can be made without a new authorization."""
+        return self.refresh_valid
+
+    # -- requests ------------------------------------------------------------
+    def request(self, method: str, path: str, *, params: Optional[Mapping[str, Any]] = None,
+                json: Any = None, raw: bool = False) -> Any:
+        """Send an authenticated request to ``base_url + path`` and decode the answer.
+
+        ``path`` must be URL-quoted already. Returns the JSON body (``None`` when
+        empty), or the ``requests.Response`` with ``raw=True``. An expired token
+        is refreshed first; a 401 triggers one refresh and one resend.
+
+        >>> a.request("GET", "/marketdata/quotes", params={"symbol": "AAPL"})  # doctest: +SKIP
+        """
+        method = method.upper()
+        url = self.settings.base_url + path
+        headers = self.auth.headers()
+        started = time.perf_counter()
+        response = send(self.session, method, url, params=params, json=json, headers=headers,
+                        timeout=self.timeout)
+        if response.status_code == 401:
+            log.debug("%s %s -> 401; refreshing the access token once", method, path)
+            headers = self.auth.refresh_after_401(headers)
+            response = send(self.session, method, url, params=params, json=json,
+                            headers=headers, timeout=self.timeout)
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("%s %s -> %s in %.1f ms", method, path, response.status_code,
+                      (time.perf_counter() - started) * 1000)
+        if response.status_code == 401:
+            raise_for_status(response, "The access token was refused after a refresh. "
+                                       "Run `pytd auth login` (or api.authorize()) again.")
+        raise_for_status(response)
+        return response if raw else decode_json(response)
+
+    def close(self) -> None:
+        """Close the HTTP session."""
+        self.session.close()
+
+    def __enter__(self) -> "api":
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        key = self.settings.consumer_key or ""
+        shown = f"{key[:4]}..." if key else None
+        return (f"api(consumer_key={shown!r}, cache={self.cache!r}, "
+                f"base_url={self.settings.base_url!r})")
+
+
+_default: Optional[api] = None
+_default_lock = threading.Lock()
+
+
+def configure(options: Optional[Mapping[str, Any]] = None, **kwargs: Any) -> api:
+    """Build the module-level default ``api`` used by ``pyTD.market.get_quotes(...)`` and friends.
+
+    >>> import pyTD
+    >>> pyTD.configure(consumer_key="KEY", callback_url="http://localhost:8080")  # doctest: +SKIP
+    """
+    global _default
+    with _default_lock:
+        _default = api(options, **kwargs)
+        return _default
+
+
+def default_api() -> api:
+    """The default ``api``: the one from :func:`configure`, else one built from ``TD_*`` variables."""
+    global _default
+    with _default_lock:
+        if _default is None:
+            _default = api()
+        return _default
+
+
+api.default_api = staticmethod(default_api)  # type: ignore[attr-defined]  # pyTD.api.default_api()

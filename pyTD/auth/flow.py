@@ -1,0 +1,189 @@
+"""The OAuth 2.0 authorization-code flow, as three separate steps.
+
+1. :meth:`OAuthFlow.authorization_url` builds the URL the user opens;
+2. something catches the redirect (the local callback server, a pasted URL,
+   or a web app's own route) and :func:`parse_redirect` reads the code from it;
+3. :meth:`OAuthFlow.exchange_code` trades the code for tokens;
+   :meth:`OAuthFlow.refresh` gets new ones later.
+
+>>> flow = OAuthFlow(settings, session)                         # doctest: +SKIP
+>>> url, state = flow.authorization_url()                       # doctest: +SKIP
+>>> tokens = flow.exchange_code(redirected_url, expected_state=state)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import secrets
+import time
+from dataclasses import dataclass
+from typing import Optional
+from urllib.parse import parse_qs, quote, urlencode, urlsplit
+
+import requests
+
+from pyTD.auth.tokens import AccessToken, Clock, RefreshToken
+from pyTD.exceptions import (
+    AccessDeniedError,
+    AuthorizationError,
+    StateMismatchError,
+    TDError,
+    error_class,
+)
+from pyTD.settings import Settings
+from pyTD.transport import Timeout, decode_json, send, server_message
+
+log = logging.getLogger(__name__)
+
+REAUTHORIZE = "Run `pytd auth login` (or call api.authorize()) to authorize again."
+
+
+@dataclass
+class TokenGrant:
+    """What the token endpoint granted: an access token, and a refresh token when issued."""
+
+    access_token: AccessToken
+    refresh_token: Optional[RefreshToken]
+
+
+def parse_redirect(url_or_query: str, expected_state: Optional[str] = None) -> str:
+    """The authorization code from a redirected URL (or its query), decoded exactly once.
+
+    Raises :class:`AccessDeniedError` for ``error=access_denied``,
+    :class:`AuthorizationError` for another ``error`` or no ``code``, and
+    :class:`StateMismatchError` when ``expected_state`` is given and differs.
+    """
+    text = url_or_query.strip()
+    query = urlsplit(text).query if "?" in text else text.lstrip("?")
+    params = parse_qs(query, keep_blank_values=True)
+    state = params.get("state", [None])[0]
+    if expected_state is not None and not hmac.compare_digest(
+            (state or "").encode(), expected_state.encode()):
+        raise StateMismatchError(
+            "The state returned with the authorization does not match the one pyTD sent: the "
+            "redirect may not come from your own login. Start the authorization again."
+        )
+    if "error" in params:
+        error = params["error"][0]
+        if error == "access_denied":
+            raise AccessDeniedError(
+                "Access was denied on the authorization page. " + REAUTHORIZE +
+                " and choose Allow.")
+        raise AuthorizationError(f"The authorization server answered error={error!r}. "
+                                 + REAUTHORIZE)
+    code = params.get("code", [""])[0]
+    if not code:
+        raise AuthorizationError(
+            "No code= parameter found in what was given. Paste the full URL your browser was "
+            "redirected to after you clicked Allow (it starts with your callback URL and "
+            "contains ?code=)."
+        )
+    return code
+
+
+class OAuthFlow:
+    """Builds authorization URLs and talks to the token endpoint for one consumer key."""
+
+    def __init__(self, settings: Settings, session: requests.Session, *,
+                 timeout: Timeout = 30.0, clock: Clock = time.time) -> None:
+        self.settings = settings
+        self.session = session
+        self.timeout = timeout
+        self.clock = clock
+
+    @property
+    def client_id(self) -> str:
+        """The consumer key with the provider's suffix."""
+        return self.settings.provider.client_id(self.settings.require_consumer_key())
+
+    def authorization_url(self, state: Optional[str] = None) -> tuple[str, str]:
+        """``(url, state)``: the URL to open in a browser and the ``state`` it carries.
+
+        >>> url, state = api.auth.authorization_url()   # doctest: +SKIP
+        """
+        state = state or secrets.token_urlsafe(24)
+        query = urlencode({
+            "response_type": "code",
+            "redirect_uri": self.settings.require_callback_url(),
+            "client_id": self.client_id,
+            "state": state,
+        }, quote_via=quote)
+        return f"{self.settings.auth_url}?{query}", state
+
+    def exchange_code(self, code_or_url: str, *, expected_state: Optional[str] = None) -> TokenGrant:
+        """Trade an authorization code (or the redirected URL carrying it) for tokens.
+
+        A bare code is used as given (already decoded, as web frameworks deliver it);
+        a URL or query string is parsed and its code decoded exactly once.
+        """
+        text = code_or_url.strip()
+        if "code=" in text or "error=" in text or "://" in text or text.startswith("?"):
+            code = parse_redirect(text, expected_state)
+        elif expected_state is not None:
+            raise StateMismatchError(
+                "A bare code carries no state to check: pass the full redirected URL, or omit "
+                "state= when your application has checked it already.")
+        else:
+            code = text
+        if not code:
+            raise AuthorizationError("The authorization code is empty. " + REAUTHORIZE)
+        return self._request_tokens({
+            "grant_type": "authorization_code",
+            "access_type": "offline",
+            "code": code,
+            "client_id": self.client_id,
+            "redirect_uri": self.settings.require_callback_url(),
+        })
+
+    def refresh(self, refresh_token: str, *, renew: bool = False) -> TokenGrant:
+        """A new access token; with ``renew`` also a new refresh token (``access_type=offline``)."""
+        data = {"grant_type": "refresh_token", "refresh_token": refresh_token,
+                "client_id": self.client_id}
+        if renew:
+            data["access_type"] = "offline"
+        return self._request_tokens(data)
+
+    def _request_tokens(self, data: dict[str, str]) -> TokenGrant:
+        grant = data["grant_type"]
+        log.debug("Requesting tokens (grant_type=%s)", grant)
+        now = self.clock()
+        response = send(self.session, "POST", self.settings.token_url, data=data,
+                        timeout=self.timeout)
+        if response.status_code >= 400:
+            raise self._token_error(response, grant)
+        body = decode_json(response)
+        if not isinstance(body, dict) or not body.get("access_token"):
+            raise TDError("The token endpoint answered without an access_token. " + REAUTHORIZE,
+                          status_code=response.status_code, response=response)
+        access = AccessToken(token=body["access_token"], access_time=now,
+                             expires_in=body.get("expires_in",
+                                                 self.settings.provider.access_token_lifetime),
+                             clock=self.clock)
+        refresh = None
+        if body.get("refresh_token"):
+            refresh = RefreshToken(
+                token=body["refresh_token"], access_time=now,
+                expires_in=body.get("refresh_token_expires_in",
+                                    self.settings.provider.refresh_token_lifetime),
+                clock=self.clock)
+        log.debug("Token grant %s succeeded (refresh token %s)", grant,
+                  "renewed" if refresh else "kept")
+        return TokenGrant(access, refresh)
+
+    def _token_error(self, response: requests.Response, grant: str) -> TDError:
+        error = server_message(response)
+        status = response.status_code
+        if grant == "authorization_code":
+            what = ("The authorization code was refused (used already, expired, or the callback "
+                    "URL differs from the registered one).")
+        else:
+            what = "The refresh token was refused (expired after 90 days, or revoked)."
+        if status == 401 or error == "invalid_client":
+            what = ("The consumer key was not recognized: check TD_CONSUMER_KEY / consumer_key "
+                    "against your app's Consumer Key.")
+        if status in (400, 401):
+            return AuthorizationError(f"{what} Server said: {error}. {REAUTHORIZE}",
+                                      status_code=status, response=response)
+        return error_class(status)(f"Token request failed with HTTP {status}: {error}",
+                                   status_code=status, response=response)

@@ -1,0 +1,220 @@
+"""Keeps one consumer key authorized: the script, installed-app and web flows,
+and automatic refresh shared safely between threads and processes.
+
+The hot path (:meth:`AuthManager.headers`) touches no disk while the access
+token it holds is valid; only near expiry, or after a 401, does it take the
+cache's lock, re-read the cache (another thread or process may have refreshed
+already) and refresh if still needed.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+import time
+import webbrowser
+from datetime import datetime, timezone
+from typing import Callable, Optional, Union
+
+import requests
+
+from pyTD.auth.flow import REAUTHORIZE, OAuthFlow, TokenGrant
+from pyTD.auth.server import CallbackServer, loopback_address
+from pyTD.auth.tokens import ACCESS_LEEWAY, AccessToken, Clock, EmptyToken, Token
+from pyTD.cache.base import TokenCache, TokenSet
+from pyTD.exceptions import AuthorizationError, TDError
+from pyTD.settings import Settings
+from pyTD.transport import Timeout
+
+log = logging.getLogger(__name__)
+
+BrowserOpener = Union[bool, Callable[[str], object]]
+
+#: Renew the refresh token when less than this many seconds of it remain (10 days).
+REFRESH_WINDOW = 10 * 86400
+
+
+def interactive() -> bool:
+    """True when a person can answer a prompt on this terminal."""
+    try:
+        return sys.stdin is not None and sys.stdin.isatty() and sys.stdout.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def _until(token: Token) -> str:
+    when = datetime.fromtimestamp(token.expires_at, tz=timezone.utc)
+    return when.strftime("%Y-%m-%d %H:%M UTC")
+
+
+class AuthManager:
+    """Authorization state of one ``api``: flows, cache, and refresh."""
+
+    def __init__(self, settings: Settings, cache: TokenCache, session: requests.Session, *,
+                 timeout: Timeout = 30.0, clock: Clock = time.time,
+                 refresh_window: float = REFRESH_WINDOW,
+                 input_func: Callable[[str], str] = input) -> None:
+        self.settings = settings
+        self.cache = cache
+        self.clock = clock
+        self.refresh_window = refresh_window
+        self.flow = OAuthFlow(settings, session, timeout=timeout, clock=clock)
+        self._input = input_func
+        self._lock = threading.Lock()
+        self._access: Token = EmptyToken()
+        self._renew_at = 0.0
+        self._headers: dict[str, str] = {}
+
+    # -- web flow: the three steps ---------------------------------------------
+    def authorization_url(self, state: Optional[str] = None) -> tuple[str, str]:
+        """``(url, state)`` to send the user to; keep ``state`` to check the redirect.
+
+        >>> url, state = a.auth.authorization_url()        # doctest: +SKIP
+        """
+        return self.flow.authorization_url(state)
+
+    def exchange_code(self, code_or_redirected_url: str, state: Optional[str] = None) -> None:
+        """Trade the code (or the redirected URL) for tokens and store them in the cache.
+
+        >>> a.auth.exchange_code(request.url, state=session["state"])   # doctest: +SKIP
+        """
+        self.store(self.flow.exchange_code(code_or_redirected_url, expected_state=state))
+
+    def store(self, grant: TokenGrant) -> None:
+        """Write a token grant to the cache (a grant without a refresh token keeps the old one)."""
+        self.cache.update(refresh_token=grant.refresh_token, access_token=grant.access_token)
+        self._remember(grant.access_token, grant.refresh_token)
+
+    # -- script and installed-app flows ----------------------------------------
+    def authorize(self, open_browser: BrowserOpener = True, timeout: float = 300.0, *,
+                  manual: bool = False) -> None:
+        """Authorize through the browser and cache the tokens.
+
+        ``open_browser`` is True (the system browser), False (print the URL only)
+        or a callable that receives the URL; it runs on this thread and must not
+        wait for the callback page. ``manual=True`` prints the URL and reads the
+        redirected URL pasted back (SSH sessions, remote notebooks).
+        """
+        if manual:
+            self._authorize_manually()
+            return
+        callback = self.settings.require_callback_url()
+        _, _, _, scheme = loopback_address(callback)
+        context = None
+        if scheme == "https":
+            from pyTD.auth.tls import server_context
+
+            context = server_context(self.settings.config_dir)
+        url, state = self.flow.authorization_url()
+        with CallbackServer(callback, ssl_context=context) as server:
+            self._show(url, open_browser)
+            query = server.wait(timeout)
+            try:
+                self.exchange_code(query, state=state)
+            except TDError as exc:
+                server.finish(False, str(exc))
+                raise
+            server.finish(True, "pyTD is authorized and your tokens are saved.")
+        log.info("Authorization complete; tokens stored in %s", self.cache.describe())
+
+    def _show(self, url: str, open_browser: BrowserOpener) -> None:
+        if callable(open_browser):
+            open_browser(url)
+            return
+        from pyTD.auth.notebook import show_link
+
+        if not show_link(url):
+            print(f"Open this URL to authorize pyTD:\n\n    {url}\n", flush=True)
+        if open_browser:
+            webbrowser.open(url)
+
+    def _authorize_manually(self) -> None:
+        url, state = self.flow.authorization_url()
+        from pyTD.auth.notebook import show_link
+
+        show_link(url)
+        print("1. Open this URL in any browser and log in:\n\n    " + url + "\n\n"
+              "2. Click Allow. The browser is sent to your callback URL; the page may fail to "
+              "load, that is fine.\n3. Copy the full address from the address bar and paste "
+              "it here.\n", flush=True)
+        pasted = self._input("Redirected URL: ")
+        self.exchange_code(pasted, state=state)
+        print("Authorized: tokens saved in " + self.cache.describe(), flush=True)
+
+    # -- refresh ------------------------------------------------------------
+    def _remember(self, access: Token, refresh: Optional[Token]) -> None:
+        self._access = access
+        if refresh is not None:
+            window = min(self.refresh_window, refresh.expires_in / 2)
+            self._renew_at = refresh.expires_at - window if refresh else 0.0
+        self._headers = {"Authorization": f"Bearer {access.token}"} if access else {}
+
+    def headers(self) -> dict[str, str]:
+        """The Authorization header of a valid access token (refreshing it when needed)."""
+        now = self.clock()
+        if self._access.is_valid(ACCESS_LEEWAY, now) and self._renew_at > now:
+            return self._headers
+        self._refresh(stale=None)
+        return self._headers
+
+    def refresh_after_401(self, rejected: dict[str, str]) -> dict[str, str]:
+        """After a 401 with ``rejected`` headers: refresh once unless another caller already did."""
+        self._refresh(stale=rejected.get("Authorization", "")[len("Bearer "):] or None)
+        return self._headers
+
+    def _refresh(self, stale: Optional[str]) -> None:
+        with self._lock, self.cache.transaction() as tokens:
+            now = self.clock()
+            access, refresh = tokens.access_token, tokens.refresh_token
+            # Never renew on every call when the refresh token lives less than the window.
+            window = min(self.refresh_window, refresh.expires_in / 2)
+            renew = bool(refresh) and refresh.remaining(now) <= window
+            if access.is_valid(ACCESS_LEEWAY, now) and access.token != stale and not renew:
+                self._remember(access, refresh)  # another thread or process refreshed already
+                return
+            if not refresh:
+                self._remember(EmptyToken(), EmptyToken())
+                self._first_authorization_needed(tokens)
+                return
+            if not refresh.is_valid(0, now):
+                raise AuthorizationError(
+                    f"The refresh token expired on {_until(refresh)} (they last 90 days). "
+                    + REAUTHORIZE)
+            grant = self.flow.refresh(refresh.token, renew=renew)
+            tokens.access_token = grant.access_token
+            if grant.refresh_token is not None:
+                tokens.refresh_token = grant.refresh_token
+            self._remember(tokens.access_token, tokens.refresh_token)
+            log.debug("Access token refreshed%s", " and refresh token renewed" if renew else "")
+
+    def _first_authorization_needed(self, tokens: TokenSet) -> None:
+        if not interactive():
+            raise AuthorizationError(
+                "pyTD is not authorized yet for consumer key "
+                f"{self.settings.provider.bare_key(self.settings.consumer_key or '')[:4]}..., and "
+                "there is no terminal to ask in. Run `pytd auth login` once in a terminal (or "
+                "call api.authorize()); the tokens are cached for the next runs.")
+        answer = self._input("pyTD is not authorized yet. Open a browser to authorize now? "
+                             "[Y/n] ").strip().lower()
+        if answer not in ("", "y", "yes"):
+            raise AuthorizationError("Authorization declined. " + REAUTHORIZE)
+        self.authorize()
+        fresh = self.cache.tokens()
+        tokens.refresh_token, tokens.access_token = fresh.refresh_token, fresh.access_token
+
+    # -- state ----------------------------------------------------------------
+    def tokens(self) -> TokenSet:
+        """Both tokens as stored now."""
+        return self.cache.tokens()
+
+    def logout(self) -> None:
+        """Forget the tokens here and in the cache."""
+        with self._lock:
+            self.cache.clear()
+            self._remember(EmptyToken(), EmptyToken())
+
+    def access_token_value(self) -> Optional[str]:
+        """The current access token string (for code that builds its own requests)."""
+        token = self.cache.access_token
+        return token.token if isinstance(token, AccessToken) else None

@@ -1,0 +1,231 @@
+"""The local callback server that catches the authorization code.
+
+It is bound to loopback before the browser opens (a busy port fails at once),
+ends its wait only when the callback path brings ``code`` or ``error``
+(anything else gets a 404), and has a finite deadline. Its handler only
+records the query; the code is exchanged on the caller's thread, and the
+browser is then answered with a success or failure page::
+
+    with CallbackServer("http://localhost:8080/callback") as server:
+        webbrowser.open(url)
+        query = server.wait(timeout=300)
+        ...                                   # exchange the code
+        server.finish(ok=True, message="Tokens saved.")
+"""
+
+from __future__ import annotations
+
+import html
+import ipaddress
+import logging
+import socket
+import ssl
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from string import Template
+from typing import Optional
+from urllib.parse import parse_qs, urlsplit
+
+from pyTD.exceptions import AuthorizationError, CallbackTimeoutError, ConfigurationError
+
+log = logging.getLogger(__name__)
+
+PAGE = Template((Path(__file__).parent / "pages" / "result.html").read_text(encoding="utf-8"))
+
+#: Seconds a browser connection may stay idle, and the handler waits for the exchange.
+CONNECTION_TIMEOUT = 10.0
+RESULT_TIMEOUT = 60.0
+
+NOT_LOOPBACK = (
+    "The callback URL {url!r} does not point at this machine (localhost, 127.0.0.1 or ::1), so "
+    "pyTD's built-in callback server cannot receive the code. Use api.authorize(manual=True) to "
+    "paste the redirected URL, or the web flow (api.auth.authorization_url() and "
+    "api.auth.exchange_code()) in your own web app."
+)
+
+
+def loopback_address(callback_url: str) -> tuple[str, int, str, str]:
+    """``(bind_host, port, path, scheme)`` for a loopback callback URL, else ``ConfigurationError``."""
+    parts = urlsplit(callback_url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigurationError(
+            f"The callback URL {callback_url!r} is not an http(s) URL; use the one registered "
+            "for your app, e.g. http://localhost:8080 or https://127.0.0.1:8443/callback.")
+    host = parts.hostname
+    if host == "localhost":
+        bind = "127.0.0.1"
+    else:
+        try:
+            address = ipaddress.ip_address(host)
+        except ValueError:
+            raise ConfigurationError(NOT_LOOPBACK.format(url=callback_url)) from None
+        if not address.is_loopback:
+            raise ConfigurationError(NOT_LOOPBACK.format(url=callback_url))
+        bind = host
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        raise ConfigurationError(f"The callback URL {callback_url!r} has an invalid port.") \
+            from None
+    return bind, port, parts.path or "/", parts.scheme
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, address: tuple[str, int], owner: "CallbackServer",
+                 ssl_context: Optional[ssl.SSLContext]) -> None:
+        self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
+        self.owner = owner
+        self.ssl_context = ssl_context
+        super().__init__(address, _Handler)
+
+    def get_request(self) -> tuple[socket.socket, tuple]:
+        sock, address = super().get_request()
+        if self.ssl_context is not None:
+            # The handshake runs in the connection's own thread (see _Handler.setup), so a
+            # slow or silent client cannot stall the accept loop.
+            sock = self.ssl_context.wrap_socket(sock, server_side=True,
+                                                do_handshake_on_connect=False)
+        return sock, address
+
+    def handle_error(self, request, client_address) -> None:  # noqa: ANN001
+        log.debug("Callback server: a connection failed", exc_info=False)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+    timeout = CONNECTION_TIMEOUT
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+    server_version = "pyTD-callback"
+    sys_version = ""
+
+    def setup(self) -> None:
+        super().setup()
+        if isinstance(self.connection, ssl.SSLSocket):
+            self.connection.do_handshake()
+
+    def log_message(self, format: str, *args) -> None:  # noqa: A002, ANN002
+        # The request line carries the code: never log it.
+        pass
+
+    def do_GET(self) -> None:
+        owner = self.server.owner
+        parts = urlsplit(self.path)
+        params = parse_qs(parts.query, keep_blank_values=True)
+        if parts.path != owner.path or not ({"code", "error"} & params.keys()):
+            self._page(404, "Not found", "This is pyTD's authorization callback. Nothing here.",
+                       ok=False)
+            return
+        outcome = owner._deliver(parts.query)
+        if outcome is None:
+            self._page(409, "Already received",
+                       "An authorization was already received; this one was ignored.", ok=False)
+            return
+        ok, message = outcome
+        try:
+            self._page(200 if ok else 400,
+                       "Authorization complete" if ok else "Authorization failed", message, ok=ok)
+        finally:
+            owner._answered.set()
+
+    def _refuse(self) -> None:
+        self._page(405, "Method not allowed", "Only GET is served here.", ok=False)
+
+    do_POST = do_PUT = do_DELETE = do_PATCH = _refuse
+
+    def do_HEAD(self) -> None:
+        self.send_response(405)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def _page(self, status: int, title: str, message: str, *, ok: bool) -> None:
+        body = PAGE.substitute(title=html.escape(title), message=html.escape(message),
+                               css="ok" if ok else "failed").encode("utf-8")
+        self.send_response(status)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        self.send_header("Referrer-Policy", "no-referrer")
+        self.send_header("X-Content-Type-Options", "nosniff")
+        self.end_headers()
+        self.wfile.write(body)
+
+
+class CallbackServer:
+    """A one-shot HTTP(S) server on the callback URL's loopback host and port."""
+
+    def __init__(self, callback_url: str, *, ssl_context: Optional[ssl.SSLContext] = None) -> None:
+        host, port, self.path, scheme = loopback_address(callback_url)
+        if scheme == "https" and ssl_context is None:
+            raise ConfigurationError("An https callback URL needs a TLS context (pyTD makes one "
+                                     "with the 'https' extra).")
+        self._received = threading.Event()
+        self._outcome_ready = threading.Event()
+        self._answered = threading.Event()
+        self._lock = threading.Lock()
+        self._query: Optional[str] = None
+        self._outcome: tuple[bool, str] = (False, "The application did not finish.")
+        try:
+            self._httpd = _Server((host, port), self, ssl_context)
+        except OSError as exc:
+            raise AuthorizationError(
+                f"Cannot listen on {host}:{port} for the callback URL {callback_url!r}: "
+                f"{exc.strerror or exc}. Close the program using that port, or register another "
+                "callback URL with a free port (and pass it as callback_url)."
+            ) from None
+        self.address = self._httpd.server_address[:2]
+        self._thread = threading.Thread(target=self._httpd.serve_forever,
+                                        kwargs={"poll_interval": 0.05},
+                                        name="pyTD-callback", daemon=True)
+        self._thread.start()
+
+    @property
+    def port(self) -> int:
+        """The port actually bound."""
+        return self.address[1]
+
+    def _deliver(self, query: str) -> Optional[tuple[bool, str]]:
+        with self._lock:
+            if self._received.is_set():
+                return None
+            self._query = query
+            self._received.set()
+        self._outcome_ready.wait(RESULT_TIMEOUT)
+        return self._outcome
+
+    def wait(self, timeout: float = 300.0) -> str:
+        """The callback's query string, or :class:`CallbackTimeoutError` after ``timeout`` s."""
+        deadline = time.monotonic() + timeout
+        while not self._received.wait(min(0.25, max(0.0, deadline - time.monotonic()))):
+            if time.monotonic() >= deadline:
+                raise CallbackTimeoutError(
+                    f"No authorization reached the callback server within {timeout:g} s. Open "
+                    "the authorization URL, log in and click Allow; or use "
+                    "api.authorize(manual=True) to paste the redirected URL.")
+        assert self._query is not None
+        return self._query
+
+    def finish(self, ok: bool, message: str) -> None:
+        """Answer the waiting browser with a success or failure page."""
+        self._outcome = (ok, message)
+        self._outcome_ready.set()
+
+    def close(self) -> None:
+        """Answer a waiting browser (briefly), stop serving and release the port."""
+        self._outcome_ready.set()
+        if self._received.is_set():
+            self._answered.wait(2.0)
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        self._thread.join(timeout=5)
+
+    def __enter__(self) -> "CallbackServer":
+        return self
+
+    def __exit__(self, *exc_info) -> None:  # noqa: ANN002
+        self.close()

@@ -1,0 +1,81 @@
+"""A self-signed certificate for ``https`` callback URLs on loopback.
+
+Made once with the ``https`` extra (``cryptography``) and kept in the
+configuration directory: ``callback-cert.pem`` and ``callback-key.pem``
+(0600, directory 0700). Browsers warn about it once; that is expected for a
+certificate only this machine trusts.
+"""
+
+from __future__ import annotations
+
+import datetime
+import ipaddress
+import os
+import ssl
+
+from pyTD.exceptions import ConfigurationError, SSLError
+
+CERT_NAME, KEY_NAME = "callback-cert.pem", "callback-key.pem"
+
+
+def _write_private(path: str, data: bytes) -> None:
+    tmp = f"{path}.tmp-{os.getpid()}"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.write(fd, data)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(tmp, path)
+
+
+def ensure_certificate(config_dir: str) -> tuple[str, str]:
+    """``(cert_path, key_path)``, creating a self-signed pair for localhost/127.0.0.1/::1 once."""
+    cert_path = os.path.join(config_dir, CERT_NAME)
+    key_path = os.path.join(config_dir, KEY_NAME)
+    if os.path.exists(cert_path) and os.path.exists(key_path):
+        os.chmod(key_path, 0o600)
+        return cert_path, key_path
+    try:
+        from cryptography import x509
+        from cryptography.hazmat.primitives import hashes, serialization
+        from cryptography.hazmat.primitives.asymmetric import ec
+        from cryptography.x509.oid import NameOID
+    except ImportError:
+        raise ConfigurationError(
+            "An https callback URL needs a self-signed certificate, which pyTD makes with the "
+            "'https' extra: pip install \"pytd-ameritrade[https]\"") from None
+    os.makedirs(config_dir, mode=0o700, exist_ok=True)
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "pyTD local callback")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name).issuer_name(name).public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=3650))
+        .add_extension(x509.SubjectAlternativeName([
+            x509.DNSName("localhost"),
+            x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
+            x509.IPAddress(ipaddress.ip_address("::1")),
+        ]), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    _write_private(key_path, key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption()))
+    _write_private(cert_path, cert.public_bytes(serialization.Encoding.PEM))
+    return cert_path, key_path
+
+
+def server_context(config_dir: str) -> ssl.SSLContext:
+    """A server-side TLS context with pyTD's self-signed certificate."""
+    cert_path, key_path = ensure_certificate(config_dir)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    try:
+        context.load_cert_chain(cert_path, key_path)
+    except (ssl.SSLError, OSError) as exc:
+        raise SSLError(f"Cannot load the callback certificate from {config_dir}: {exc}. Delete "
+                       f"{CERT_NAME} and {KEY_NAME} there to have them made again.") from None
+    return context

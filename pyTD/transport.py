@@ -1,0 +1,126 @@
+"""The HTTP layer under ``api``: one configured ``requests.Session``, sending, error mapping.
+
+GETs are retried by urllib3's ``Retry`` on the session's adapter (connection
+errors, 429 and 5xx, exponential backoff with jitter, ``Retry-After``
+honoured); requests that change state are never retried once sent.
+Environment-derived settings (proxies, CA bundle) are resolved once when the
+session is built, not on every call.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from typing import Any, Optional, Union
+from urllib.parse import urlsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+from pyTD.exceptions import SSLError, TDError, TransportError, UnknownOutcomeError, error_class
+
+log = logging.getLogger(__name__)
+
+Timeout = Union[float, tuple[float, float]]
+
+#: Methods retried after a failure; everything else may have changed state on the server.
+RETRY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+RETRY_STATUSES = (429, 500, 502, 503, 504)
+
+
+def build_session(base_url: str, *, session: Optional[requests.Session] = None,
+                  retry_count: int = 3, pause: float = 0.5) -> requests.Session:
+    """A session with pyTD's retry policy and the environment's proxies/CA bundle resolved once.
+
+    A user-supplied ``session`` keeps its own adapters and settings.
+    """
+    if session is not None:
+        return session
+    session = requests.Session()
+    retry = Retry(
+        total=retry_count, connect=retry_count, read=retry_count, status=retry_count,
+        other=0, backoff_factor=pause, backoff_jitter=pause / 2, backoff_max=30,
+        status_forcelist=RETRY_STATUSES, allowed_methods=RETRY_METHODS,
+        respect_retry_after_header=True, raise_on_status=False, raise_on_redirect=False,
+    )
+    adapter = HTTPAdapter(max_retries=retry, pool_maxsize=16)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    # Resolve what requests would otherwise re-read from the environment on every call.
+    session.proxies.update(requests.utils.get_environ_proxies(base_url))
+    ca_bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+    if ca_bundle:
+        session.verify = ca_bundle
+    session.trust_env = False
+    return session
+
+
+def decode_json(response: requests.Response) -> Any:
+    """The body as JSON, parsed leniently (TD pads bodies with whitespace); ``None`` if empty."""
+    body = response.content
+    if not body.strip():
+        return None
+    try:
+        return json.loads(body)
+    except ValueError:
+        start = body[:200].decode("utf-8", "replace")
+        raise TDError(
+            f"{response.request.method} {urlsplit(response.url).path} returned HTTP "
+            f"{response.status_code} with a body that is not JSON; it starts with {start!r}. "
+            "Check that TD_BASE_URL points at the API.",
+            status_code=response.status_code, response=response,
+        ) from None
+
+
+def server_message(response: requests.Response) -> str:
+    """The server's ``error``/``message`` text, or the start of the body."""
+    try:
+        data = json.loads(response.content)
+    except ValueError:
+        return response.content[:200].decode("utf-8", "replace").strip()
+    if isinstance(data, dict):
+        for key in ("error", "message", "error_description"):
+            if data.get(key):
+                return str(data[key])
+    return str(data)[:200]
+
+
+def raise_for_status(response: requests.Response, hint: str = "") -> None:
+    """Raise the exception of the status table for an error response."""
+    if response.status_code < 400:
+        return
+    cls = error_class(response.status_code)
+    path = urlsplit(response.url).path
+    message = f"{response.request.method} {path} failed with HTTP {response.status_code}: " \
+              f"{server_message(response)}"
+    if hint:
+        message += f". {hint}"
+    raise cls(message, status_code=response.status_code, response=response)
+
+
+def send(session: requests.Session, method: str, url: str, *, timeout: Timeout,
+         **kwargs: Any) -> requests.Response:
+    """Send one request; transport failures become :class:`TransportError` (or
+    :class:`UnknownOutcomeError` when a state-changing request may have been applied)."""
+    try:
+        return session.request(method, url, timeout=timeout, **kwargs)
+    except requests.exceptions.SSLError as exc:
+        raise SSLError(f"TLS error talking to {urlsplit(url).netloc}: {exc}. "
+                       "Check the CA bundle (REQUESTS_CA_BUNDLE) or the URL.") from None
+    except requests.exceptions.RequestException as exc:
+        host = urlsplit(url).netloc
+        never_sent = isinstance(exc, (requests.exceptions.ConnectTimeout,)) or (
+            isinstance(exc, requests.exceptions.ConnectionError)
+            and "NewConnectionError" in repr(exc))
+        if method.upper() in RETRY_METHODS or never_sent:
+            raise TransportError(
+                f"{method} {urlsplit(url).path} failed: could not get an answer from {host} "
+                f"({type(exc).__name__}). Check the network and TD_BASE_URL, then try again."
+            ) from None
+        raise UnknownOutcomeError(
+            f"{method} {urlsplit(url).path} was sent to {host} but no answer arrived "
+            f"({type(exc).__name__}); it may or may not have been applied. It was not retried: "
+            "check with get_orders() (or the matching GET) before sending it again."
+        ) from None
