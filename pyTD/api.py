@@ -32,7 +32,7 @@ _SETTING_NAMES = ("consumer_key", "callback_url", "config_dir", "store_tokens", 
                   "base_url", "auth_url")
 
 
-class api(EndpointMethods):  # noqa: N801 - pyTD's public name
+class api(EndpointMethods):
     """A TD Ameritrade API client for one consumer key.
 
     Every keyword falls back to ``options`` (a dict), then to its ``TD_*``
@@ -167,7 +167,7 @@ class api(EndpointMethods):  # noqa: N801 - pyTD's public name
         """Close the HTTP session."""
         self.session.close()
 
-    def __enter__(self) -> "api":
+    def __enter__(self) -> api:
         return self
 
     def __exit__(self, *exc_info: Any) -> None:
@@ -197,7 +197,7 @@ def configure(options: Optional[Mapping[str, Any]] = None, **kwargs: Any) -> api
 
 
 def default_api() -> api:
-    """The default ``api``: the one from :func:`configure`, else one built from ``TD_*`` variables."""
+    """The default ``api``: from :func:`configure`, else built from the ``TD_*`` variables."""
     global _default
     with _default_lock:
         if _default is None:

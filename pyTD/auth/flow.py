@@ -31,6 +31,7 @@ from pyTD.exceptions import (
     TDError,
     error_class,
 )
+from pyTD.provider import Provider
 from pyTD.settings import Settings
 from pyTD.transport import Timeout, decode_json, send, server_message
 
@@ -82,6 +83,21 @@ def parse_redirect(url_or_query: str, expected_state: Optional[str] = None) -> s
     return code
 
 
+def grant_from_body(body: dict, now: float, provider: Provider,
+                    clock: Clock = time.time) -> TokenGrant:
+    """Tokens from a token endpoint answer received at ``now`` (provider lifetimes by default)."""
+    access = AccessToken(token=body["access_token"], access_time=now,
+                         expires_in=body.get("expires_in", provider.access_token_lifetime),
+                         clock=clock)
+    refresh = None
+    if body.get("refresh_token"):
+        refresh = RefreshToken(
+            token=body["refresh_token"], access_time=now,
+            expires_in=body.get("refresh_token_expires_in", provider.refresh_token_lifetime),
+            clock=clock)
+    return TokenGrant(access, refresh)
+
+
 class OAuthFlow:
     """Builds authorization URLs and talks to the token endpoint for one consumer key."""
 
@@ -111,7 +127,8 @@ class OAuthFlow:
         }, quote_via=quote)
         return f"{self.settings.auth_url}?{query}", state
 
-    def exchange_code(self, code_or_url: str, *, expected_state: Optional[str] = None) -> TokenGrant:
+    def exchange_code(self, code_or_url: str, *,
+                      expected_state: Optional[str] = None) -> TokenGrant:
         """Trade an authorization code (or the redirected URL carrying it) for tokens.
 
         A bare code is used as given (already decoded, as web frameworks deliver it);
@@ -145,31 +162,20 @@ class OAuthFlow:
         return self._request_tokens(data)
 
     def _request_tokens(self, data: dict[str, str]) -> TokenGrant:
-        grant = data["grant_type"]
-        log.debug("Requesting tokens (grant_type=%s)", grant)
+        log.debug("Requesting tokens (grant_type=%s)", data["grant_type"])
         now = self.clock()
         response = send(self.session, "POST", self.settings.token_url, data=data,
                         timeout=self.timeout)
         if response.status_code >= 400:
-            raise self._token_error(response, grant)
+            raise self._token_error(response, data["grant_type"])
         body = decode_json(response)
         if not isinstance(body, dict) or not body.get("access_token"):
             raise TDError("The token endpoint answered without an access_token. " + REAUTHORIZE,
                           status_code=response.status_code, response=response)
-        access = AccessToken(token=body["access_token"], access_time=now,
-                             expires_in=body.get("expires_in",
-                                                 self.settings.provider.access_token_lifetime),
-                             clock=self.clock)
-        refresh = None
-        if body.get("refresh_token"):
-            refresh = RefreshToken(
-                token=body["refresh_token"], access_time=now,
-                expires_in=body.get("refresh_token_expires_in",
-                                    self.settings.provider.refresh_token_lifetime),
-                clock=self.clock)
-        log.debug("Token grant %s succeeded (refresh token %s)", grant,
-                  "renewed" if refresh else "kept")
-        return TokenGrant(access, refresh)
+        grant = grant_from_body(body, now, self.settings.provider, self.clock)
+        log.debug("Token grant %s succeeded (refresh token %s)", data["grant_type"],
+                  "issued" if grant.refresh_token else "kept")
+        return grant
 
     def _token_error(self, response: requests.Response, grant: str) -> TDError:
         error = server_message(response)

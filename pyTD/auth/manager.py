@@ -21,7 +21,7 @@ import requests
 
 from pyTD.auth.flow import REAUTHORIZE, OAuthFlow, TokenGrant
 from pyTD.auth.server import CallbackServer, loopback_address
-from pyTD.auth.tokens import ACCESS_LEEWAY, AccessToken, Clock, EmptyToken, Token
+from pyTD.auth.tokens import AccessToken, Clock, EmptyToken, Token
 from pyTD.cache.base import TokenCache, TokenSet
 from pyTD.exceptions import AuthorizationError, TDError
 from pyTD.settings import Settings
@@ -54,13 +54,13 @@ class AuthManager:
     def __init__(self, settings: Settings, cache: TokenCache, session: requests.Session, *,
                  timeout: Timeout = 30.0, clock: Clock = time.time,
                  refresh_window: float = REFRESH_WINDOW,
-                 input_func: Callable[[str], str] = input) -> None:
+                 input_func: Optional[Callable[[str], str]] = None) -> None:
         self.settings = settings
         self.cache = cache
         self.clock = clock
         self.refresh_window = refresh_window
         self.flow = OAuthFlow(settings, session, timeout=timeout, clock=clock)
-        self._input = input_func
+        self._input = input_func or (lambda prompt: input(prompt))
         self._lock = threading.Lock()
         self._access: Token = EmptyToken()
         self._renew_at = 0.0
@@ -153,7 +153,7 @@ class AuthManager:
     def headers(self) -> dict[str, str]:
         """The Authorization header of a valid access token (refreshing it when needed)."""
         now = self.clock()
-        if self._access.is_valid(ACCESS_LEEWAY, now) and self._renew_at > now:
+        if self._access.is_valid(None, now) and self._renew_at > now:
             return self._headers
         self._refresh(stale=None)
         return self._headers
@@ -170,7 +170,7 @@ class AuthManager:
             # Never renew on every call when the refresh token lives less than the window.
             window = min(self.refresh_window, refresh.expires_in / 2)
             renew = bool(refresh) and refresh.remaining(now) <= window
-            if access.is_valid(ACCESS_LEEWAY, now) and access.token != stale and not renew:
+            if access.is_valid(None, now) and access.token != stale and not renew:
                 self._remember(access, refresh)  # another thread or process refreshed already
                 return
             if not refresh:

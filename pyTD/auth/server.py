@@ -47,7 +47,7 @@ NOT_LOOPBACK = (
 
 
 def loopback_address(callback_url: str) -> tuple[str, int, str, str]:
-    """``(bind_host, port, path, scheme)`` for a loopback callback URL, else ``ConfigurationError``."""
+    """``(bind_host, port, path, scheme)`` of a loopback callback URL; else ConfigurationError."""
     parts = urlsplit(callback_url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigurationError(
@@ -76,7 +76,7 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, address: tuple[str, int], owner: "CallbackServer",
+    def __init__(self, address: tuple[str, int], owner: CallbackServer,
                  ssl_context: Optional[ssl.SSLContext]) -> None:
         self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
         self.owner = owner
@@ -92,7 +92,7 @@ class _Server(ThreadingHTTPServer):
                                                 do_handshake_on_connect=False)
         return sock, address
 
-    def handle_error(self, request, client_address) -> None:  # noqa: ANN001
+    def handle_error(self, request, client_address) -> None:
         log.debug("Callback server: a connection failed", exc_info=False)
 
 
@@ -109,7 +109,7 @@ class _Handler(BaseHTTPRequestHandler):
         if isinstance(self.connection, ssl.SSLSocket):
             self.connection.do_handshake()
 
-    def log_message(self, format: str, *args) -> None:  # noqa: A002, ANN002
+    def log_message(self, format: str, *args) -> None:
         # The request line carries the code: never log it.
         pass
 
@@ -224,8 +224,8 @@ class CallbackServer:
         self._httpd.server_close()
         self._thread.join(timeout=5)
 
-    def __enter__(self) -> "CallbackServer":
+    def __enter__(self) -> CallbackServer:
         return self
 
-    def __exit__(self, *exc_info) -> None:  # noqa: ANN002
+    def __exit__(self, *exc_info) -> None:
         self.close()

@@ -59,10 +59,15 @@ class Token:
         return self.expires_at - (self._clock() if now is None else now)
 
     def is_valid(self, leeway: Optional[float] = None, now: Optional[float] = None) -> bool:
-        """True when the token has a value and more than ``leeway`` seconds left."""
+        """True when the token has a value and more than ``leeway`` seconds left.
+
+        The default leeway is at most a quarter of the lifetime, so that short-lived
+        tokens (a sandbox configured for seconds) are still used.
+        """
         if not self.token:
             return False
-        leeway = self.default_leeway if leeway is None else leeway
+        if leeway is None:
+            leeway = min(self.default_leeway, self.expires_in / 4)
         return self.remaining(now) > leeway
 
     @property
