@@ -1,0 +1,215 @@
+"""Synthetic reference data of the sandbox: seeded hashing, the symbol universe, CUSIPs.
+
+Everything is a pure function of ``(seed, ...)`` through SHA-256, so two sandboxes
+with the same seed serve the same data in any process (``hash()`` is salted and
+is never used).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import re
+from dataclasses import dataclass
+from typing import Optional
+
+
+def digest(seed: int, *parts: object) -> bytes:
+    """SHA-256 of the seed and ``parts``."""
+    text = "\x1f".join([str(seed), *map(str, parts)])
+    return hashlib.sha256(text.encode("utf-8")).digest()
+
+
+def unit(seed: int, *parts: object) -> float:
+    """A uniform number in ``[0, 1)`` drawn from ``(seed, *parts)``."""
+    return int.from_bytes(digest(seed, *parts)[:8], "big") / 2.0**64
+
+
+def rng(seed: int, *parts: object) -> random.Random:
+    """A ``random.Random`` seeded from ``(seed, *parts)``."""
+    # Synthetic market data, not secrets: a reproducible generator is the point.
+    return random.Random(int.from_bytes(digest(seed, *parts)[:16], "big"))  # noqa: S311
+
+
+def pick(seed: int, options: tuple, *parts: object) -> object:
+    """One of ``options`` chosen from ``(seed, *parts)``."""
+    return options[int(unit(seed, *parts) * len(options))]
+
+
+# -- symbols ---------------------------------------------------------------------------
+
+PLAIN_SYMBOL = re.compile(r"[A-Z0-9.$/-]{1,24}\Z")
+OPTION_SYMBOL = re.compile(
+    r"(?P<underlying>[A-Z0-9.$/-]{1,12})_(?P<month>\d\d)(?P<day>\d\d)(?P<year>\d\d)"
+    r"(?P<putcall>[CP])(?P<strike>\d*\.?\d+)\Z"
+)
+FOREX_SYMBOL = re.compile(r"[A-Z]{3}/[A-Z]{3}\Z")
+
+
+def asset_type(symbol: str) -> Optional[str]:
+    """``EQUITY``, ``ETF``, ``INDEX``, ``FUTURE``, ``FOREX`` or ``OPTION``; None when malformed."""
+    if OPTION_SYMBOL.match(symbol):
+        return "OPTION"
+    if not PLAIN_SYMBOL.match(symbol) or not any(c.isalpha() for c in symbol):
+        return None
+    if symbol in UNIVERSE:
+        return UNIVERSE[symbol].asset_type
+    if symbol.startswith("$"):
+        return "INDEX"
+    if FOREX_SYMBOL.match(symbol):
+        return "FOREX"
+    if symbol.startswith("/"):
+        return "FUTURE"
+    return "EQUITY"
+
+
+@dataclass(frozen=True)
+class Security:
+    """A symbol of the fixed universe."""
+
+    symbol: str
+    description: str
+    exchange: str
+    cusip: str
+    price: float
+    asset_type: str = "EQUITY"
+
+
+_NQ, _NY, _PA = "NASDAQ", "NYSE", "Pacific"
+_ROWS = [
+    ("AAPL", "Apple Inc. - Common Stock", _NQ, "037833100", 175),
+    ("MSFT", "Microsoft Corporation - Common Stock", _NQ, "594918104", 330),
+    ("AMZN", "Amazon.com, Inc. - Common Stock", _NQ, "023135106", 130),
+    ("GOOGL", "Alphabet Inc. - Class A Common Stock", _NQ, "02079K305", 135),
+    ("GOOG", "Alphabet Inc. - Class C Capital Stock", _NQ, "02079K107", 136),
+    ("META", "Meta Platforms, Inc. - Class A Common Stock", _NQ, "30303M102", 300),
+    ("TSLA", "Tesla, Inc. - Common Stock", _NQ, "88160R101", 240),
+    ("NVDA", "NVIDIA Corporation - Common Stock", _NQ, "67066G104", 450),
+    ("NFLX", "Netflix, Inc. - Common Stock", _NQ, "64110L106", 420),
+    ("INTC", "Intel Corporation - Common Stock", _NQ, "458140100", 35),
+    ("CSCO", "Cisco Systems, Inc. - Common Stock", _NQ, "17275R102", 52),
+    ("AMD", "Advanced Micro Devices, Inc. - Common Stock", _NQ, "007903107", 110),
+    ("QCOM", "QUALCOMM Incorporated - Common Stock", _NQ, "747525103", 120),
+    ("ADBE", "Adobe Inc. - Common Stock", _NQ, "00724F101", 520),
+    ("PYPL", "PayPal Holdings, Inc. - Common Stock", _NQ, "70450Y103", 60),
+    ("COST", "Costco Wholesale Corporation - Common Stock", _NQ, "22160K105", 550),
+    ("PEP", "PepsiCo, Inc. - Common Stock", _NQ, "713448108", 175),
+    ("SBUX", "Starbucks Corporation - Common Stock", _NQ, "855244109", 100),
+    ("ORCL", "Oracle Corporation Common Stock", _NY, "68389X105", 110),
+    ("IBM", "International Business Machines Corporation Common Stock", _NY, "459200101", 145),
+    ("JPM", "JP Morgan Chase & Co. Common Stock", _NY, "46625H100", 150),
+    ("BAC", "Bank of America Corporation Common Stock", _NY, "060505104", 30),
+    ("C", "Citigroup, Inc. Common Stock", _NY, "172967424", 45),
+    ("WFC", "Wells Fargo & Company Common Stock", _NY, "949746101", 42),
+    ("V", "Visa Inc. Common Stock", _NY, "92826C839", 240),
+    ("MA", "Mastercard Incorporated Common Stock", _NY, "57636Q104", 390),
+    ("JNJ", "Johnson & Johnson Common Stock", _NY, "478160104", 160),
+    ("PFE", "Pfizer, Inc. Common Stock", _NY, "717081103", 35),
+    ("MRK", "Merck & Company, Inc. Common Stock", _NY, "58933Y105", 105),
+    ("UNH", "UnitedHealth Group Incorporated Common Stock", _NY, "91324P102", 500),
+    ("PG", "Procter & Gamble Company (The) Common Stock", _NY, "742718109", 150),
+    ("KO", "Coca-Cola Company (The) Common Stock", _NY, "191216100", 60),
+    ("MCD", "McDonald's Corporation Common Stock", _NY, "580135101", 280),
+    ("WMT", "Walmart Inc. Common Stock", _NY, "931142103", 160),
+    ("HD", "Home Depot, Inc. (The) Common Stock", _NY, "437076102", 320),
+    ("NKE", "Nike, Inc. Common Stock", _NY, "654106103", 105),
+    ("DIS", "Walt Disney Company (The) Common Stock", _NY, "254687106", 90),
+    ("BA", "Boeing Company (The) Common Stock", _NY, "097023105", 210),
+    ("CAT", "Caterpillar, Inc. Common Stock", _NY, "149123101", 260),
+    ("MMM", "3M Company Common Stock", _NY, "88579Y101", 105),
+    ("GE", "General Electric Company Common Stock", _NY, "369604301", 110),
+    ("F", "Ford Motor Company Common Stock", _NY, "345370860", 13),
+    ("GM", "General Motors Company Common Stock", _NY, "37045V100", 35),
+    ("T", "AT&T Inc. Common Stock", _NY, "00206R102", 15),
+    ("VZ", "Verizon Communications Inc. Common Stock", _NY, "92343V104", 35),
+    ("XOM", "Exxon Mobil Corporation Common Stock", _NY, "30231G102", 105),
+    ("CVX", "Chevron Corporation Common Stock", _NY, "166764100", 160),
+    ("AA", "Alcoa Corporation Common Stock", _NY, "013872106", 30),
+    ("SPY", "SPDR S&P 500 ETF Trust", _PA, "78462F103", 450, "ETF"),
+    ("QQQ", "Invesco QQQ Trust, Series 1", _NQ, "46090E103", 370, "ETF"),
+    ("IWM", "iShares Russell 2000 ETF", _PA, "464287655", 190, "ETF"),
+    ("DIA", "SPDR Dow Jones Industrial Average ETF", _PA, "78467X109", 350, "ETF"),
+    ("GLD", "SPDR Gold Trust, SPDR Gold Shares", _PA, "78463V107", 180, "ETF"),
+    ("TLT", "iShares 20+ Year Treasury Bond ETF", _NQ, "464287432", 95, "ETF"),
+    ("$SPX.X", "S&P 500 INDEX", "IND", "", 4500, "INDEX"),
+    ("$DJI", "Dow Jones Industrial Average", "IND", "", 35000, "INDEX"),
+    ("$COMPX", "NASDAQ Composite", "IND", "", 14000, "INDEX"),
+    ("$VIX.X", "CBOE Market Volatility Index", "IND", "", 18, "INDEX"),
+]
+#: The fixed universe, keyed by symbol.
+UNIVERSE: dict[str, Security] = {row[0]: Security(*row) for row in _ROWS}
+BY_CUSIP: dict[str, Security] = {s.cusip: s for s in UNIVERSE.values() if s.cusip}
+
+#: Constituents of each movers index (drawn from the universe).
+INDEX_MEMBERS: dict[str, tuple[str, ...]] = {
+    "$COMPX": tuple(s.symbol for s in UNIVERSE.values()
+                    if s.exchange == _NQ and s.asset_type == "EQUITY"),
+    "$DJI": ("AAPL", "MSFT", "AMZN", "CSCO", "INTC", "IBM", "JPM", "V", "JNJ", "MRK", "UNH",
+             "PG", "KO", "MCD", "WMT", "HD", "NKE", "DIS", "BA", "CAT", "MMM", "VZ", "CVX"),
+    "$SPX.X": tuple(s.symbol for s in UNIVERSE.values() if s.asset_type == "EQUITY"),
+}
+
+_SPECIAL_PRICES = {"/ES": 4500.0, "/NQ": 15000.0, "/YM": 35000.0, "/CL": 75.0, "/GC": 1900.0,
+                   "EUR/USD": 1.08, "GBP/USD": 1.27, "USD/JPY": 145.0, "AUD/USD": 0.66}
+
+
+def base_price(seed: int, symbol: str) -> float:
+    """The price level around which ``symbol`` wanders."""
+    if symbol in UNIVERSE:
+        return float(UNIVERSE[symbol].price)
+    if symbol in _SPECIAL_PRICES:
+        return _SPECIAL_PRICES[symbol]
+    u = unit(seed, "base", symbol)
+    kind = asset_type(symbol)
+    if kind == "FOREX":
+        return round(0.5 + 1.5 * u, 4)
+    if kind == "INDEX":
+        return round(500 + 9500 * u, 2)
+    return round(5 * 100**u, 2)  # log-uniform between 5 and 500
+
+
+def describe(symbol: str) -> str:
+    """A description in TD's style."""
+    if symbol in UNIVERSE:
+        return UNIVERSE[symbol].description
+    kind = asset_type(symbol)
+    if kind == "FOREX":
+        return f"{symbol} Spot"
+    if kind == "FUTURE":
+        return f"{symbol[1:]} Futures"
+    if kind == "INDEX":
+        return f"{symbol[1:]} Synthetic Index"
+    return f"{symbol.title()} Synthetic Corp - Common Stock"
+
+
+def exchange(seed: int, symbol: str) -> str:
+    """Listing exchange of an equity (``NASDAQ``, ``NYSE`` or ``Pacific``)."""
+    if symbol in UNIVERSE:
+        return UNIVERSE[symbol].exchange
+    return str(pick(seed, (_NQ, _NY), "exchange", symbol))
+
+
+# -- CUSIPs ----------------------------------------------------------------------------
+
+_CUSIP_CHARS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ*@#"
+
+
+def cusip_check_digit(base: str) -> str:
+    """The ninth character of a CUSIP whose first eight are ``base``."""
+    total = 0
+    for i, char in enumerate(base.upper()):
+        value = _CUSIP_CHARS.index(char)
+        if i % 2:
+            value *= 2
+        total += value // 10 + value % 10
+    return str((10 - total % 10) % 10)
+
+
+def cusip(seed: int, symbol: str) -> str:
+    """The CUSIP of ``symbol``: the real one for the universe, else a synthetic valid one."""
+    if symbol in UNIVERSE:
+        return UNIVERSE[symbol].cusip
+    raw = digest(seed, "cusip", symbol)
+    issuer = "".join(_CUSIP_CHARS[b % 36] for b in raw[:6])
+    base = issuer + str(raw[6] % 90 + 10)
+    return base + cusip_check_digit(base)
