@@ -1,0 +1,84 @@
+"""JSON or pandas output: the format check and the small table builders the wrappers share.
+
+pandas is imported on first use only; without it, asking for ``"pandas"`` raises a
+:class:`~pyTD.exceptions.ConfigurationError` that says how to install it::
+
+    from pyTD.output import resolve_format, render
+    fmt = resolve_format(a, "pandas")          # checked before any request
+    render({"AAPL": {"lastPrice": 1.0}}, fmt, lambda d: records_frame(list(d.values())))
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Optional, Sequence
+
+from pyTD.exceptions import ConfigurationError
+from pyTD.validation import check_enum
+
+FORMATS = ("json", "pandas")
+
+
+def resolve_format(api: Any, output_format: Optional[str]) -> str:
+    """``output_format``, or the api's default, checked to be ``json`` or ``pandas``."""
+    value = getattr(api, "output_format", "json") if output_format is None else output_format
+    fmt = check_enum("output_format", value, FORMATS)
+    if fmt == "pandas":
+        pandas()
+    return fmt
+
+
+def pandas() -> Any:
+    """The pandas module, or a ``ConfigurationError`` that says how to install it."""
+    try:
+        import pandas as pd
+    except ImportError as exc:
+        raise ConfigurationError('output_format="pandas" needs pandas: '
+                                 'pip install "pytd-ameritrade[pandas]"') from exc
+    return pd
+
+
+def render(data: Any, fmt: str, to_frame: Callable[[Any], Any]) -> Any:
+    """``data`` itself for ``json``; ``to_frame(data)`` for ``pandas``."""
+    return to_frame(data) if fmt == "pandas" else data
+
+
+def records_frame(records: Sequence[Any], *, index: Optional[str] = None,
+                  columns: Sequence[str] = ()) -> Any:
+    """A DataFrame with one row per record; nested objects become ``a.b`` columns.
+
+    Lists (order legs, watchlist items) stay as cells. ``columns`` are ensured to
+    exist (empty input gives an empty frame with them); ``index`` becomes the index.
+    """
+    pd = pandas()
+    frame = pd.json_normalize(list(records)) if records else pd.DataFrame()
+    for column in columns:
+        if column not in frame.columns:
+            frame[column] = pd.Series(dtype=object)
+    if index is not None:
+        if index not in frame.columns:
+            frame[index] = pd.Series(dtype=object)
+        frame = frame.set_index(index)
+    return frame
+
+
+def nan_strings_to_float(frame: Any) -> Any:
+    """Columns holding TD's ``"NaN"`` strings become float columns with real NaNs."""
+    pd = pandas()
+    for column in frame.columns:
+        series = frame[column]
+        if not (pd.api.types.is_object_dtype(series) or pd.api.types.is_string_dtype(series)):
+            continue
+        is_nan = series.map(lambda v: isinstance(v, str) and v == "NaN")
+        if is_nan.any():
+            cleaned = series.mask(is_nan, float("nan"))
+            try:
+                frame[column] = pd.to_numeric(cleaned)
+            except (TypeError, ValueError):
+                frame[column] = cleaned
+    return frame
+
+
+def utc_from_ms(values: Any, name: str = "datetime") -> Any:
+    """A UTC ``DatetimeIndex`` named ``name`` from epoch milliseconds."""
+    pd = pandas()
+    return pd.DatetimeIndex(pd.to_datetime(list(values), unit="ms", utc=True), name=name)
