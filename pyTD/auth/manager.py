@@ -14,7 +14,6 @@ import sys
 import threading
 import time
 import webbrowser
-from datetime import datetime, timezone
 from typing import Callable, Optional, Union
 
 import requests
@@ -41,11 +40,6 @@ def interactive() -> bool:
         return sys.stdin is not None and sys.stdin.isatty() and sys.stdout.isatty()
     except (AttributeError, ValueError):
         return False
-
-
-def _until(token: Token) -> str:
-    when = datetime.fromtimestamp(token.expires_at, tz=timezone.utc)
-    return when.strftime("%Y-%m-%d %H:%M UTC")
 
 
 class AuthManager:
@@ -179,7 +173,7 @@ class AuthManager:
                 return
             if not refresh.is_valid(0, now):
                 raise AuthorizationError(
-                    f"The refresh token expired on {_until(refresh)} (they last 90 days). "
+                    f"The refresh token expired on {refresh.expires_text()} (they last 90 days). "
                     + REAUTHORIZE)
             grant = self.flow.refresh(refresh.token, renew=renew)
             tokens.access_token = grant.access_token

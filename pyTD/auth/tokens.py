@@ -75,6 +75,13 @@ class Token:
         """``is_valid()`` with the default leeway (60 s for access tokens)."""
         return self.is_valid()
 
+    def expires_text(self) -> str:
+        """The expiry as ``YYYY-MM-DD HH:MM UTC`` (``never issued`` when empty)."""
+        if not self.token:
+            return "never issued"
+        when = datetime.fromtimestamp(self.expires_at, tz=timezone.utc)
+        return when.strftime("%Y-%m-%d %H:%M UTC")
+
     def to_dict(self) -> dict[str, Any]:
         """``{"token", "access_time", "expires_in"}``; the inverse of the dict constructor."""
         return {"token": self.token, "access_time": self.access_time,

@@ -1,0 +1,7 @@
+"""``python -m pyTD``: the ``pytd`` command line."""
+
+import sys
+
+from pyTD.cli import main
+
+sys.exit(main())

@@ -1,0 +1,68 @@
+"""``pytd demo``: the whole script flow against the bundled sandbox, no account needed.
+
+An in-process sandbox approves the consent page at once; a small HTTP client
+plays the browser and follows the redirect into pyTD's callback server; the
+code is exchanged for tokens, which land in a ``DiskCache``; quotes are fetched
+with them.
+"""
+
+from __future__ import annotations
+
+import socket
+import sys
+import tempfile
+import threading
+from typing import Optional, TextIO
+
+import requests
+
+DEMO_SYMBOLS = ("AAPL", "MSFT", "SPY", "$SPX.X")
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that is free right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def follow_in_background(url: str) -> None:
+    """Play the browser: GET ``url`` in a thread and follow redirects to the callback page."""
+    def visit() -> None:
+        with requests.Session() as browser:
+            browser.trust_env = False
+            browser.get(url, timeout=30)
+
+    threading.Thread(target=visit, name="pyTD-demo-browser", daemon=True).start()
+
+
+def run_demo(*, config_dir: Optional[str] = None, symbols: tuple[str, ...] = DEMO_SYMBOLS,
+             out: TextIO = sys.stdout) -> int:
+    """Authorize against a fresh sandbox, print quotes and where the tokens went; 0 on success."""
+    from pyTD.api import api
+    from pyTD.cli_format import table
+    from pyTD.sandbox import DEMO_CONSUMER_KEY, Sandbox
+
+    config_dir = config_dir or tempfile.mkdtemp(prefix="pytd-demo-")
+    with Sandbox(auto_approve=True) as sandbox:
+        callback = f"http://127.0.0.1:{free_port()}/callback"
+        sandbox.register_app(DEMO_CONSUMER_KEY, callback)
+        print(f"Sandbox running at {sandbox.url} (TD Ameritrade emulator)", file=out)
+        client = api(consumer_key=DEMO_CONSUMER_KEY, callback_url=callback,
+                     base_url=sandbox.base_url, auth_url=sandbox.auth_url,
+                     config_dir=config_dir, store_tokens=True)
+        print(f"Authorizing: consent page -> callback server on {callback}", file=out)
+        client.authorize(open_browser=follow_in_background, timeout=30)
+        print(f"Authorized. Refresh token valid until {client.refresh_token.expires_text()}, "
+              f"access token until {client.access_token.expires_text()}.", file=out)
+        quotes = client.get_quotes(list(symbols))
+        rows = [[symbol, q.get("lastPrice", q.get("lastPriceInDouble")), q.get("bidPrice"),
+                 q.get("askPrice"), q.get("netChange"), q.get("totalVolume")]
+                for symbol, q in quotes.items()]
+        print("", file=out)
+        print(table(["symbol", "last", "bid", "ask", "change", "volume"], rows), file=out)
+        print("", file=out)
+        print(f"Tokens stored in {client.cache.describe()} (file mode 0600). Run `pytd demo` "
+              "again any time; nothing touched a real account.", file=out)
+        client.close()
+    return 0
