@@ -1,0 +1,275 @@
+"""Contract tests every token cache must pass; subclass them to check your own backend.
+
+Put this in a pytest file (pytest is needed; it is not a runtime dependency)::
+
+    from pyTD.cache.conformance import TokenCacheContract
+
+    class TestMyCache(TokenCacheContract):
+        persistent = True        # False when tokens live in the object only (like MemCache)
+
+        def make_cache(self, tmp_path, clock):   # a fresh, empty cache
+            return MyCache(tmp_path / "tokens", clock=clock)
+
+and run ``pytest test_my_cache.py``. ``make_cache`` gets pytest's ``tmp_path``
+and a :class:`FakeClock` (call it for the time, ``advance()`` it in tests); the
+cache must use that clock for the tokens it returns. Calling ``make_cache``
+again with the same ``tmp_path`` must reach the same storage; if your cache's
+storage does not derive from ``tmp_path``, override :meth:`reopen` instead.
+The class name does not start with ``Test``, so pytest collects only your
+subclass.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+
+from pyTD.auth.tokens import AccessToken, EmptyToken, RefreshToken
+from pyTD.cache.base import FORMAT_VERSION, TokenCache
+from pyTD.exceptions import CacheError
+
+SECRET_ACCESS = "access-SECRET-b64+/=value"
+SECRET_REFRESH = "refresh-SECRET-b64+/=value"
+
+
+class FakeClock:
+    """A clock the tests move by hand: ``clock()`` is the time, ``clock.advance(s)`` moves it."""
+
+    def __init__(self, now: float = 1_700_000_000.25) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def _access(clock: FakeClock, value: str = SECRET_ACCESS, life: float = 1800) -> AccessToken:
+    return AccessToken(token=value, access_time=clock(), expires_in=life, clock=clock)
+
+
+def _refresh(clock: FakeClock, value: str = SECRET_REFRESH) -> RefreshToken:
+    return RefreshToken(token=value, access_time=clock(), expires_in=7_776_000, clock=clock)
+
+
+def _run_in_thread(target: Any, timeout: float = 10.0) -> list[BaseException]:
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            target()
+        except BaseException as exc:
+            errors.append(exc)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(timeout)
+    assert not thread.is_alive(), "the cache deadlocked (still blocked after 10 s)"
+    return errors
+
+
+class TokenCacheContract:
+    """The behaviour pyTD relies on from a :class:`~pyTD.cache.TokenCache`."""
+
+    #: Set to False for caches whose tokens vanish with the object (MemCache).
+    persistent = True
+
+    def make_cache(self, tmp_path: Any, clock: FakeClock) -> TokenCache:
+        """Return a fresh, empty cache that uses ``clock``; storage derived from tmp_path."""
+        raise NotImplementedError("subclasses return their cache from make_cache()")
+
+    def reopen(self, tmp_path: Any, clock: FakeClock) -> TokenCache:
+        """A second cache object on the same storage (default: ``make_cache`` again)."""
+        return self.make_cache(tmp_path, clock)
+
+    @pytest.fixture
+    def fake_clock(self) -> FakeClock:
+        return FakeClock()
+
+    @pytest.fixture
+    def token_cache(self, tmp_path: Any, fake_clock: FakeClock) -> TokenCache:
+        return self.make_cache(tmp_path, fake_clock)
+
+    # -- empty, round trip, partial updates ---------------------------------------
+    def test_empty_cache_gives_empty_tokens(self, token_cache):
+        assert isinstance(token_cache.refresh_token, EmptyToken)
+        assert isinstance(token_cache.access_token, EmptyToken)
+        assert not token_cache.access_token.valid
+        assert not token_cache.load()
+
+    def test_round_trip_of_both_tokens(self, token_cache, fake_clock):
+        refresh, access = _refresh(fake_clock), _access(fake_clock)
+        token_cache.update(refresh_token=refresh, access_token=access)
+        assert token_cache.refresh_token == refresh
+        assert token_cache.access_token == access
+        assert token_cache.access_token.token == SECRET_ACCESS
+        assert token_cache.access_token.expires_at == fake_clock() + 1800
+
+    def test_update_of_access_token_keeps_refresh_token(self, token_cache, fake_clock):
+        refresh = _refresh(fake_clock)
+        token_cache.update(refresh_token=refresh, access_token=_access(fake_clock))
+        newer = _access(fake_clock, "access-2")
+        token_cache.update(access_token=newer)
+        assert token_cache.refresh_token == refresh
+        assert token_cache.access_token == newer
+
+    def test_update_of_refresh_token_keeps_access_token(self, token_cache, fake_clock):
+        access = _access(fake_clock)
+        token_cache.update(refresh_token=_refresh(fake_clock), access_token=access)
+        newer = _refresh(fake_clock, "refresh-2")
+        token_cache.update(refresh_token=newer)
+        assert token_cache.refresh_token == newer
+        assert token_cache.access_token == access
+
+    def test_clear_forgets_both_tokens(self, token_cache, fake_clock):
+        token_cache.update(refresh_token=_refresh(fake_clock), access_token=_access(fake_clock))
+        token_cache.clear()
+        assert isinstance(token_cache.refresh_token, EmptyToken)
+        assert isinstance(token_cache.access_token, EmptyToken)
+        assert not token_cache.load()
+        token_cache.clear()  # clearing an empty cache is fine
+
+    def test_opaque_values_and_times_round_trip_exactly(self, token_cache, fake_clock):
+        value = "Zm9v+YmFy/YmF6==" * 80 + "é€"
+        fake_clock.advance(0.123456789)
+        token_cache.update(access_token=_access(fake_clock, value))
+        back = token_cache.access_token
+        assert back.token == value
+        assert back.access_time == fake_clock()
+
+    # -- format ----------------------------------------------------------------------
+    def test_format_version_is_stored(self, token_cache, fake_clock):
+        token_cache.update(access_token=_access(fake_clock))
+        assert token_cache.load()["version"] == FORMAT_VERSION
+
+    def test_wrong_format_version_is_rejected(self, token_cache, fake_clock):
+        data = {"version": FORMAT_VERSION + 1, "refresh_token": None,
+                "access_token": _access(fake_clock).to_dict()}
+        token_cache.save(data)
+        with pytest.raises(CacheError) as info:
+            token_cache.tokens()
+        assert "upgrade pyTD" in str(info.value)
+
+    def test_load_returns_a_copy(self, token_cache, fake_clock):
+        token_cache.update(access_token=_access(fake_clock))
+        token_cache.load()["access_token"]["token"] = "tampered"
+        assert token_cache.access_token.token == SECRET_ACCESS
+
+    # -- persistence -------------------------------------------------------------------
+    def test_tokens_survive_a_new_instance(self, token_cache, fake_clock, tmp_path):
+        if not self.persistent:
+            pytest.skip("this cache keeps tokens in the object only")
+        refresh, access = _refresh(fake_clock), _access(fake_clock)
+        token_cache.update(refresh_token=refresh, access_token=access)
+        other = self.reopen(tmp_path, fake_clock)
+        assert other.refresh_token == refresh
+        assert other.access_token == access
+        newer = _access(fake_clock, "access-from-other")
+        other.update(access_token=newer)
+        assert token_cache.access_token == newer
+
+    # -- transactions and locking ---------------------------------------------------------
+    def test_transaction_writes_only_when_changed(self, token_cache, fake_clock, monkeypatch):
+        token_cache.update(access_token=_access(fake_clock))
+        saves = []
+        real_save = token_cache.save
+
+        def counting_save(data):
+            saves.append(data)
+            real_save(data)
+
+        monkeypatch.setattr(token_cache, "save", counting_save)
+        with token_cache.transaction():
+            pass
+        with token_cache.transaction() as tokens:
+            tokens.access_token = _access(fake_clock)  # equal value: no write
+        assert saves == []
+        with token_cache.transaction() as tokens:
+            tokens.access_token = _access(fake_clock, "access-2")
+        assert len(saves) == 1
+        assert token_cache.access_token.token == "access-2"
+
+    def test_failed_transaction_writes_nothing(self, token_cache, fake_clock):
+        token_cache.update(access_token=_access(fake_clock))
+        with pytest.raises(RuntimeError):
+            with token_cache.transaction() as tokens:
+                tokens.access_token = _access(fake_clock, "never-stored")
+                raise RuntimeError("refresh failed")
+        assert token_cache.access_token.token == SECRET_ACCESS
+
+    def test_lock_is_reentrant(self, token_cache, fake_clock):
+        def nested() -> None:
+            with token_cache.lock(), token_cache.lock():
+                with token_cache.transaction() as tokens:
+                    tokens.access_token = _access(fake_clock, "nested")
+        assert _run_in_thread(nested) == []
+        assert token_cache.access_token.token == "nested"
+
+    def test_lock_serializes_threads(self, token_cache, fake_clock):
+        done = threading.Event()
+
+        def writer() -> None:
+            token_cache.update(access_token=_access(fake_clock, "second"))
+            done.set()
+
+        with token_cache.lock():
+            thread = threading.Thread(target=writer, daemon=True)
+            thread.start()
+            assert not done.wait(0.3), "another thread wrote while the lock was held"
+        thread.join(10)
+        assert done.is_set()
+        assert token_cache.access_token.token == "second"
+
+    def test_concurrent_increments_lose_nothing(self, token_cache, fake_clock):
+        threads, rounds = 8, 100
+        start = threading.Barrier(threads)
+
+        def work() -> None:
+            start.wait()
+            for _ in range(rounds):
+                with token_cache.transaction() as tokens:
+                    n = int(tokens.access_token.token) if tokens.access_token else 0
+                    tokens.access_token = _access(fake_clock, str(n + 1))
+
+        errors = _run_in_thread(lambda: _parallel(work, threads), timeout=120)
+        assert errors == []
+        assert token_cache.access_token.token == str(threads * rounds)
+
+    # -- what users see ------------------------------------------------------------------------
+    def test_repr_and_describe_never_show_tokens(self, token_cache, fake_clock):
+        token_cache.update(refresh_token=_refresh(fake_clock), access_token=_access(fake_clock))
+        for text in (repr(token_cache), str(token_cache), token_cache.describe(),
+                     repr(token_cache.access_token), str(token_cache.refresh_token)):
+            assert "SECRET" not in text
+
+    def test_validity_follows_the_cache_clock(self, token_cache, fake_clock):
+        token_cache.update(refresh_token=_refresh(fake_clock), access_token=_access(fake_clock))
+        assert token_cache.access_token.valid
+        fake_clock.advance(1800 - 60 - 1)
+        assert token_cache.access_token.valid
+        fake_clock.advance(2)  # inside the 60 s leeway
+        assert not token_cache.access_token.valid
+        assert token_cache.refresh_token.valid
+        fake_clock.advance(7_776_000)
+        assert not token_cache.refresh_token.valid
+
+
+def _parallel(work: Any, count: int) -> None:
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            work()
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]

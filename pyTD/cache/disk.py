@@ -1,0 +1,277 @@
+"""A JSON file token cache: atomic writes, private modes, shared safely between processes.
+
+>>> from pyTD.cache import DiskCache
+>>> cache = DiskCache("/tmp/pytd-doc/tokens.json")  # doctest: +SKIP
+>>> cache.access_token.valid  # doctest: +SKIP
+False
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import secrets
+import time
+from datetime import datetime, timezone
+from typing import Any, Optional, Union
+
+from pyTD.auth.tokens import Clock
+from pyTD.cache._lock import (
+    PRIVATE_FILE,
+    create_private_file,
+    file_lock,
+    fix_private_mode,
+    make_private_dir,
+)
+from pyTD.cache.base import TokenCache, TokenSet
+from pyTD.exceptions import CacheError
+
+#: A file modified less than this long ago (ns) is re-read on every access: a later
+#: write in the same timestamp tick could reuse its inode, size and mtime.
+RACY_WINDOW_NS = 2_000_000_000
+
+_TOKEN_FIELDS = {"token": str, "access_time": (int, float), "expires_in": (int, float)}
+
+
+def cache_path(path: Union[str, os.PathLike], config_dir: Optional[str]) -> tuple[str, bool]:
+    """``(absolute path, was_absolute)``; a relative name is placed in the configuration dir."""
+    path = os.path.expanduser(os.fspath(path))
+    if os.path.isabs(path):
+        return os.path.abspath(path), True
+    if config_dir is None:
+        from pyTD.settings import resolve
+
+        config_dir = resolve().config_dir
+    return os.path.abspath(os.path.join(os.path.expanduser(config_dir), path)), False
+
+
+def _check_shape(data: Any) -> None:
+    if not isinstance(data, dict):
+        raise ValueError(f"expected a JSON object, found {type(data).__name__}")
+    version = data.get("version")
+    if version is not None and (isinstance(version, bool) or not isinstance(version, int)):
+        raise ValueError("'version' is not an integer")
+    for name in ("refresh_token", "access_token"):
+        token = data.get(name)
+        if token is None:
+            continue
+        if not isinstance(token, dict):
+            raise ValueError(f"{name!r} is not an object")
+        for field, kind in _TOKEN_FIELDS.items():
+            value = token.get(field)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, kind)):
+                raise ValueError(f"{name}.{field} has the wrong type")
+
+
+def _copy(data: Optional[dict]) -> Optional[dict]:
+    if data is None:
+        return None
+    return {k: dict(v) if isinstance(v, dict) else v for k, v in data.items()}
+
+
+class _Parsed:
+    """One parse of the file: its stat stamp, the dict, and the tokens built from it."""
+
+    __slots__ = ("data", "stamp", "tokens")
+
+    def __init__(self, stamp: tuple, data: Optional[dict]) -> None:
+        self.stamp = stamp
+        self.data = data
+        self.tokens: Optional[TokenSet] = None
+
+
+class DiskCache(TokenCache):
+    """Tokens in a JSON file, written atomically and readable only by you (0600).
+
+    An absolute ``path`` is created at once (missing directories 0700, an
+    empty file 0600); a relative name lives in the configuration directory
+    (``config_dir`` or ``TD_CONFIG_DIR``/the default), which is created only
+    when tokens are first written. Several processes may share the file:
+    read-modify-write (:meth:`transaction`) holds a lock on ``<path>.lock``.
+
+    >>> cache = DiskCache("tokens-KEY.json", config_dir="/tmp/pytd-doc")  # doctest: +SKIP
+    >>> with cache.transaction() as tokens:  # doctest: +SKIP
+    ...     tokens.access_token = new_token
+    """
+
+    persistent = True
+
+    def __init__(self, path: Union[str, os.PathLike], *, clock: Clock = time.time,
+                 config_dir: Optional[str] = None) -> None:
+        super().__init__(clock=clock)
+        self.path, eager = cache_path(path, config_dir)
+        self._dir = os.path.dirname(self.path)
+        self._file_lock = file_lock(self.path + ".lock")
+        self._memo: Optional[_Parsed] = None
+        if eager:
+            self._ensure_storage(create_file=True)
+        elif os.path.exists(self.path):
+            self._stat()
+
+    # -- storage ----------------------------------------------------------------
+    def _ensure_storage(self, create_file: bool = False) -> None:
+        try:
+            make_private_dir(self._dir)
+            if create_file and not create_private_file(self.path):
+                self._stat()
+        except OSError as exc:
+            raise CacheError(
+                f"Cannot create the token cache {self.path}: {exc.strerror or exc}. "
+                "Choose a writable location (config_dir=... or TD_CONFIG_DIR)."
+            ) from exc
+
+    def _stat(self) -> Optional[os.stat_result]:
+        try:
+            st = os.stat(self.path)
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise self._unreadable(exc) from exc
+        if st.st_mode & 0o077:
+            try:
+                fix_private_mode(self.path, st.st_mode)
+            except OSError as exc:
+                raise CacheError(
+                    f"Token cache {self.path} is readable by other users and its mode "
+                    f"cannot be changed ({exc.strerror}); run `chmod 600 {self.path}`."
+                ) from exc
+        return st
+
+    def _unreadable(self, exc: OSError) -> CacheError:
+        return CacheError(
+            f"Cannot read the token cache {self.path}: {exc.strerror or exc}. Make it "
+            "readable by you (chmod 600, owned by your user) or point config_dir/"
+            "TD_CONFIG_DIR elsewhere."
+        )
+
+    def _current(self) -> _Parsed:
+        """The parse of the file as it is now; one ``os.stat`` when it has not changed."""
+        for _ in range(5):
+            st = self._stat()
+            if st is None:
+                return _Parsed((), None)
+            stamp = (st.st_mtime_ns, st.st_size, st.st_ino)
+            memo = self._memo
+            if memo is not None and memo.stamp == stamp:
+                return memo
+            parsed = self._parse(stamp)
+            if parsed is not None:
+                return parsed
+        raise CacheError(f"Token cache {self.path} keeps changing while being read; "
+                         "check what else writes to it.")
+
+    def _parse(self, stamp: tuple) -> Optional[_Parsed]:
+        try:
+            with open(self.path, "rb") as f:
+                st = os.fstat(f.fileno())
+                raw = f.read()
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise self._unreadable(exc) from exc
+        if (st.st_mtime_ns, st.st_size, st.st_ino) != stamp:
+            return None  # replaced between stat and open: look again
+        if not raw:
+            data = None
+        else:
+            try:
+                data = json.loads(raw)
+                _check_shape(data)
+            except ValueError as exc:
+                self._move_aside(stamp, exc)
+                return None  # the file was replaced before the lock was taken
+        parsed = _Parsed(stamp, data)
+        if time.time_ns() - stamp[0] > RACY_WINDOW_NS:
+            self._memo = parsed
+        return parsed
+
+    def _move_aside(self, stamp: tuple, reason: Exception) -> None:
+        """Rename a corrupt file (under the lock, if still the same file) and raise."""
+        with self._file_lock:
+            st = self._stat()
+            if st is None or (st.st_mtime_ns, st.st_size, st.st_ino) != stamp:
+                return
+            when = datetime.fromtimestamp(time.time(), tz=timezone.utc)
+            target = f"{self.path}.corrupt-{when:%Y%m%dT%H%M%S}"
+            n = 0
+            while os.path.exists(target):
+                n += 1
+                target = f"{self.path}.corrupt-{when:%Y%m%dT%H%M%S}-{n}"
+            try:
+                os.replace(self.path, target)
+            except OSError as exc:
+                raise CacheError(
+                    f"Token cache {self.path} is corrupt ({reason}) and could not be moved "
+                    f"aside ({exc.strerror}). Delete or restore it, then re-authorize with "
+                    "`pytd auth login`."
+                ) from exc
+        raise CacheError(
+            f"Token cache {self.path} is corrupt ({reason}); it was moved to {target}. "
+            "Re-authorize with `pytd auth login`, or restore the file from that copy."
+        )
+
+    # -- the plug-in methods -------------------------------------------------------
+    def load(self) -> Optional[dict]:
+        """A copy of the stored dict, or ``None`` when the file is missing or empty."""
+        return _copy(self._current().data)
+
+    def tokens(self) -> TokenSet:
+        """Both tokens; built once per change of the file (token objects are shared)."""
+        parsed = self._current()
+        if parsed.tokens is None:
+            parsed.tokens = TokenSet.from_dict(parsed.data, self.clock)
+        return TokenSet(parsed.tokens.refresh_token, parsed.tokens.access_token)
+
+    def save(self, data: Optional[dict]) -> None:
+        """Write ``data`` atomically (temp file, fsync, rename, fsync dir); ``None`` empties it."""
+        payload = b"" if data is None else json.dumps(data, separators=(",", ":")).encode()
+        self._ensure_storage()
+        tmp = f"{self.path}.tmp-{os.getpid()}-{secrets.token_hex(4)}"
+        fd = -1
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE)
+            view = memoryview(payload)
+            while view:
+                view = view[os.write(fd, view):]
+            os.fsync(fd)
+            os.close(fd)
+            fd = -1
+            os.replace(tmp, self.path)
+        except OSError as exc:
+            if fd >= 0:
+                os.close(fd)
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+            raise CacheError(
+                f"Could not write the token cache {self.path}: {exc.strerror or exc}. The previous "
+                "tokens are unchanged; free disk space or fix the directory's permissions."
+            ) from exc
+        self._sync_dir()
+
+    def _sync_dir(self) -> None:
+        """Make the rename durable; filesystems that cannot fsync a directory are skipped."""
+        if os.name == "nt":  # pragma: no cover - directories cannot be fsynced there
+            return
+        try:
+            fd = os.open(self._dir, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        except OSError as exc:
+            if exc.errno not in (errno.EINVAL, errno.ENOTSUP):
+                raise CacheError(
+                    f"Wrote the token cache {self.path} but could not flush its directory "
+                    f"({exc.strerror}); check the disk before relying on the saved tokens."
+                ) from exc
+
+    def lock(self) -> Any:
+        """The cross-process lock on ``<path>.lock`` (re-entrant; threads serialized)."""
+        self._ensure_storage()
+        return self._file_lock
+
+    def describe(self) -> str:
+        return self.path

@@ -1,0 +1,73 @@
+"""Pick the token cache of an ``api``: ``cache=`` > ``store_tokens`` > ``TD_STORE_TOKENS``.
+
+>>> from pyTD.settings import resolve
+>>> from pyTD.cache import select_cache
+>>> select_cache(resolve(consumer_key="KEY"), store_tokens=False)
+MemCache('memory (this process only)')
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+from typing import Any, Optional
+
+from pyTD.auth.tokens import Clock
+from pyTD.cache.base import TokenCache
+from pyTD.cache.memory import MemCache
+from pyTD.exceptions import ConfigurationError
+from pyTD.settings import Settings, parse_bool
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
+_MAX_NAME = 100
+
+
+def cache_file_name(bare_key: str) -> str:
+    """``tokens-<key>.json`` with unsafe characters replaced and, if any were, a hash suffix.
+
+    >>> cache_file_name("ABC123")
+    'tokens-ABC123.json'
+    """
+    safe = _UNSAFE.sub("_", bare_key)
+    if safe != bare_key or len(safe) > _MAX_NAME:
+        digest = hashlib.sha256(bare_key.encode("utf-8")).hexdigest()[:12]
+        safe = f"{safe[:_MAX_NAME]}-{digest}"
+    return f"tokens-{safe}.json"
+
+
+def select_cache(settings: Settings, *, cache: Optional[TokenCache] = None,
+                 store_tokens: Any = None, clock: Clock = time.time) -> TokenCache:
+    """The cache an ``api`` uses.
+
+    ``cache`` (a :class:`TokenCache` instance) wins; else ``store_tokens``
+    (when not ``None``), else ``settings.store_tokens``: true -> a
+    :class:`~pyTD.cache.DiskCache` named after the consumer key in
+    ``settings.config_dir``; false -> a :class:`~pyTD.cache.MemCache`, and
+    nothing touches the disk::
+
+        cache = select_cache(resolve(consumer_key="KEY"))  # DiskCache tokens-KEY.json
+    """
+    if cache is not None:
+        if not isinstance(cache, TokenCache):
+            what = f"the class {cache.__name__}" if isinstance(cache, type) \
+                else f"a {type(cache).__name__}"
+            raise ConfigurationError(
+                f"cache= must be a pyTD.cache.TokenCache instance, not {what}: pass e.g. "
+                "DiskCache(path), SQLCache(path, key=...), MemCache(), or your own "
+                "TokenCache subclass's instance (or leave cache=None)."
+            )
+        return cache
+    store = settings.store_tokens if store_tokens is None \
+        else parse_bool(store_tokens, "store_tokens")
+    if not store:
+        return MemCache(clock=clock)
+    if not settings.consumer_key:
+        raise ConfigurationError(
+            "Cannot name the token cache without a consumer key: pass consumer_key=... or "
+            "set TD_CONSUMER_KEY (or pass store_tokens=False to keep tokens in memory)."
+        )
+    from pyTD.cache.disk import DiskCache
+
+    name = cache_file_name(settings.provider.bare_key(settings.consumer_key))
+    return DiskCache(name, clock=clock, config_dir=settings.config_dir)
