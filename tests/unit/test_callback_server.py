@@ -1,0 +1,102 @@
+"""The local callback server on real sockets: loopback only, 404s, deadline, TLS."""
+
+from __future__ import annotations
+
+import os
+import socket
+import stat
+import threading
+
+import pytest
+import requests
+
+from pyTD.auth.server import CallbackServer, loopback_address
+from pyTD.auth.tls import KEY_NAME, server_context
+from pyTD.exceptions import AuthorizationError, CallbackTimeoutError, ConfigurationError
+
+
+def free_callback(path="/cb", scheme="http"):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    return f"{scheme}://127.0.0.1:{port}{path}"
+
+
+@pytest.mark.parametrize("url,expected", [
+    ("http://localhost:8080", ("127.0.0.1", 8080, "/", "http")),
+    ("http://127.0.0.1:9000/callback", ("127.0.0.1", 9000, "/callback", "http")),
+    ("https://[::1]:8443/cb", ("::1", 8443, "/cb", "https")),
+    ("https://127.0.0.1", ("127.0.0.1", 443, "/", "https")),
+])
+def test_loopback_addresses(url, expected):
+    assert loopback_address(url) == expected
+
+
+@pytest.mark.parametrize("url", ["http://example.com/cb", "http://0.0.0.0:8080",
+                                 "http://192.168.0.2:8080/", "ftp://localhost/x", "localhost:8080"])
+def test_non_loopback_or_bad_urls_are_refused(url):
+    with pytest.raises(ConfigurationError, match=r"manual=True|http"):
+        loopback_address(url)
+
+
+def test_bound_to_loopback_and_only_callback_with_code_ends_the_wait():
+    url = free_callback()
+    with CallbackServer(url) as server:
+        assert server._httpd.socket.getsockname()[0] == "127.0.0.1"
+        base = url.rsplit("/", 1)[0]
+        with requests.Session() as s:
+            s.trust_env = False
+            assert s.get(base + "/favicon.ico", timeout=5).status_code == 404
+            assert s.get(url, timeout=5).status_code == 404
+            assert s.get(url + "?state=1", timeout=5).status_code == 404
+            assert s.post(url + "?code=x", timeout=5).status_code == 405
+            reflected = s.get(base + "/<script>alert(1)</script>?code=1", timeout=5)
+            assert reflected.status_code == 404 and "<script>" not in reflected.text
+        with pytest.raises(CallbackTimeoutError):
+            server.wait(0.2)
+        pages = []
+        visit = threading.Thread(target=lambda: pages.append(
+            requests.get(url + "?code=a%40b&state=s", timeout=10)))
+        visit.start()
+        assert server.wait(5) == "code=a%40b&state=s"
+        server.finish(False, "<b>bad</b> things")
+        visit.join(10)
+        assert pages[0].status_code == 400
+        assert "&lt;b&gt;bad&lt;/b&gt;" in pages[0].text and "<b>bad" not in pages[0].text
+        # A second callback is not accepted.
+        assert requests.get(url + "?code=again", timeout=5).status_code == 409
+
+
+def test_busy_port_is_a_clear_error():
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", 0))
+        squatter.listen()
+        port = squatter.getsockname()[1]
+        with pytest.raises(AuthorizationError, match="another callback URL"):
+            CallbackServer(f"http://127.0.0.1:{port}/cb")
+
+
+def test_https_callback_with_self_signed_certificate(tmp_path):
+    config = tmp_path / "config"
+    context = server_context(str(config))
+    assert stat.S_IMODE(os.stat(config / KEY_NAME).st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(config).st_mode) == 0o700
+    url = free_callback(scheme="https")
+    with CallbackServer(url, ssl_context=context) as server:
+        pages = []
+        visit = threading.Thread(target=lambda: pages.append(requests.get(
+            url + "?code=z", timeout=10, verify=str(config / "callback-cert.pem"))))
+        visit.start()
+        assert server.wait(5) == "code=z"
+        server.finish(True, "done")
+        visit.join(10)
+    assert pages[0].status_code == 200 and "Authorization complete" in pages[0].text
+    # Made once: a second context reuses the same key.
+    before = (config / KEY_NAME).read_bytes()
+    server_context(str(config))
+    assert (config / KEY_NAME).read_bytes() == before
+
+
+def test_https_callback_needs_a_tls_context():
+    with pytest.raises(ConfigurationError, match="https"):
+        CallbackServer(free_callback(scheme="https"))
