@@ -4,6 +4,7 @@ instruments. ``register(router)`` adds them all (``BEARER_OR_APIKEY``)."""
 from __future__ import annotations
 
 from pyTD.provider import TD_AMERITRADE
+from pyTD.sandbox.market_chains import get_chain
 from pyTD.sandbox.market_quotes import quote
 from pyTD.sandbox.routing import (
     BEARER_OR_APIKEY,
@@ -47,3 +48,4 @@ def register(router: Router) -> None:
     """Add every market-data route to ``router``."""
     router.add("GET", r"/v1/marketdata/quotes", get_quotes, BEARER_OR_APIKEY)
     router.add("GET", r"/v1/marketdata/(?P<symbol>[^/]+)/quotes", get_quote, BEARER_OR_APIKEY)
+    router.add("GET", r"/v1/marketdata/chains", get_chain, BEARER_OR_APIKEY)

@@ -6,6 +6,7 @@ from typing import Optional
 
 from pyTD.sandbox import data
 from pyTD.sandbox.data_prices import Snapshot, digits, snapshot
+from pyTD.sandbox.market_options import option_quote
 
 _EXCHANGE_CODES = {"NASDAQ": ("q", "NASD"), "NYSE": ("n", "NYSE"), "Pacific": ("p", "PACIFIC")}
 
@@ -136,8 +137,10 @@ def future_quote(seed: int, symbol: str, now: float, delayed: bool) -> dict:
 def quote(seed: int, symbol: str, now: float, delayed: bool) -> Optional[dict]:
     """The quote of any well-formed ``symbol``; None for a malformed one."""
     kind = data.asset_type(symbol)
-    if kind is None or kind == "OPTION":
+    if kind is None:
         return None
+    if kind == "OPTION":
+        return option_quote(seed, symbol, now, delayed)
     builder = {"INDEX": index_quote, "FOREX": forex_quote, "FUTURE": future_quote}.get(
         kind, equity_quote)
     return builder(seed, symbol, now, delayed)
