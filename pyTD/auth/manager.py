@@ -113,12 +113,13 @@ class AuthManager:
         log.info("Authorization complete; tokens stored in %s", self.cache.describe())
 
     def _show(self, url: str, open_browser: BrowserOpener) -> None:
+        from pyTD.auth.notebook import show_link
+
+        shown = show_link(url)              # a clickable link inside Jupyter
         if callable(open_browser):
             open_browser(url)
             return
-        from pyTD.auth.notebook import show_link
-
-        if not show_link(url):
+        if not shown:
             print(f"Open this URL to authorize pyTD:\n\n    {url}\n", flush=True)
         if open_browser:
             webbrowser.open(url)
