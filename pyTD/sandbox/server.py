@@ -1,0 +1,381 @@
+"""The sandbox: a local emulator of the TD Ameritrade API, served on 127.0.0.1.
+
+    >>> import requests
+    >>> from pyTD.sandbox import Sandbox
+    >>> with Sandbox() as sb:                                   # doctest: +SKIP
+    ...     tokens = sb.issue_tokens()
+    ...     requests.get(sb.base_url + "/marketdata/AAPL/quotes",
+    ...                  headers={"Authorization": "Bearer " + tokens["access_token"]})
+
+Endpoints live in modules (``oauth``, ``market``, ``accounts``) that
+expose ``register(router)`` and add routes with
+:meth:`~pyTD.sandbox.routing.Router.add`. The handler interface::
+
+    handler(sandbox, req, **path_params) -> SandboxResponse
+
+- Patterns are full paths, e.g. ``r"/v1/marketdata/(?P<symbol>[^/]+)/quotes"``,
+  matched against the raw (percent-encoded) path; path parameters are
+  URL-decoded before the call. ``HEAD`` is served by the ``GET`` route.
+- ``req`` is a :class:`~pyTD.sandbox.routing.SandboxRequest`; its ``headers``
+  compare names case-insensitively. On ``BEARER`` and ``BEARER_OR_APIKEY``
+  routes the credentials were checked before the call: ``req.consumer_key``
+  (bare) is set, and ``req.delayed`` is True for ``apikey``-only requests.
+- State and helpers on ``sandbox``: ``seed``, ``url``, ``clock()``, ``lock``
+  (an ``RLock``), ``count(group, key, n=1)`` (shows up in :meth:`Sandbox.stats`),
+  ``store(name, factory)`` (one state object per sandbox).
+- An exception in a handler becomes a 500 with a TD error body.
+
+Each request goes: counted -> faults (before) -> rate limit (``/v1`` paths)
+-> route (404/405) -> credentials (401) -> handler (500 on exception) ->
+faults (``apply_after``) -> status counted.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import socket
+import socketserver
+import sys
+import threading
+import time
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Callable, Iterable, Optional, TypeVar
+from urllib.parse import parse_qs, unquote
+
+from pyTD.sandbox import accounts, market, oauth
+from pyTD.sandbox.faults import KINDS, Faults, RateLimiter, rate_limited
+from pyTD.sandbox.oauth import DEMO_CALLBACK_URL, DEMO_CONSUMER_KEY, OAuthState
+from pyTD.sandbox.routing import Router, SandboxRequest, SandboxResponse, td_error
+
+__all__ = ["DEMO_CALLBACK_URL", "DEMO_CONSUMER_KEY", "Sandbox"]
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+GRANT_KINDS = ("authorization_code", "refresh_token", "refresh_token_offline")
+MAX_BODY = 10 * 1024 * 1024
+
+
+class Sandbox:
+    """A TD Ameritrade emulator on ``127.0.0.1:port`` (``port=0``: any free port).
+
+    ``auto_approve`` skips the consent page; lifetimes are in seconds of
+    ``clock``; ``seed`` makes faults and synthetic data reproducible;
+    ``rate_limit`` caps requests per app per minute on ``/v1`` paths.
+
+    >>> with Sandbox(auto_approve=True, access_token_lifetime=60) as sb:   # doctest: +SKIP
+    ...     print(sb.base_url, sb.auth_url)
+    """
+
+    def __init__(self, *, port: int = 0, auto_approve: bool = False,
+                 access_token_lifetime: float = 1800, refresh_token_lifetime: float = 7776000,
+                 code_lifetime: float = 300, seed: int = 0,
+                 clock: Callable[[], float] = time.time, rate_limit: Optional[int] = None) -> None:
+        self.seed = seed
+        self.clock = clock
+        self.auto_approve = auto_approve
+        self.rate_limit = rate_limit
+        self.lock = threading.RLock()
+        self.oauth = OAuthState(clock, self.lock, access_token_lifetime=access_token_lifetime,
+                                refresh_token_lifetime=refresh_token_lifetime,
+                                code_lifetime=code_lifetime)
+        #: Routes of this sandbox; tests may add their own with ``router.add(...)``.
+        self.router = Router()
+        for module in (oauth, market, accounts):
+            module.register(self.router)
+        self._faults = Faults()
+        self._limiter = RateLimiter()
+        self._stores: dict[str, Any] = {}
+        self._stats: dict[str, dict] = {}
+        self._port = port
+        self._server: Optional[_Server] = None
+        self._thread: Optional[threading.Thread] = None
+        self.reset_stats()
+        self.register_app(DEMO_CONSUMER_KEY, DEMO_CALLBACK_URL)
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def start(self) -> Sandbox:
+        """Bind and serve from a background thread (again on the same port after ``stop``)."""
+        if self._server is None:
+            server = _Server(("127.0.0.1", self._port), _Handler)
+            server.sandbox = self
+            self._port = server.server_address[1]
+            self._thread = threading.Thread(target=server.serve_forever, args=(0.05,),
+                                            name=f"pyTD-sandbox-{self._port}", daemon=True)
+            self._server = server
+            self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving, close open connections and the listening socket."""
+        server, self._server = self._server, None
+        if server is None:
+            return
+        server.shutdown()
+        server.close_connections()
+        server.server_close()
+        if self._thread is not None:
+            self._thread.join()
+
+    def __enter__(self) -> Sandbox:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        if not self._port:
+            raise RuntimeError("The sandbox has no port yet: call start() or use `with Sandbox()`.")
+        return self._port
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def base_url(self) -> str:
+        """Where the REST API lives: pass it as ``base_url`` or ``TD_BASE_URL``."""
+        return self.url + "/v1"
+
+    @property
+    def auth_url(self) -> str:
+        """The consent page: pass it as ``auth_url`` or ``TD_AUTH_URL``."""
+        return self.url + "/auth"
+
+    @property
+    def token_url(self) -> str:
+        return self.base_url + "/oauth2/token"
+
+    # -- apps, tokens, faults ----------------------------------------------------------------
+
+    def register_app(self, consumer_key: str, callback_url: str) -> None:
+        """Register an app, or one more exact callback URL for it.
+
+        >>> sb.register_app("MYAPPKEY@AMER.OAUTHAP", "https://127.0.0.1:8443")  # doctest: +SKIP
+        """
+        self.oauth.register_app(consumer_key, callback_url)
+
+    def issue_tokens(self, consumer_key: str = DEMO_CONSUMER_KEY) -> dict:
+        """A token response as after a completed authorization, without a browser."""
+        key = self.oauth.app(consumer_key)
+        if key is None:
+            raise ValueError(f"Unknown consumer key {consumer_key!r}: register_app() it first.")
+        self.count("grants", "authorization_code")
+        return self.oauth.issue_tokens(key, refresh=True)
+
+    def revoke(self, refresh_token: str) -> None:
+        """Revoke a refresh token (its access tokens live on until they expire)."""
+        self.oauth.revoke(refresh_token)
+
+    def expire_access_tokens(self) -> None:
+        """Make every access token issued so far expired."""
+        self.oauth.expire_access_tokens()
+
+    def set_faults(self, prefix: str = "/v1/", *, methods: Optional[Iterable[str]] = None,
+                   error_5xx: float = 0.0, rate_429: float = 0.0, drop: float = 0.0,
+                   slow: float = 0.0, slow_seconds: float = 2.0, malformed: float = 0.0,
+                   seed: Optional[int] = None, apply_after: bool = False) -> None:
+        """Inject faults into requests whose path starts with ``prefix`` (see ``faults``).
+
+        >>> sb.set_faults("/v1/marketdata/", error_5xx=0.3, seed=1)    # doctest: +SKIP
+        """
+        probabilities = {"error_5xx": error_5xx, "rate_429": rate_429, "drop": drop,
+                         "slow": slow, "malformed": malformed}
+        with self.lock:
+            self._faults.set(prefix, methods=methods, probabilities=probabilities,
+                             slow_seconds=slow_seconds,
+                             seed=self.seed if seed is None else seed, apply_after=apply_after)
+
+    def clear_faults(self) -> None:
+        with self.lock:
+            self._faults.clear()
+
+    # -- state and statistics ----------------------------------------------------------------
+
+    def count(self, group: str, key: Any, n: int = 1) -> None:
+        """Add ``n`` to the counter ``stats()[group][key]``."""
+        with self.lock:
+            counts = self._stats.setdefault(group, {})
+            counts[key] = counts.get(key, 0) + n
+
+    def store(self, name: str, factory: Callable[[], T]) -> T:
+        """The state object ``name`` of this sandbox, made by ``factory()`` on first use."""
+        with self.lock:
+            if name not in self._stores:
+                self._stores[name] = factory()
+            return self._stores[name]
+
+    def stats(self) -> dict[str, dict]:
+        """A copy of the counters: grants, requests, calls, status, faults, and more."""
+        with self.lock:
+            return copy.deepcopy(self._stats)
+
+    def reset_stats(self) -> None:
+        with self.lock:
+            self._stats = {"grants": dict.fromkeys(GRANT_KINDS, 0), "requests": {}, "calls": {},
+                           "status": {}, "faults": dict.fromkeys(KINDS, 0)}
+
+    # -- serving -----------------------------------------------------------------------------
+
+    def _dispatch(self, req: SandboxRequest) -> Optional[SandboxResponse]:
+        """Serve one request; ``None`` means: close the connection without answering."""
+        with self.lock:
+            self.count("requests", req.path)
+            self.count("calls", f"{req.method} {req.path}")
+            fault = self._faults.draw(req.method, req.path)
+            if fault is not None:
+                self.count("faults", fault.kind)
+        if fault is None:
+            response: Optional[SandboxResponse] = self._process(req)
+        else:
+            response = fault.apply(lambda: self._process(req))
+        if response is not None:
+            self.count("status", response.status)
+        return response
+
+    def _process(self, req: SandboxRequest) -> SandboxResponse:
+        if self.rate_limit is not None and req.path.startswith("/v1/"):
+            app = oauth.app_of(self.oauth, req)
+            with self.lock:
+                allowed = self._limiter.allow(app, self.clock(), self.rate_limit)
+            if not allowed:
+                return rate_limited()
+        method = "GET" if req.method == "HEAD" else req.method
+        route, params, path_known = self.router.match(method, req.path)
+        if route is None:
+            if path_known:
+                return td_error(405, f"The method {req.method} is not allowed on {req.path}")
+            return td_error(404, f"No such resource in the sandbox: {req.path}")
+        denied = oauth.authenticate(self.oauth, req, route.access)
+        if denied is not None:
+            return denied
+        try:
+            response = route.handler(self, req, **{name: unquote(value)
+                                                   for name, value in params.items()
+                                                   if value is not None})
+            response.body = response.encode()
+        except Exception:
+            log.exception("Sandbox handler %s failed on %s %s",
+                          getattr(route.handler, "__name__", route.handler), req.method, req.path)
+            return td_error(500, "An unexpected error has occurred.")
+        return response
+
+
+class Headers(dict):
+    """Request headers: names stored lower-case and looked up case-insensitively."""
+
+    def __init__(self, items: Iterable[tuple[str, str]] = ()) -> None:
+        super().__init__((name.lower(), value) for name, value in items)
+
+    def __getitem__(self, name: str) -> str:
+        return super().__getitem__(name.lower())
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and super().__contains__(name.lower())
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return super().get(name.lower(), default)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    block_on_close = False
+    sandbox: Sandbox
+
+    def __init__(self, address: tuple[str, int], handler: type) -> None:
+        self.connections: set[socket.socket] = set()
+        self.connections_lock = threading.Lock()
+        super().__init__(address, handler)
+
+    def server_bind(self) -> None:
+        # Skip HTTPServer.server_bind: its socket.getfqdn() can wait on a DNS lookup.
+        socketserver.TCPServer.server_bind(self)
+        self.server_name, self.server_port = self.server_address[:2]
+
+    def close_connections(self) -> None:
+        """Shut down kept-alive connections so their threads end now."""
+        with self.connections_lock:
+            connections = list(self.connections)
+        for conn in connections:
+            try:
+                conn.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if not isinstance(sys.exc_info()[1], OSError):  # a client going away is not an error
+            super().handle_error(request, client_address)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+    timeout = 30
+    server: _Server
+
+    def setup(self) -> None:
+        super().setup()
+        with self.server.connections_lock:
+            self.server.connections.add(self.connection)
+
+    def finish(self) -> None:
+        with self.server.connections_lock:
+            self.server.connections.discard(self.connection)
+        super().finish()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet: no line per request on stderr."""
+
+    def do_GET(self) -> None:
+        body = self._read_body()
+        if body is None:
+            return
+        path, _, query = self.path.partition("?")
+        req = SandboxRequest(self.command, path, parse_qs(query, keep_blank_values=True),
+                             Headers(self.headers.items()), body)
+        response = self.server.sandbox._dispatch(req)
+        if response is None:
+            self.close_connection = True
+        else:
+            self._respond(response)
+
+    do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = do_GET
+
+    def _read_body(self) -> Optional[bytes]:
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            return self._refuse(411, "Send a Content-Length; chunked bodies are not accepted.")
+        length = self.headers.get("Content-Length", "0").strip() or "0"
+        if not length.isdigit():
+            return self._refuse(400, "Invalid Content-Length.")
+        if int(length) > MAX_BODY:
+            return self._refuse(413, "The request body is too large.")
+        return self.rfile.read(int(length))
+
+    def _refuse(self, status: int, message: str) -> None:
+        self.close_connection = True
+        self._respond(td_error(status, message))
+
+    def _respond(self, response: SandboxResponse) -> None:
+        body = response.encode()
+        headers = {"Date": self.date_time_string(),
+                   "Cache-Control": "no-cache,no-store,must-revalidate", **response.headers}
+        if body:
+            headers.setdefault("Content-Type", "application/json")
+        headers["Content-Length"] = str(len(body))
+        if self.close_connection:
+            headers["Connection"] = "close"
+        try:
+            reason = HTTPStatus(response.status).phrase
+        except ValueError:
+            reason = ""
+        head = f"HTTP/1.1 {response.status} {reason}\r\n" + "".join(
+            f"{name}: {value}\r\n" for name, value in headers.items()) + "\r\n"
+        self._send(head.encode("latin-1", "replace"), b"" if self.command == "HEAD" else body)
+
+    def _send(self, head: bytes, body: bytes) -> None:
+        # One buffer, one sendall: a separate small write for the body would wait for the
+        # client's delayed ACK (40 ms) wherever Nagle's algorithm is on.
+        self.connection.sendall(head + body)
