@@ -1,0 +1,171 @@
+"""SQLCache: schema and pragmas, many keys in one file, modes, locking, damaged databases."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import stat
+import threading
+from contextlib import closing
+
+import pytest
+
+from pyTD.auth.tokens import AccessToken, RefreshToken
+from pyTD.cache import SQLCache
+from pyTD.cache.base import FORMAT_VERSION
+from pyTD.exceptions import CacheError
+
+NOW = 1_700_000_000.0
+
+
+def mode(path) -> int:
+    return stat.S_IMODE(os.stat(path).st_mode)
+
+
+def access(value: str = "a-1") -> AccessToken:
+    return AccessToken(token=value, access_time=NOW, expires_in=1800)
+
+
+def test_files_are_private(tmp_path):
+    old = os.umask(0)
+    try:
+        cache = SQLCache(tmp_path / "db" / "tokens.db", key="K")
+        cache.update(access_token=access())
+    finally:
+        os.umask(old)
+    assert mode(tmp_path / "db") == 0o700
+    assert mode(cache.path) == 0o600
+    sidecars = [cache.path + s for s in ("-wal", "-shm") if os.path.exists(cache.path + s)]
+    assert sidecars  # WAL mode keeps them while the connection is open
+    for path in sidecars:
+        assert mode(path) == 0o600
+
+
+def test_pragmas_and_schema(tmp_path):
+    clock = lambda: 1234.5  # noqa: E731
+    cache = SQLCache(tmp_path / "tokens.db", key="K", clock=clock)
+    cache.update(access_token=access())
+    assert cache._db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+    assert cache._db.execute("PRAGMA busy_timeout").fetchone()[0] == 30000
+    with closing(sqlite3.connect(cache.path)) as other:
+        assert other.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        columns = [(r[1], r[2]) for r in other.execute("PRAGMA table_info(tokens)")]
+        assert columns == [("key", "TEXT"), ("data", "TEXT"), ("version", "INTEGER"),
+                           ("updated", "REAL")]
+        key, data, version, updated = other.execute("SELECT * FROM tokens").fetchone()
+    assert (key, version, updated) == ("K", FORMAT_VERSION, 1234.5)
+    assert json.loads(data)["access_token"]["token"] == "a-1"
+
+
+def test_many_keys_in_one_file(tmp_path):
+    a = SQLCache(tmp_path / "tokens.db", key="KEY_A")
+    b = SQLCache(tmp_path / "tokens.db", key="KEY_B")
+    a.update(access_token=access("for-a"))
+    b.update(refresh_token=RefreshToken(token="for-b", access_time=NOW, expires_in=10))
+    assert a.access_token.token == "for-a" and not a.refresh_token
+    assert b.refresh_token.token == "for-b" and not b.access_token
+    assert sorted(a.keys()) == ["KEY_A", "KEY_B"]
+    a.clear()
+    assert a.keys() == ["KEY_B"]
+    assert b.refresh_token.token == "for-b"
+
+
+def test_relative_name_is_created_only_when_written(tmp_path):
+    config = tmp_path / "cfg"
+    cache = SQLCache("tokens.db", key="K", config_dir=str(config))
+    assert cache.path == str(config / "tokens.db")
+    assert cache.load() is None and cache.keys() == []
+    assert not config.exists()
+    cache.update(access_token=access())
+    assert mode(config) == 0o700 and mode(cache.path) == 0o600
+
+
+def test_readable_by_others_is_warned_about_and_fixed(tmp_path):
+    path = tmp_path / "tokens.db"
+    SQLCache(path, key="K").update(access_token=access())
+    path.chmod(0o644)
+    with pytest.warns(UserWarning, match="readable by other users"):
+        cache = SQLCache(path, key="K")
+    assert mode(path) == 0o600
+    assert cache.access_token.token == "a-1"
+
+
+def test_transaction_holds_the_database_lock(tmp_path):
+    holder = SQLCache(tmp_path / "tokens.db", key="K")
+    other = SQLCache(tmp_path / "tokens.db", key="K", timeout=0.2)
+    with holder.transaction() as tokens:
+        tokens.access_token = access("holder")
+        with pytest.raises(CacheError) as info:
+            other.update(access_token=access("other"))
+        assert other.access_token.token != "holder"  # WAL: readers see the last commit
+    assert "database is locked" in str(info.value) and "retry" in str(info.value)
+    assert other.access_token.token == "holder"
+
+
+def test_waiting_writer_gets_the_lock_after_commit(tmp_path):
+    holder = SQLCache(tmp_path / "tokens.db", key="K")
+    other = SQLCache(tmp_path / "tokens.db", key="K", timeout=10)
+    holder.update(access_token=access("0"))
+    done = threading.Event()
+
+    def increment() -> None:
+        with other.transaction() as tokens:
+            tokens.access_token = access(str(int(tokens.access_token.token) + 1))
+        done.set()
+
+    with holder.transaction() as tokens:
+        thread = threading.Thread(target=increment)
+        thread.start()
+        assert not done.wait(0.3)
+        tokens.access_token = access("10")
+    thread.join(10)
+    assert other.access_token.token == "11"
+
+
+def test_rollback_on_error_keeps_previous_row(tmp_path):
+    cache = SQLCache(tmp_path / "tokens.db", key="K")
+    cache.update(access_token=access("kept"))
+    with pytest.raises(KeyError):
+        with cache.lock():
+            cache.save({"access_token": access("lost").to_dict()})
+            raise KeyError("boom")
+    assert SQLCache(cache.path, key="K").access_token.token == "kept"
+
+
+def test_not_a_database_is_a_clear_error(tmp_path):
+    path = tmp_path / "tokens.db"
+    path.write_bytes(b"this is not an sqlite database, just some text" * 40)
+    path.chmod(0o600)
+    with pytest.raises(CacheError) as info:
+        SQLCache(path, key="K")
+    message = str(info.value)
+    assert str(path) in message and "not an SQLite database" in message
+    assert "pytd auth login" in message and "restore" in message
+
+
+def test_damaged_row_is_a_clear_error(tmp_path):
+    cache = SQLCache(tmp_path / "tokens.db", key="K")
+    cache.update(access_token=access())
+    with closing(sqlite3.connect(cache.path)) as other, other:
+        other.execute("UPDATE tokens SET data = '{broken'")
+    with pytest.raises(CacheError, match=r"not valid JSON.*pytd auth login"):
+        cache.load()
+
+
+def test_close_and_reopen(tmp_path):
+    with SQLCache(tmp_path / "tokens.db", key="K") as cache:
+        cache.update(access_token=access())
+    assert cache._db is None
+    assert cache.access_token.token == "a-1"
+
+
+def test_repr_shows_path_and_key(tmp_path):
+    cache = SQLCache(tmp_path / "tokens.db", key="K")
+    assert repr(cache) == f"SQLCache({cache.path!r}, key='K')"
+    assert cache.describe() == f"{cache.path} [K]"
+
+
+def test_key_is_required_to_be_a_string(tmp_path):
+    with pytest.raises(ValueError, match="key= as a non-empty string"):
+        SQLCache(tmp_path / "tokens.db", key="")
