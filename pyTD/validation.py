@@ -24,6 +24,8 @@ from pyTD.exceptions import ValidationError
 TimeArg = Union[datetime, date, int]
 #: A calendar day: ``date``, ``datetime`` (its UTC day) or a ``"yyyy-MM-dd"`` string.
 DateArg = Union[date, datetime, str]
+#: An account, order, transaction or watchlist id.
+Id = Union[str, int]
 #: One symbol, a comma-separated string of symbols, or a sequence of symbols.
 Symbols = Union[str, Sequence[str]]
 
@@ -110,11 +112,26 @@ def check_id(name: str, value: Any) -> str:
                           f"such as '123456789'; got {_show(value)}.")
 
 
-def check_positive_int(name: str, value: Any) -> int:
-    """``value`` if it is an int of at least 1."""
-    if isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= 1:
+def id_segment(name: str, value: Any) -> str:
+    """An id checked by :func:`check_id` and quoted as a path segment."""
+    return quote_segment(check_id(name, value))
+
+
+def account_path(account_id: Any) -> str:
+    """``/accounts/{accountId}`` with the id checked and quoted.
+
+    >>> account_path(123456789)
+    '/accounts/123456789'
+    """
+    return f"/accounts/{id_segment('account_id', account_id)}"
+
+
+def check_int(name: str, value: Any, minimum: int = 1) -> int:
+    """``value`` if it is an int of at least ``minimum``."""
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= minimum:
         return int(value)
-    raise ValidationError(f"{name} must be a whole number of at least 1; got {_show(value)}.")
+    raise ValidationError(f"{name} must be a whole number of at least {minimum}; "
+                          f"got {_show(value)}.")
 
 
 def check_number(name: str, value: Any) -> float:

@@ -1,0 +1,80 @@
+"""Transaction history: ``GET /accounts/{accountId}/transactions[/{transactionId}]``."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Optional
+
+from pyTD import output
+from pyTD.endpoints import resolve_api
+from pyTD.exceptions import ValidationError
+from pyTD.validation import (
+    DateArg,
+    Id,
+    account_path,
+    check_enum,
+    check_order,
+    id_segment,
+    normalize_symbols,
+    to_date,
+)
+
+TYPES = ("ALL", "TRADE", "BUY_ONLY", "SELL_ONLY", "CASH_IN_OR_CASH_OUT", "CHECKING",
+         "DIVIDEND", "INTEREST", "OTHER", "ADVISOR_FEES")
+
+
+def get_transactions(account_id: Id, *, type: Optional[str] = None,
+                     symbol: Optional[str] = None, start_date: Optional[DateArg] = None,
+                     end_date: Optional[DateArg] = None, api: Any = None,
+                     output_format: Optional[str] = None) -> Any:
+    """Transactions of an account, optionally of one ``type`` (see :data:`TYPES`) or symbol.
+
+    ``start_date``/``end_date`` are days (date, datetime or ``"yyyy-MM-dd"``) at
+    most one year apart. pandas: one row per transaction (index ``transactionId``).
+
+    >>> from pyTD.accounts import get_transactions
+    >>> get_transactions("123456789", type="TRADE", start_date="2024-01-01",
+    ...                  end_date="2024-03-31", output_format="pandas")  # doctest: +SKIP
+    """
+    params: dict[str, Any] = {}
+    if type is not None:
+        params["type"] = check_enum("type", type, TYPES)
+    if symbol is not None:
+        (params["symbol"],) = normalize_symbols([symbol], "symbol")
+    start = None if start_date is None else to_date("start_date", start_date)
+    end = None if end_date is None else to_date("end_date", end_date)
+    check_order("start_date", start, "end_date", end)
+    if start is not None and end is not None and end > _one_year_after(start):
+        raise ValidationError(f"start_date {start} and end_date {end} are more than one year "
+                              "apart (TD's limit); ask for one year at a time.")
+    if start is not None:
+        params["startDate"] = start.isoformat()
+    if end is not None:
+        params["endDate"] = end.isoformat()
+    path = f"{account_path(account_id)}/transactions"
+    api = resolve_api(api)
+    fmt = output.resolve_format(api, output_format)
+    data = api.request("GET", path, params=params) or []
+    return output.render(data, fmt, lambda d: output.records_frame(d, index="transactionId"))
+
+
+def get_transaction(account_id: Id, transaction_id: Id, *, api: Any = None,
+                    output_format: Optional[str] = None) -> Any:
+    """One transaction; pandas: a one-row frame (index ``transactionId``).
+
+    >>> get_transaction("123456789", 27444883992)["type"]  # doctest: +SKIP
+    'TRADE'
+    """
+    path = (f"{account_path(account_id)}/transactions/"
+            f"{id_segment('transaction_id', transaction_id)}")
+    api = resolve_api(api)
+    fmt = output.resolve_format(api, output_format)
+    data = api.request("GET", path)
+    return output.render(data, fmt, lambda d: output.records_frame([d], index="transactionId"))
+
+
+def _one_year_after(day: date) -> date:
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + 1, day=28)

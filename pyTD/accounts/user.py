@@ -1,0 +1,84 @@
+"""User principals, streamer subscription keys and account preferences."""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any, Mapping, Optional, Sequence, Union
+
+from pyTD import output
+from pyTD.endpoints import resolve_api
+from pyTD.exceptions import ValidationError
+from pyTD.validation import Id, account_path, check_enum_list, check_id, check_mapping
+
+PRINCIPAL_FIELDS = ("streamerSubscriptionKeys", "streamerConnectionInfo", "preferences",
+                    "surrogateIds")
+
+
+def get_user_principals(*, fields: Union[str, Sequence[str], None] = None, api: Any = None,
+                        output_format: Optional[str] = None) -> Any:
+    """The user's principal data; ``fields`` adds any of :data:`PRINCIPAL_FIELDS`.
+
+    pandas: a one-row frame (index ``userId``), nested objects as ``a.b`` columns.
+
+    >>> from pyTD.accounts import get_user_principals
+    >>> get_user_principals(fields=["streamerConnectionInfo"])["streamerInfo"]  # doctest: +SKIP
+    """
+    params = {}
+    if fields is not None:
+        params["fields"] = ",".join(check_enum_list("fields", fields, PRINCIPAL_FIELDS))
+    api = resolve_api(api)
+    fmt = output.resolve_format(api, output_format)
+    data = api.request("GET", "/userprincipals", params=params)
+    return output.render(data, fmt, lambda d: output.records_frame([d], index="userId"))
+
+
+def get_streamer_subscription_keys(account_ids: Union[Id, Sequence[Id]], *, api: Any = None,
+                                   output_format: Optional[str] = None) -> Any:
+    """Streamer subscription keys for one or more accounts; pandas: one row per key.
+
+    >>> get_streamer_subscription_keys(["123456789"])  # doctest: +SKIP
+    {'keys': [{'key': '...'}]}
+    """
+    if isinstance(account_ids, str):
+        items: list[Any] = account_ids.split(",")
+    elif isinstance(account_ids, numbers.Integral):
+        items = [account_ids]
+    else:
+        items = list(account_ids)
+    if not items:
+        raise ValidationError("account_ids is empty; pass an account id such as '123456789' "
+                              "or a list of them.")
+    ids = ",".join(dict.fromkeys(check_id("account_ids", item) for item in items))
+    api = resolve_api(api)
+    fmt = output.resolve_format(api, output_format)
+    data = api.request("GET", "/userprincipals/streamersubscriptionkeys",
+                       params={"accountIds": ids})
+    return output.render(data, fmt, lambda d: output.records_frame((d or {}).get("keys") or [],
+                                                                   columns=("key",)))
+
+
+def get_preferences(account_id: Id, *, api: Any = None,
+                    output_format: Optional[str] = None) -> Any:
+    """An account's trading preferences; pandas: a one-row frame (index ``accountId``).
+
+    >>> get_preferences("123456789")["defaultEquityOrderType"]  # doctest: +SKIP
+    'LIMIT'
+    """
+    path = f"{account_path(account_id)}/preferences"
+    api = resolve_api(api)
+    fmt = output.resolve_format(api, output_format)
+    data = api.request("GET", path)
+    return output.render(data, fmt, lambda d: output.records_frame(
+        [{**(d or {}), "accountId": check_id("account_id", account_id)}], index="accountId"))
+
+
+def update_preferences(account_id: Id, preferences: Mapping[str, Any], *,
+                       api: Any = None) -> None:
+    """Replace an account's preferences (every writable field, as :func:`get_preferences`
+    returns them; ``directOptionsRouting``/``directEquityRouting`` cannot change).
+
+    >>> prefs = get_preferences("123456789")  # doctest: +SKIP
+    >>> update_preferences("123456789", {**prefs, "defaultEquityQuantity": 10})  # doctest: +SKIP
+    """
+    body = check_mapping("preferences", preferences)
+    resolve_api(api).request("PUT", f"{account_path(account_id)}/preferences", json=body)

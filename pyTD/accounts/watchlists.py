@@ -1,0 +1,139 @@
+"""Static watchlists: ``/accounts/{accountId}/watchlists`` and ``/accounts/watchlists``.
+
+Items are given as symbols (equities) or as TD ``watchlistItems`` dicts::
+
+    create_watchlist("123456789", "Tech", ["AAPL", "MSFT"])
+    create_watchlist("123456789", "Index", [{"instrument": {"symbol": "$SPX.X",
+                                                            "assetType": "INDEX"}}])
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping, Optional, Sequence, Union
+
+from pyTD import output
+from pyTD.accounts.orders import id_from_location
+from pyTD.endpoints import resolve_api
+from pyTD.exceptions import ValidationError
+from pyTD.validation import Id, account_path, check_id, id_segment, normalize_symbols
+
+Items = Union[str, Sequence[Union[str, Mapping[str, Any]]]]
+
+
+def create_watchlist(account_id: Id, name: str, symbols_or_items: Items, *,
+                     api: Any = None) -> int:
+    """Create a watchlist and return its id.
+
+    >>> from pyTD.accounts import create_watchlist
+    >>> create_watchlist("123456789", "Tech", ["AAPL", "MSFT"])  # doctest: +SKIP
+    3001
+    """
+    body = {"name": _name(name), "watchlistItems": _items(symbols_or_items)}
+    response = resolve_api(api).request("POST", f"{account_path(account_id)}/watchlists",
+                                        json=body, raw=True)
+    return id_from_location(response, f"get_watchlists({account_id!r})")
+
+
+def get_watchlists(account_id: Optional[Id] = None, *, api: Any = None,
+                   output_format: Optional[str] = None) -> Any:
+    """The watchlists of one account, or of every linked account when ``account_id`` is None.
+
+    pandas: one row per item, with the watchlist's ``accountId``, ``watchlistId`` and
+    ``name`` beside the item's columns (``instrument.symbol``, ``quantity``, ...).
+
+    >>> get_watchlists(output_format="pandas")  # doctest: +SKIP
+    """
+    path = "/accounts/watchlists" if account_id is None else \
+        f"{account_path(account_id)}/watchlists"
+    api = resolve_api(api)
+    fmt = output.resolve_format(api, output_format)
+    return output.render(api.request("GET", path) or [], fmt, _frame)
+
+
+def get_watchlist(account_id: Id, watchlist_id: Id, *, api: Any = None,
+                  output_format: Optional[str] = None) -> Any:
+    """One watchlist; pandas: one row per item.
+
+    >>> get_watchlist("123456789", 3001)["watchlistItems"]  # doctest: +SKIP
+    """
+    api = resolve_api(api)
+    fmt = output.resolve_format(api, output_format)
+    data = api.request("GET", _path(account_id, watchlist_id))
+    return output.render(data, fmt, lambda d: _frame([d]))
+
+
+def replace_watchlist(account_id: Id, watchlist_id: Id, name: str, symbols_or_items: Items, *,
+                      api: Any = None) -> None:
+    """Replace a watchlist's name and items (PUT).
+
+    >>> replace_watchlist("123456789", 3001, "Tech", ["AAPL", "NVDA"])  # doctest: +SKIP
+    """
+    body = {"name": _name(name), "watchlistId": check_id("watchlist_id", watchlist_id),
+            "watchlistItems": _items(symbols_or_items)}
+    resolve_api(api).request("PUT", _path(account_id, watchlist_id), json=body)
+
+
+def update_watchlist(account_id: Id, watchlist_id: Id, *, name: Optional[str] = None,
+                     symbols_or_items: Optional[Items] = None, api: Any = None) -> None:
+    """Rename a watchlist and/or change its items (PATCH); give ``name``, items or both.
+
+    Items with a ``sequenceId`` update that item; items without one are added.
+
+    >>> update_watchlist("123456789", 3001, name="Big tech")  # doctest: +SKIP
+    """
+    if name is None and symbols_or_items is None:
+        raise ValidationError("update_watchlist needs name=... and/or symbols_or_items=...; "
+                              "pass what should change.")
+    body: dict[str, Any] = {"watchlistId": check_id("watchlist_id", watchlist_id)}
+    if name is not None:
+        body["name"] = _name(name)
+    if symbols_or_items is not None:
+        body["watchlistItems"] = _items(symbols_or_items)
+    resolve_api(api).request("PATCH", _path(account_id, watchlist_id), json=body)
+
+
+def delete_watchlist(account_id: Id, watchlist_id: Id, *, api: Any = None) -> None:
+    """Delete a watchlist.
+
+    >>> delete_watchlist("123456789", 3001)  # doctest: +SKIP
+    """
+    resolve_api(api).request("DELETE", _path(account_id, watchlist_id))
+
+
+def _path(account_id: Id, watchlist_id: Id) -> str:
+    return f"{account_path(account_id)}/watchlists/{id_segment('watchlist_id', watchlist_id)}"
+
+
+def _name(name: Any) -> str:
+    if not isinstance(name, str) or not name.strip():
+        raise ValidationError(f"name must be a non-empty string such as 'Tech'; got {name!r}.")
+    return name.strip()
+
+
+def _items(symbols_or_items: Items) -> list[dict[str, Any]]:
+    """TD ``watchlistItems``: symbols become equity items, dicts are sent as given."""
+    if isinstance(symbols_or_items, str):
+        symbols_or_items = normalize_symbols(symbols_or_items, "symbols_or_items")
+    items = list(symbols_or_items) if isinstance(symbols_or_items, Sequence) else []
+    if not items:
+        raise ValidationError("symbols_or_items must be a non-empty list of symbols such as "
+                              "['AAPL', 'MSFT'] or of watchlist item dicts.")
+    out = []
+    for item in items:
+        if isinstance(item, Mapping) and isinstance(item.get("instrument"), Mapping):
+            out.append(dict(item))
+        elif isinstance(item, str):
+            (symbol,) = normalize_symbols([item], "symbols_or_items")
+            out.append({"instrument": {"symbol": symbol, "assetType": "EQUITY"}})
+        else:
+            raise ValidationError(
+                f"symbols_or_items must hold symbols or dicts with an 'instrument' "
+                f"({{'instrument': {{'symbol': 'AAPL', 'assetType': 'EQUITY'}}}}); got {item!r}.")
+    return out
+
+
+def _frame(watchlists: list[Any]) -> Any:
+    rows = [{**item, "accountId": w.get("accountId"), "watchlistId": w.get("watchlistId"),
+             "name": w.get("name")}
+            for w in watchlists for item in w.get("watchlistItems") or []]
+    return output.records_frame(rows, columns=("accountId", "watchlistId", "name"))

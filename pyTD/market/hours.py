@@ -1,0 +1,47 @@
+"""Trading hours: ``GET /marketdata/hours`` and ``/marketdata/{market}/hours``."""
+
+from __future__ import annotations
+
+from typing import Any, Optional, Union
+
+from pyTD import output
+from pyTD.endpoints import resolve_api
+from pyTD.validation import DateArg, check_enum_list, date_param
+
+MARKETS = ("EQUITY", "OPTION", "FUTURE", "BOND", "FOREX")
+
+
+def get_market_hours(markets: Union[str, list[str]] = "EQUITY", *,
+                     date: Optional[DateArg] = None, api: Any = None,
+                     output_format: Optional[str] = None) -> Any:
+    """Hours of one or several markets (EQUITY, OPTION, FUTURE, BOND, FOREX) on a day.
+
+    ``date`` is a date, a datetime or ``"yyyy-MM-dd"`` (TD's default: today).
+    JSON: TD's map ``market -> product -> Hours``. pandas: one row per market and
+    product (index ``(market, product)``), closed sessions as ``None``.
+
+    >>> from pyTD.market import get_market_hours
+    >>> get_market_hours(["EQUITY", "OPTION"], date="2024-01-31")  # doctest: +SKIP
+    {'equity': {'EQ': {'isOpen': True, ...}}, 'option': {...}}
+    """
+    names = check_enum_list("markets", markets, MARKETS)
+    params = {} if date is None else {"date": date_param("date", date)}
+    if len(names) == 1:
+        path = f"/marketdata/{names[0]}/hours"
+    else:
+        path, params["markets"] = "/marketdata/hours", ",".join(names)
+    api = resolve_api(api)
+    fmt = output.resolve_format(api, output_format)
+    data = api.request("GET", path, params=params) or {}
+    return output.render(data, fmt, _frame)
+
+
+def _frame(data: dict[str, Any]) -> Any:
+    pd = output.pandas()
+    rows = {(market, product): {key: None if value == "NULL" else value
+                                for key, value in hours.items()}
+            for market, products in data.items() for product, hours in products.items()}
+    frame = pd.DataFrame.from_dict(rows, orient="index")
+    frame.index = pd.MultiIndex.from_arrays(list(zip(*rows)) or [[], []],
+                                            names=["market", "product"])
+    return frame

@@ -1,0 +1,118 @@
+"""Option chains: ``GET /marketdata/chains``."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Optional
+
+from pyTD import output, validation
+from pyTD.endpoints import resolve_api
+from pyTD.exceptions import ValidationError
+from pyTD.validation import (
+    DateArg,
+    bool_param,
+    check_enum,
+    check_int,
+    check_number,
+    check_order,
+    normalize_symbols,
+)
+
+CONTRACT_TYPES = ("CALL", "PUT", "ALL")
+STRATEGIES = ("SINGLE", "ANALYTICAL", "COVERED", "VERTICAL", "CALENDAR", "STRANGLE",
+              "STRADDLE", "BUTTERFLY", "CONDOR", "DIAGONAL", "COLLAR", "ROLL")
+RANGES = ("ITM", "NTM", "OTM", "SAK", "SBK", "SNK", "ALL")
+EXP_MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV",
+              "DEC", "ALL")
+OPTION_TYPES = ("S", "NS", "ALL")
+#: Keyword -> TD parameter of the inputs that only the ANALYTICAL strategy uses.
+ANALYTICAL_ONLY = {"volatility": "volatility", "underlying_price": "underlyingPrice",
+                   "interest_rate": "interestRate", "days_to_expiration": "daysToExpiration"}
+
+
+def get_option_chain(symbol: str, *, contract_type: Optional[str] = None,
+                     strike_count: Optional[int] = None, include_quotes: Optional[bool] = None,
+                     strategy: Optional[str] = None, interval: Optional[float] = None,
+                     strike: Optional[float] = None, range: Optional[str] = None,
+                     from_date: Optional[DateArg] = None, to_date: Optional[DateArg] = None,
+                     volatility: Optional[float] = None, underlying_price: Optional[float] = None,
+                     interest_rate: Optional[float] = None,
+                     days_to_expiration: Optional[int] = None, exp_month: Optional[str] = None,
+                     option_type: Optional[str] = None, api: Any = None,
+                     output_format: Optional[str] = None) -> Any:
+    """The option chain of one underlying symbol.
+
+    Enumerated arguments are checked against TD's values (``contract_type``
+    CALL/PUT/ALL, ``strategy``, ``range``, ``exp_month``, ``option_type``);
+    ``volatility``, ``underlying_price``, ``interest_rate`` and
+    ``days_to_expiration`` need ``strategy="ANALYTICAL"``. ``from_date``/``to_date``
+    bound the expirations.
+
+    JSON: TD's ``OptionChain``. pandas: one row per contract of both maps, with
+    ``expiration`` (a date), ``days_to_expiration`` and ``strike`` (float) columns;
+    TD's ``"NaN"`` strings become NaN.
+
+    >>> from pyTD.market import get_option_chain
+    >>> chain = get_option_chain("AAPL", contract_type="CALL", strike_count=4,
+    ...                          output_format="pandas")  # doctest: +SKIP
+    >>> chain[["expiration", "strike", "bid", "ask"]]  # doctest: +SKIP
+    """
+    (name,) = normalize_symbols([symbol], "symbol")
+    params: dict[str, Any] = {"symbol": name}
+    enums = {"contractType": ("contract_type", contract_type, CONTRACT_TYPES),
+             "strategy": ("strategy", strategy, STRATEGIES),
+             "range": ("range", range, RANGES),
+             "expMonth": ("exp_month", exp_month, EXP_MONTHS),
+             "optionType": ("option_type", option_type, OPTION_TYPES)}
+    for key, (arg, value, allowed) in enums.items():
+        if value is not None:
+            params[key] = check_enum(arg, value, allowed)
+    if strike_count is not None:
+        params["strikeCount"] = check_int("strike_count", strike_count)
+    if include_quotes is not None:
+        params["includeQuotes"] = bool_param("include_quotes", include_quotes, upper=True)
+    for key, arg, value in (("interval", "interval", interval), ("strike", "strike", strike)):
+        if value is not None:
+            params[key] = check_number(arg, value)
+    first = None if from_date is None else validation.to_date("from_date", from_date)
+    last = None if to_date is None else validation.to_date("to_date", to_date)
+    check_order("from_date", first, "to_date", last)
+    params.update({k: v.isoformat() for k, v in (("fromDate", first), ("toDate", last)) if v})
+    params.update(_analytical(params.get("strategy"), volatility=volatility,
+                              underlying_price=underlying_price, interest_rate=interest_rate,
+                              days_to_expiration=days_to_expiration))
+    api = resolve_api(api)
+    fmt = output.resolve_format(api, output_format)
+    data = api.request("GET", "/marketdata/chains", params=params)
+    return output.render(data, fmt, _frame)
+
+
+get_option_chains = get_option_chain
+
+
+def _analytical(strategy: Optional[str], **given: Any) -> dict[str, Any]:
+    """TD parameters of the ANALYTICAL-only inputs; refused with any other strategy."""
+    given = {arg: value for arg, value in given.items() if value is not None}
+    if given and strategy != "ANALYTICAL":
+        raise ValidationError(f"{', '.join(given)} only apply to strategy='ANALYTICAL'; "
+                              "pass strategy='ANALYTICAL' or drop them.")
+    params = {}
+    for arg, value in given.items():
+        params[ANALYTICAL_ONLY[arg]] = (check_int(arg, value, 0) if arg == "days_to_expiration"
+                                        else check_number(arg, value))
+    return params
+
+
+def _frame(chain: Any) -> Any:
+    rows = []
+    for map_name in ("callExpDateMap", "putExpDateMap"):
+        for exp_key, strikes in ((chain or {}).get(map_name) or {}).items():
+            day, _, days = exp_key.partition(":")
+            expiration = date.fromisoformat(day)
+            for strike_key, contracts in strikes.items():
+                for contract in contracts:
+                    rows.append({**contract, "expiration": expiration,
+                                 "days_to_expiration": int(days) if days else None,
+                                 "strike": float(strike_key)})
+    frame = output.records_frame(rows, columns=("expiration", "days_to_expiration", "strike"))
+    return output.nan_strings_to_float(frame)

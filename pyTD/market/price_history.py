@@ -1,0 +1,116 @@
+"""Candles: ``GET /marketdata/{symbol}/pricehistory``, with TD's period/frequency rules
+checked before anything is sent."""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from pyTD import output
+from pyTD.endpoints import resolve_api
+from pyTD.exceptions import ValidationError
+from pyTD.validation import (
+    Symbols,
+    TimeArg,
+    bool_param,
+    check_enum,
+    check_order,
+    normalize_symbols,
+    quote_segment,
+    to_epoch_ms,
+)
+
+#: Allowed ``period`` values per ``period_type`` (TD's defaults: 10, 1, 1, 1).
+PERIODS = {"day": (1, 2, 3, 4, 5, 10), "month": (1, 2, 3, 6),
+           "year": (1, 2, 3, 5, 10, 15, 20), "ytd": (1,)}
+#: Allowed ``frequency_type`` values per ``period_type`` (defaults below).
+FREQUENCY_TYPES = {"day": ("minute",), "month": ("daily", "weekly"),
+                   "year": ("daily", "weekly", "monthly"), "ytd": ("daily", "weekly")}
+DEFAULT_FREQUENCY_TYPE = {"day": "minute", "month": "weekly", "year": "monthly", "ytd": "weekly"}
+#: Allowed ``frequency`` values per ``frequency_type`` (default 1).
+FREQUENCIES = {"minute": (1, 5, 10, 15, 30), "daily": (1,), "weekly": (1,), "monthly": (1,)}
+FIELDS = ("open", "high", "low", "close", "volume")
+
+
+def get_price_history(symbol_or_symbols: Symbols, *, period_type: Optional[str] = None,
+                      period: Optional[int] = None, frequency_type: Optional[str] = None,
+                      frequency: Optional[int] = None, start_date: Optional[TimeArg] = None,
+                      end_date: Optional[TimeArg] = None,
+                      need_extended_hours_data: Optional[bool] = None, api: Any = None,
+                      output_format: Optional[str] = None) -> Any:
+    """Price history (candles) of one symbol, or of several (one request each).
+
+    ``period_type`` is ``day`` (TD's default), ``month``, ``year`` or ``ytd``; the
+    allowed ``period`` and ``frequency_type`` depend on it, and ``frequency`` on the
+    frequency type (see :data:`PERIODS`, :data:`FREQUENCY_TYPES`, :data:`FREQUENCIES`).
+    ``start_date``/``end_date`` are datetimes (naive = UTC), dates or epoch ms.
+
+    JSON: TD's ``CandleList`` (a dict ``symbol -> CandleList`` for several symbols).
+    pandas: a frame on a UTC ``DatetimeIndex`` named ``datetime`` with columns
+    open/high/low/close/volume (``(symbol, field)`` columns for several symbols).
+
+    >>> from pyTD.market import get_price_history
+    >>> get_price_history("AAPL", period_type="month", period=6,
+    ...                   frequency_type="daily", output_format="pandas")  # doctest: +SKIP
+    """
+    names = normalize_symbols(symbol_or_symbols, "symbol_or_symbols")
+    params = _params(period_type, period, frequency_type, frequency, start_date, end_date,
+                     need_extended_hours_data)
+    api = resolve_api(api)
+    fmt = output.resolve_format(api, output_format)
+    data = {name: api.request("GET", f"/marketdata/{quote_segment(name)}/pricehistory",
+                              params=params) for name in names}
+    if isinstance(symbol_or_symbols, str) and len(names) == 1:
+        return output.render(data[names[0]], fmt, _frame)
+    return output.render(data, fmt, _multi_frame)
+
+
+def _params(period_type: Optional[str], period: Optional[int], frequency_type: Optional[str],
+            frequency: Optional[int], start_date: Optional[TimeArg], end_date: Optional[TimeArg],
+            extended: Optional[bool]) -> dict[str, Any]:
+    """TD's query parameters, after checking every rule of the period/frequency matrix."""
+    params: dict[str, Any] = {}
+    ptype = "day"
+    if period_type is not None:
+        ptype = params["periodType"] = check_enum("period_type", period_type, tuple(PERIODS))
+    context = f"with period_type '{ptype}'" + ("" if period_type else " (the default)")
+    if period is not None:
+        params["period"] = check_enum(f"period {context}", period, PERIODS[ptype])
+    ftype = DEFAULT_FREQUENCY_TYPE[ptype]
+    if frequency_type is not None:
+        ftype = params["frequencyType"] = check_enum(f"frequency_type {context}",
+                                                     frequency_type, FREQUENCY_TYPES[ptype])
+    if frequency is not None:
+        params["frequency"] = check_enum(f"frequency with frequency_type '{ftype}'",
+                                         frequency, FREQUENCIES[ftype])
+    start = None if start_date is None else to_epoch_ms("start_date", start_date)
+    end = None if end_date is None else to_epoch_ms("end_date", end_date)
+    check_order("start_date", start, "end_date", end)
+    if start is not None and end is not None and period is not None:
+        raise ValidationError("period cannot be combined with both start_date and end_date; "
+                              "drop period, or one of the dates.")
+    if start is not None:
+        params["startDate"] = start
+    if end is not None:
+        params["endDate"] = end
+    if extended is not None:
+        params["needExtendedHoursData"] = bool_param("need_extended_hours_data", extended)
+    return params
+
+
+def _frame(candle_list: Any) -> Any:
+    pd = output.pandas()
+    candles = (candle_list or {}).get("candles") or []
+    if candles:
+        frame = pd.DataFrame(candles, columns=["datetime", *FIELDS])
+    else:
+        frame = pd.DataFrame({"datetime": pd.Series(dtype="int64"),
+                              **{f: pd.Series(dtype="float64") for f in FIELDS[:-1]},
+                              "volume": pd.Series(dtype="int64")})
+    frame.index = output.utc_from_ms(frame.pop("datetime"))
+    return frame
+
+
+def _multi_frame(data: dict[str, Any]) -> Any:
+    pd = output.pandas()
+    frames = {name: _frame(candle_list) for name, candle_list in data.items()}
+    return pd.concat(frames, axis=1, names=["symbol", "field"])
