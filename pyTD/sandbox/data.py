@@ -189,6 +189,17 @@ def exchange(seed: int, symbol: str) -> str:
     return str(pick(seed, (_NQ, _NY), "exchange", symbol))
 
 
+def pe_ratio(seed: int, symbol: str) -> float:
+    """Price/earnings ratio of an equity."""
+    return round(8 + 40 * unit(seed, "pe", symbol), 4)
+
+
+def dividend(seed: int, symbol: str) -> float:
+    """Annual dividend per share (0 for about a third of the symbols)."""
+    u = unit(seed, "div", symbol)
+    return 0.0 if u < 0.3 else round(4 * (u - 0.3), 2)
+
+
 # -- CUSIPs ----------------------------------------------------------------------------
 
 _CUSIP_CHARS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ*@#"

@@ -41,8 +41,7 @@ def equity_quote(seed: int, symbol: str, now: float, delayed: bool) -> dict:
     code, name = _EXCHANGE_CODES[data.exchange(seed, symbol)]
     bid_size, ask_size, last_size = _sizes(seed, symbol, snap.time)
     regular_change = round(p["regular"] - p["close"], p["places"])
-    pe = round(8 + 40 * data.unit(seed, "pe", symbol), 4)
-    div = round(4 * data.unit(seed, "div", symbol), 2)
+    pe, div = data.pe_ratio(seed, symbol), data.dividend(seed, symbol)
     span = min(59000.0, max(0.0, now - snap.time) * 1000)
     trade_ms = snap.time * 1000 + int(span * data.unit(seed, "trade", symbol, snap.time))
     return {
