@@ -9,6 +9,7 @@ session is built, not on every call.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -17,6 +18,8 @@ from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
+from requests.hooks import default_hooks
+from requests.structures import CaseInsensitiveDict
 from urllib3.util.retry import Retry
 
 from pyTD.exceptions import SSLError, TDError, TransportError, UnknownOutcomeError, error_class
@@ -54,7 +57,62 @@ def build_session(base_url: str, *, session: Optional[requests.Session] = None,
     if ca_bundle:
         session.verify = ca_bundle
     session.trust_env = False
+    session._pytd_owned = True  # type: ignore[attr-defined]  # see _send_prepared
     return session
+
+
+def _send_prepared(session: requests.Session, method: str, url: str, timeout: Timeout, *,
+                   headers: Optional[dict] = None, params: Any = None, json: Any = None,
+                   data: Any = None) -> requests.Response:
+    """Send without ``Session.request``'s per-call merging of session-level settings.
+
+    A session made by :func:`build_session` has no auth, params, cookies or hooks to
+    merge, and its proxies and CA bundle were resolved when it was built. Requests
+    without a body skip ``PreparedRequest.prepare`` too: the query string is encoded
+    once per distinct parameter set and the headers once per token.
+    """
+    prepared = requests.PreparedRequest()
+    merged = _merged_headers(session, headers)
+    if json is None and data is None:
+        prepared.method = method
+        prepared.url = _full_url(url, params) if params else url
+        prepared.headers = merged
+        prepared.body = None
+        prepared.hooks = default_hooks()
+    else:
+        prepared.prepare(method=method, url=url, headers=merged, params=params, json=json,
+                         data=data)
+    return session.send(prepared, timeout=timeout, proxies=session.proxies,
+                        verify=session.verify, cert=session.cert, stream=False,
+                        allow_redirects=True)
+
+
+def _merged_headers(session: requests.Session, headers: Optional[dict]) -> CaseInsensitiveDict:
+    cached = getattr(session, "_pytd_headers", None)
+    if cached is not None and cached[0] is headers:
+        return cached[1].copy()
+    merged = CaseInsensitiveDict(session.headers)
+    merged.update(headers or {})
+    session._pytd_headers = (headers, merged)  # type: ignore[attr-defined]
+    return merged.copy()
+
+
+def _full_url(url: str, params: Any) -> str:
+    """``url`` with its query string, encoded as requests encodes it (memoized)."""
+    items = params.items() if isinstance(params, dict) else params
+    try:
+        return _encoded_url(url, tuple(items))
+    except TypeError:  # unhashable values: encode this one without the memo
+        prepared = requests.PreparedRequest()
+        prepared.prepare_url(url, params)
+        return prepared.url
+
+
+@functools.lru_cache(maxsize=1024)
+def _encoded_url(url: str, params: tuple) -> str:
+    prepared = requests.PreparedRequest()
+    prepared.prepare_url(url, list(params))
+    return prepared.url
 
 
 def decode_json(response: requests.Response) -> Any:
@@ -105,6 +163,8 @@ def send(session: requests.Session, method: str, url: str, *, timeout: Timeout,
     """Send one request; transport failures become :class:`TransportError` (or
     :class:`UnknownOutcomeError` when a state-changing request may have been applied)."""
     try:
+        if getattr(session, "_pytd_owned", False):
+            return _send_prepared(session, method, url, timeout, **kwargs)
         return session.request(method, url, timeout=timeout, **kwargs)
     except requests.exceptions.SSLError as exc:
         raise SSLError(f"TLS error talking to {urlsplit(url).netloc}: {exc}. "
