@@ -1,0 +1,126 @@
+"""The HTTP layer: proxies from the environment, lenient JSON, the status table, retries."""
+
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+import requests
+
+from pyTD.exceptions import (
+    AuthorizationError,
+    ClientError,
+    ForbiddenAccess,
+    NotAcceptableError,
+    RateLimitError,
+    ResourceNotFound,
+    ServerError,
+    TDError,
+    TransportError,
+    UnknownOutcomeError,
+    UnsupportedMediaTypeError,
+    ValidationError,
+)
+from pyTD.sandbox import Sandbox
+from pyTD.sandbox.client import sandbox_api
+from pyTD.transport import build_session, decode_json, raise_for_status
+
+
+def fake_response(status: int, body: bytes, method: str = "GET") -> requests.Response:
+    response = requests.Response()
+    response.status_code = status
+    response._content = body
+    response.url = "https://api.example/v1/marketdata/quotes"
+    response.request = requests.Request(method, response.url).prepare()
+    return response
+
+
+class RecordingProxy(BaseHTTPRequestHandler):
+    seen: list[str] = []
+
+    def do_GET(self):
+        RecordingProxy.seen.append(self.path)
+        body = b'{"PROXIED": {"symbol": "PROXIED"}}'
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_proxies_from_the_environment_still_work(monkeypatch):
+    proxy = ThreadingHTTPServer(("127.0.0.1", 0), RecordingProxy)
+    threading.Thread(target=proxy.serve_forever, daemon=True).start()
+    try:
+        monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{proxy.server_port}")
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        monkeypatch.delenv("no_proxy", raising=False)
+        session = build_session("http://api.pytd.invalid/v1")
+        assert session.trust_env is False      # resolved once, not on every call
+        response = session.get("http://api.pytd.invalid/v1/marketdata/quotes", timeout=5)
+        assert response.json() == {"PROXIED": {"symbol": "PROXIED"}}
+        assert RecordingProxy.seen[-1] == "http://api.pytd.invalid/v1/marketdata/quotes"
+    finally:
+        proxy.shutdown()
+        proxy.server_close()
+
+
+def test_padded_json_bodies_are_parsed_leniently():
+    body = b'\n          {\n        "error":"x"\n      \t   }'
+    assert decode_json(fake_response(200, body)) == {"error": "x"}
+    assert decode_json(fake_response(200, b"  \n ")) is None
+
+
+def test_non_json_body_shows_its_start():
+    with pytest.raises(TDError, match=r"not JSON.*<html>") as info:
+        decode_json(fake_response(200, b"<html><body>gateway</body></html>"))
+    assert "TD_BASE_URL" in str(info.value)
+
+
+@pytest.mark.parametrize("status,cls", [
+    (400, ValidationError), (401, AuthorizationError), (403, ForbiddenAccess),
+    (404, ResourceNotFound), (406, NotAcceptableError), (415, UnsupportedMediaTypeError),
+    (429, RateLimitError), (500, ServerError), (503, ServerError), (418, ClientError),
+])
+def test_status_table(status, cls):
+    body = json.dumps({"error": "server says no"}).encode()
+    with pytest.raises(cls, match="server says no") as info:
+        raise_for_status(fake_response(status, b"\n  " + body + b"\n"))
+    assert info.value.status_code == status
+    assert "/v1/marketdata/quotes" in str(info.value)
+
+
+def test_gets_are_retried_and_posts_never_are():
+    with Sandbox(seed=3) as sandbox:
+        a = sandbox_api(sandbox, retry_count=5, pause=0.01)
+        sandbox.set_faults("/v1/marketdata/", error_5xx=0.5, seed=3)
+        for _ in range(20):
+            assert a.request("GET", "/marketdata/quotes", params={"symbol": "AAPL"})
+        assert sandbox.stats()["faults"], "the faults were injected"
+        sandbox.clear_faults()
+        sandbox.set_faults("/v1/accounts/", methods=["POST"], drop=1.0)
+        order = {"orderType": "MARKET", "session": "NORMAL", "duration": "DAY",
+                 "orderStrategyType": "SINGLE", "orderLegCollection": [
+                     {"instruction": "BUY", "quantity": 1,
+                      "instrument": {"symbol": "AAPL", "assetType": "EQUITY"}}]}
+        with pytest.raises(UnknownOutcomeError, match="get_orders"):
+            a.request("POST", "/accounts/123456789/orders", json=order)
+        calls = sandbox.stats()["calls"]
+        assert calls["POST /v1/accounts/123456789/orders"] == 1
+
+
+def test_unreachable_host_is_a_transport_error():
+    with Sandbox() as sandbox:
+        a = sandbox_api(sandbox, retry_count=1, pause=0.01)
+    # The sandbox is gone: nothing listens on its port any more.
+    with pytest.raises(TransportError, match="TD_BASE_URL") as info:
+        a.request("GET", "/marketdata/quotes", params={"symbol": "AAPL"})
+    assert not isinstance(info.value, UnknownOutcomeError)
+    with pytest.raises(TransportError) as info:
+        a.request("POST", "/accounts/1/orders", json={})
+    assert not isinstance(info.value, UnknownOutcomeError)   # never sent: safe to say so
