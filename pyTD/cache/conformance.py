@@ -1,3 +1,4 @@
+# ruff: noqa: S105  (the token values below are synthetic test data)
 """Contract tests every token cache must pass; subclass them to check your own backend.
 
 Put this in a pytest file (pytest is needed; it is not a runtime dependency)::

@@ -70,6 +70,18 @@ def _copy(data: Optional[dict]) -> Optional[dict]:
     return {k: dict(v) if isinstance(v, dict) else v for k, v in data.items()}
 
 
+def _pid_alive(pid: int) -> bool:
+    if os.name == "nt":  # pragma: no cover - no cheap liveness check: keep the file
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
 class _Parsed:
     """One parse of the file: its stat stamp, the dict, and the tokens built from it."""
 
@@ -108,6 +120,7 @@ class DiskCache(TokenCache):
             self._ensure_storage(create_file=True)
         elif os.path.exists(self.path):
             self._stat()
+        self._remove_stale_temp_files()
 
     # -- storage ----------------------------------------------------------------
     def _ensure_storage(self, create_file: bool = False) -> None:
@@ -120,6 +133,21 @@ class DiskCache(TokenCache):
                 f"Cannot create the token cache {self.path}: {exc.strerror or exc}. "
                 "Choose a writable location (config_dir=... or TD_CONFIG_DIR)."
             ) from exc
+
+    def _remove_stale_temp_files(self) -> None:
+        """Delete temp files left by writers that were killed mid-write (their pid is gone)."""
+        prefix = os.path.basename(self.path) + ".tmp-"
+        try:
+            names = [n for n in os.listdir(self._dir) if n.startswith(prefix)]
+        except OSError:
+            return
+        for name in names:
+            pid = name[len(prefix):].split("-", 1)[0]
+            if pid.isdigit() and not _pid_alive(int(pid)):
+                try:
+                    os.unlink(os.path.join(self._dir, name))
+                except OSError:
+                    continue
 
     def _stat(self) -> Optional[os.stat_result]:
         try:

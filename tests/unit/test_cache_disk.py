@@ -342,3 +342,17 @@ def test_cannot_create_directory_is_a_clear_error(tmp_path):
     (tmp_path / "file").write_text("")
     with pytest.raises(CacheError, match=r"Cannot create the token cache.*config_dir"):
         DiskCache(tmp_path / "file" / "sub" / "tokens.json")
+
+
+def test_temp_files_of_dead_writers_are_removed(tmp_path):
+    path = tmp_path / "tokens.json"
+    DiskCache(path)
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    (tmp_path / f"tokens.json.tmp-{dead}-0badc0de").write_text("{partial")
+    live = tmp_path / f"tokens.json.tmp-{os.getpid()}-0badc0de"
+    live.write_text("{in progress")
+    other = tmp_path / f"other.json.tmp-{dead}-0badc0de"
+    other.write_text("")
+    DiskCache(path)
+    assert sorted(os.listdir(tmp_path)) == sorted(["tokens.json", live.name, other.name])
