@@ -5,7 +5,7 @@
 >>> a.get_quotes(["AAPL", "MSFT"])  # doctest: +SKIP
 
 Importing pyTD reads no environment variable, creates no file and only adds a
-``NullHandler`` to the ``pyTD`` logger; submodules load on first use.
+``NullHandler`` to the ``pyTD`` logger; heavier submodules load on first use.
 """
 
 from __future__ import annotations
@@ -18,22 +18,21 @@ __version__ = "2.0.0"
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
+# Imported here, not lazily, so that ``pyTD.api`` is always the class (as in pyTD 1.x),
+# whichever of ``import pyTD`` and ``from pyTD.api import api`` runs first.
+from pyTD.api import api, configure, default_api  # noqa: E402
+
 _SUBMODULES = {"accounts", "auth", "cache", "cli", "exceptions", "instruments", "market",
                "provider", "sandbox", "settings"}
-_FROM_API = {"api", "configure", "default_api"}
 
-__all__ = ["__version__", *sorted(_FROM_API), *sorted(_SUBMODULES)]
+__all__ = ["__version__", "api", "configure", "default_api", *sorted(_SUBMODULES)]
 
 
 def __getattr__(name: str) -> Any:
-    if name in _FROM_API:
-        module = importlib.import_module("pyTD.api")
-        value = getattr(module, name)
-    elif name in _SUBMODULES:
-        value = importlib.import_module(f"pyTD.{name}")
-    else:
+    if name not in _SUBMODULES:
         raise AttributeError(f"module 'pyTD' has no attribute {name!r}")
-    globals()[name] = value  # also replaces the submodule pyTD.api with the class
+    value = importlib.import_module(f"pyTD.{name}")
+    globals()[name] = value
     return value
 
 

@@ -13,13 +13,11 @@ import logging
 import sys
 import threading
 import time
-import webbrowser
 from typing import Callable, Optional, Union
 
 import requests
 
 from pyTD.auth.flow import REAUTHORIZE, OAuthFlow, TokenGrant
-from pyTD.auth.server import CallbackServer, loopback_address
 from pyTD.auth.tokens import AccessToken, Clock, EmptyToken, Token
 from pyTD.cache.base import TokenCache, TokenSet
 from pyTD.exceptions import AuthorizationError, TDError
@@ -93,6 +91,8 @@ class AuthManager:
         if manual:
             self._authorize_manually()
             return
+        from pyTD.auth.server import CallbackServer, loopback_address
+
         callback = self.settings.require_callback_url()
         _, _, _, scheme = loopback_address(callback)
         context = None
@@ -122,6 +122,8 @@ class AuthManager:
         if not shown:
             print(f"Open this URL to authorize pyTD:\n\n    {url}\n", flush=True)
         if open_browser:
+            import webbrowser
+
             webbrowser.open(url)
 
     def _authorize_manually(self) -> None:
