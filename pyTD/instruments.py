@@ -8,7 +8,7 @@ from typing import Any, Optional
 from pyTD import output
 from pyTD.endpoints import resolve_api
 from pyTD.exceptions import ValidationError
-from pyTD.validation import Symbols, check_enum, normalize_symbols, quote_segment
+from pyTD.validation import Symbols, check_enum, check_text, normalize_symbols, quote_segment
 
 PROJECTIONS = ("symbol-search", "symbol-regex", "desc-search", "desc-regex", "fundamental")
 
@@ -30,7 +30,7 @@ def get_instruments(symbol: Symbols, *, projection: str = "symbol-search", api: 
     if projection == "symbol-search":
         query = ",".join(normalize_symbols(symbol, "symbol"))
     else:  # a pattern or description: commas are part of it
-        (query,) = normalize_symbols([symbol], "symbol")
+        query = check_text("symbol", symbol)
     api = resolve_api(api)
     fmt = output.resolve_format(api, output_format)
     data = api.request("GET", "/instruments",
@@ -51,7 +51,7 @@ def get_instrument(cusip: str, *, api: Any = None, output_format: Optional[str] 
     if isinstance(cusip, numbers.Number):
         raise ValidationError(f"cusip must be a string such as '037833100', not a number "
                               f"({cusip!r}): a number loses the leading zeros. Pass it quoted.")
-    (cusip,) = normalize_symbols([cusip], "cusip")
+    cusip = check_text("cusip", cusip, "037833100")
     api = resolve_api(api)
     fmt = output.resolve_format(api, output_format)
     data = api.request("GET", f"/instruments/{quote_segment(cusip)}") or []

@@ -102,6 +102,18 @@ def normalize_symbols(symbols: Symbols, name: str = "symbols") -> list[str]:
     return list(dict.fromkeys(cleaned))
 
 
+def check_text(name: str, value: Any, example: str = "AAPL") -> str:
+    """``value`` stripped, if it is a non-empty string (one symbol, pattern, CUSIP or name).
+
+    >>> check_text("symbol", " AAPL ")
+    'AAPL'
+    """
+    if isinstance(value, str) and value.strip():
+        return value.strip()
+    raise ValidationError(f"{name} must be a non-empty string such as {example!r}; "
+                          f"got {_show(value)}.")
+
+
 def check_id(name: str, value: Any) -> str:
     """An account, order, transaction or watchlist id (non-empty string or int) as a string."""
     if isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= 0:

@@ -14,8 +14,8 @@ from pyTD.validation import (
     account_path,
     check_enum,
     check_order,
+    check_text,
     id_segment,
-    normalize_symbols,
     to_date,
 )
 
@@ -40,7 +40,7 @@ def get_transactions(account_id: Id, *, type: Optional[str] = None,
     if type is not None:
         params["type"] = check_enum("type", type, TYPES)
     if symbol is not None:
-        (params["symbol"],) = normalize_symbols([symbol], "symbol")
+        params["symbol"] = check_text("symbol", symbol)
     start = None if start_date is None else to_date("start_date", start_date)
     end = None if end_date is None else to_date("end_date", end_date)
     check_order("start_date", start, "end_date", end)

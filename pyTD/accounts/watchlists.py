@@ -15,7 +15,14 @@ from pyTD import output
 from pyTD.accounts.orders import id_from_location
 from pyTD.endpoints import resolve_api
 from pyTD.exceptions import ValidationError
-from pyTD.validation import Id, account_path, check_id, id_segment, normalize_symbols
+from pyTD.validation import (
+    Id,
+    account_path,
+    check_id,
+    check_text,
+    id_segment,
+    normalize_symbols,
+)
 
 Items = Union[str, Sequence[Union[str, Mapping[str, Any]]]]
 
@@ -28,7 +35,7 @@ def create_watchlist(account_id: Id, name: str, symbols_or_items: Items, *,
     >>> create_watchlist("123456789", "Tech", ["AAPL", "MSFT"])  # doctest: +SKIP
     3001
     """
-    body = {"name": _name(name), "watchlistItems": _items(symbols_or_items)}
+    body = {"name": check_text("name", name, "Tech"), "watchlistItems": _items(symbols_or_items)}
     response = resolve_api(api).request("POST", f"{account_path(account_id)}/watchlists",
                                         json=body, raw=True)
     return id_from_location(response, f"get_watchlists({account_id!r})")
@@ -68,7 +75,8 @@ def replace_watchlist(account_id: Id, watchlist_id: Id, name: str, symbols_or_it
 
     >>> replace_watchlist("123456789", 3001, "Tech", ["AAPL", "NVDA"])  # doctest: +SKIP
     """
-    body = {"name": _name(name), "watchlistId": check_id("watchlist_id", watchlist_id),
+    body = {"name": check_text("name", name, "Tech"),
+            "watchlistId": check_id("watchlist_id", watchlist_id),
             "watchlistItems": _items(symbols_or_items)}
     resolve_api(api).request("PUT", _path(account_id, watchlist_id), json=body)
 
@@ -86,7 +94,7 @@ def update_watchlist(account_id: Id, watchlist_id: Id, *, name: Optional[str] = 
                               "pass what should change.")
     body: dict[str, Any] = {"watchlistId": check_id("watchlist_id", watchlist_id)}
     if name is not None:
-        body["name"] = _name(name)
+        body["name"] = check_text("name", name, "Tech")
     if symbols_or_items is not None:
         body["watchlistItems"] = _items(symbols_or_items)
     resolve_api(api).request("PATCH", _path(account_id, watchlist_id), json=body)
@@ -104,12 +112,6 @@ def _path(account_id: Id, watchlist_id: Id) -> str:
     return f"{account_path(account_id)}/watchlists/{id_segment('watchlist_id', watchlist_id)}"
 
 
-def _name(name: Any) -> str:
-    if not isinstance(name, str) or not name.strip():
-        raise ValidationError(f"name must be a non-empty string such as 'Tech'; got {name!r}.")
-    return name.strip()
-
-
 def _items(symbols_or_items: Items) -> list[dict[str, Any]]:
     """TD ``watchlistItems``: symbols become equity items, dicts are sent as given."""
     if isinstance(symbols_or_items, str):
@@ -123,7 +125,7 @@ def _items(symbols_or_items: Items) -> list[dict[str, Any]]:
         if isinstance(item, Mapping) and isinstance(item.get("instrument"), Mapping):
             out.append(dict(item))
         elif isinstance(item, str):
-            (symbol,) = normalize_symbols([item], "symbols_or_items")
+            symbol = check_text("symbols_or_items", item)
             out.append({"instrument": {"symbol": symbol, "assetType": "EQUITY"}})
         else:
             raise ValidationError(

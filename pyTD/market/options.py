@@ -15,7 +15,7 @@ from pyTD.validation import (
     check_int,
     check_number,
     check_order,
-    normalize_symbols,
+    check_text,
 )
 
 CONTRACT_TYPES = ("CALL", "PUT", "ALL")
@@ -57,8 +57,7 @@ def get_option_chain(symbol: str, *, contract_type: Optional[str] = None,
     ...                          output_format="pandas")  # doctest: +SKIP
     >>> chain[["expiration", "strike", "bid", "ask"]]  # doctest: +SKIP
     """
-    (name,) = normalize_symbols([symbol], "symbol")
-    params: dict[str, Any] = {"symbol": name}
+    params: dict[str, Any] = {"symbol": check_text("symbol", symbol)}
     enums = {"contractType": ("contract_type", contract_type, CONTRACT_TYPES),
              "strategy": ("strategy", strategy, STRATEGIES),
              "range": ("range", range, RANGES),

@@ -15,6 +15,7 @@ from pyTD.validation import (
     check_mapping,
     check_number,
     check_order,
+    check_text,
     date_param,
     id_segment,
     normalize_symbols,
@@ -131,6 +132,15 @@ def test_symbols_of_wrong_type(bad):
 def test_symbol_error_uses_argument_name():
     with pytest.raises(ValidationError, match=r"^cusip is empty"):
         normalize_symbols([], "cusip")
+
+
+def test_single_text_values():
+    assert check_text("symbol", " AAPL ") == "AAPL"
+    assert check_text("symbol", "GOO[G]{1,2}") == "GOO[G]{1,2}"  # commas are kept
+    for bad in ("", "   ", None, 42, ["AAPL"]):
+        with pytest.raises(ValidationError, match="cusip must be a non-empty string such as "
+                                                  "'037833100'"):
+            check_text("cusip", bad, "037833100")
 
 
 # -- numbers and booleans -------------------------------------------------------------
