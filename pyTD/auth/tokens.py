@@ -108,9 +108,12 @@ class Token:
     def __repr__(self) -> str:
         if not self.token:
             return f"{type(self).__name__}(empty)"
-        expires = datetime.fromtimestamp(self.expires_at, tz=timezone.utc)
-        return (f"{type(self).__name__}(expires_at={expires.isoformat(timespec='seconds')}, "
-                f"valid={self.valid})")
+        try:
+            expires = datetime.fromtimestamp(self.expires_at, tz=timezone.utc)
+            when = expires.isoformat(timespec="seconds")
+        except (OverflowError, OSError, ValueError):  # outside datetime's range
+            when = repr(self.expires_at)
+        return f"{type(self).__name__}(expires_at={when}, valid={self.valid})"
 
     __str__ = __repr__
 

@@ -131,3 +131,10 @@ def test_token_from_dict_builds_the_class_with_the_clock():
 def test_token_value_must_be_a_non_empty_string(bad):
     with pytest.raises(ValueError, match="AccessToken needs a non-empty string token"):
         AccessToken(token=bad, access_time=T0, expires_in=1)
+
+
+@pytest.mark.parametrize("expires_in", [1e12, float("inf"), -1e15])
+def test_repr_of_out_of_range_times_does_not_fail(expires_in):
+    token = access(expires_in=expires_in)
+    assert repr(token).startswith("AccessToken(expires_at=")
+    assert SECRET not in repr(token)
