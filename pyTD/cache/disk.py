@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import errno
 import json
+import math
 import os
 import secrets
 import time
@@ -62,6 +63,8 @@ def _check_shape(data: Any) -> None:
             value = token.get(field)
             if value is not None and (isinstance(value, bool) or not isinstance(value, kind)):
                 raise ValueError(f"{name}.{field} has the wrong type")
+            if isinstance(value, float) and not math.isfinite(value):
+                raise ValueError(f"{name}.{field} is not a finite number")
 
 
 def _copy(data: Optional[dict]) -> Optional[dict]:
@@ -253,7 +256,12 @@ class DiskCache(TokenCache):
 
     def save(self, data: Optional[dict]) -> None:
         """Write ``data`` atomically (temp file, fsync, rename, fsync dir); ``None`` empties it."""
-        payload = b"" if data is None else json.dumps(data, separators=(",", ":")).encode()
+        try:
+            payload = b"" if data is None else \
+                json.dumps(data, separators=(",", ":"), allow_nan=False).encode()
+        except (TypeError, ValueError) as exc:
+            raise CacheError(f"Cannot store these tokens as JSON ({exc}); nothing was written.") \
+                from exc
         self._ensure_storage()
         tmp = f"{self.path}.tmp-{os.getpid()}-{secrets.token_hex(4)}"
         fd = -1

@@ -156,6 +156,7 @@ CORRUPT = {
     "version not an int": b'{"version": "1"}',
     "time not a number": b'{"access_token": {"token": "x", "access_time": "now"}}',
     "binary": b"\xff\xfe\x00garbage",
+    "infinite time": b'{"access_token": {"token": "x", "expires_in": Infinity}}',
 }
 
 
@@ -356,3 +357,12 @@ def test_temp_files_of_dead_writers_are_removed(tmp_path):
     other.write_text("")
     DiskCache(path)
     assert sorted(os.listdir(tmp_path)) == sorted(["tokens.json", live.name, other.name])
+
+
+def test_unstorable_values_are_refused_before_writing(tmp_path):
+    cache = DiskCache(tmp_path / "tokens.json")
+    cache.update(access_token=access("old"))
+    with pytest.raises(CacheError, match=r"Cannot store these tokens as JSON.*nothing was written"):
+        cache.update(access_token=AccessToken(token="t", access_time=NOW,
+                                              expires_in=float("inf")))
+    assert cache.access_token.token == "old"
