@@ -196,7 +196,7 @@ class OAuthState:
 
 def _bearer(header: Optional[str]) -> Optional[str]:
     scheme, _, value = (header or "").partition(" ")
-    return value.strip() or None if scheme.lower() == "bearer" else None
+    return (value.strip() or None) if scheme.lower() == "bearer" else None
 
 
 def authenticate(state: OAuthState, req: SandboxRequest, access: str) -> Optional[SandboxResponse]:
