@@ -1,12 +1,178 @@
-"""Account endpoints of the sandbox (Bearer only)."""
+"""Account endpoints of the sandbox (Bearer only): accounts with positions and balances;
+``register(router)`` also adds orders, saved orders, transactions, user principals,
+preferences and watchlists.
+
+Two synthetic accounts exist, ``ACCOUNT_IDS`` (a CASH and a MARGIN one). To make
+``GET /v1/accounts`` answer 207 with only the healthy account, a test sets
+``pyTD.sandbox.accounts.state(sandbox).partial_failure = True``.
+"""
 
 from __future__ import annotations
 
-from pyTD.sandbox.routing import Router
+from typing import Any
 
-#: The synthetic accounts every sandbox has.
-ACCOUNT_IDS = ("123456789", "987654321")
+from pyTD.sandbox import (
+    accounts_orders,
+    accounts_transactions,
+    accounts_user,
+    accounts_watchlists,
+    data,
+)
+from pyTD.sandbox.accounts_state import ACCOUNT_IDS, ACCOUNT_TYPES, require_account, state
+from pyTD.sandbox.data_calendar import local_date
+from pyTD.sandbox.data_options import expirations, option_symbol
+from pyTD.sandbox.data_prices import snapshot
+from pyTD.sandbox.market_options import option_quote
+from pyTD.sandbox.market_params import BadRequest, answers_errors
+from pyTD.sandbox.routing import BEARER, Router, SandboxRequest, SandboxResponse, json_response
+
+__all__ = ["ACCOUNT_IDS", "register", "state"]
+FIELDS = ("positions", "orders")
+_EQUITIES = tuple(s.symbol for s in data.UNIVERSE.values() if s.asset_type == "EQUITY")
+
+
+def holdings(seed: int, account_id: str, created: float) -> tuple[float, list[tuple]]:
+    """Cash and ``(symbol, assetType, quantity, averagePrice)`` of an account, from the seed."""
+    rand = data.rng(seed, "holdings", account_id)
+    margin = ACCOUNT_TYPES[account_id] == "MARGIN"
+    symbols = rand.sample(_EQUITIES, 4 if margin else 3)
+    out = [(s, "EQUITY", float(rand.randint(1, 40) * 5),
+            round(data.base_price(seed, s) * rand.uniform(0.7, 1.2), 4)) for s in symbols]
+    if margin:
+        expiry = [d for d, kind in expirations(local_date(created)) if kind == "R"][-1]
+        strike = round(data.base_price(seed, symbols[0]) / 5) * 5.0
+        out.append((option_symbol(symbols[0], expiry, False, strike), "OPTION",
+                    float(rand.randint(1, 5)), round(rand.uniform(2, 10), 4)))
+    return round(rand.uniform(5e3, 5e4) if margin else rand.uniform(1e3, 2e4), 2), out
+
+
+def _position(seed: int, symbol: str, kind: str, quantity: float, average: float,
+              now: float) -> dict:
+    if kind == "OPTION":
+        quote = option_quote(seed, symbol, now, False) or {}
+        price, close, multiplier = quote["mark"], quote["closePrice"], 100
+        underlying = symbol.split("_")[0]
+        instrument = {"assetType": "OPTION", "cusip": "0" + underlying + ".X",
+                      "symbol": symbol, "description": quote["description"],
+                      "type": "VANILLA", "putCall": "CALL", "underlyingSymbol": underlying}
+    else:
+        snap = snapshot(seed, symbol, now)
+        price, close, multiplier = round(snap.last, 2), round(snap.close, 2), 1
+        instrument = {"assetType": "EQUITY", "cusip": data.cusip(seed, symbol),
+                      "symbol": symbol}
+    return {
+        "shortQuantity": 0.0, "averagePrice": average,
+        "currentDayProfitLoss": round(quantity * multiplier * (price - close), 2),
+        "currentDayProfitLossPercentage": round(100 * (price - close) / close, 2) if close
+        else 0.0,
+        "longQuantity": quantity, "settledLongQuantity": quantity, "settledShortQuantity": 0.0,
+        "agedQuantity": 0.0, "instrument": instrument,
+        "marketValue": round(quantity * multiplier * price, 2),
+    }
+
+
+def _cash_balances(cash: float, stock: float, option: float, prev: float) -> dict:
+    zero = dict.fromkeys(("accruedInterest", "bondValue", "cashReceipts", "moneyMarketFund",
+                          "mutualFundValue", "shortOptionMarketValue", "unsettledCash",
+                          "cashDebitCallValue", "pendingDeposits"), 0.0)
+    current = {**zero, "cashBalance": cash, "longOptionMarketValue": option,
+               "liquidationValue": round(cash + stock + option, 2),
+               "longMarketValue": stock, "savings": 0.0, "shortMarketValue": 0.0,
+               "cashAvailableForTrading": cash, "cashAvailableForWithdrawal": cash,
+               "cashCall": 0.0, "longNonMarginableMarketValue": 0.0, "totalCash": cash}
+    initial = {**zero, "cashAvailableForTrading": cash, "cashAvailableForWithdrawal": cash,
+               "cashBalance": cash, "liquidationValue": round(cash + prev, 2),
+               "longOptionMarketValue": 0.0, "longStockValue": prev, "shortStockValue": 0.0,
+               "isInCall": False, "accountValue": round(cash + prev, 2)}
+    projected = {"cashAvailableForTrading": cash, "cashAvailableForWithdrawal": cash}
+    return {"initialBalances": initial, "currentBalances": current,
+            "projectedBalances": projected}
+
+
+def _margin_balances(cash: float, stock: float, option: float, prev: float) -> dict:
+    equity = round(cash + stock + option, 2)
+    maintenance = round(0.25 * stock, 2)
+    available = round(max(0.0, equity - maintenance), 2)
+    power = round(2 * available, 2)
+    common = {"accruedInterest": 0.0, "cashBalance": cash, "cashReceipts": 0.0,
+              "longOptionMarketValue": option, "liquidationValue": equity,
+              "moneyMarketFund": 0.0, "pendingDeposits": 0.0, "bondValue": 0.0,
+              "mutualFundValue": 0.0, "shortOptionMarketValue": 0.0, "isInCall": False,
+              "availableFundsNonMarginableTrade": available, "buyingPower": power,
+              "dayTradingBuyingPower": 2 * power, "dayTradingBuyingPowerCall": 0.0,
+              "equity": equity, "equityPercentage": 100.0, "longMarginValue": stock,
+              "maintenanceCall": 0.0, "maintenanceRequirement": maintenance,
+              "marginBalance": 0.0, "regTCall": 0.0, "shortBalance": 0.0,
+              "shortMarginValue": 0.0}
+    current = {**common, "longMarketValue": stock, "savings": 0.0, "shortMarketValue": 0.0,
+               "availableFunds": available, "buyingPowerNonMarginableTrade": available,
+               "sma": available, "stockBuyingPower": power, "optionBuyingPower": available}
+    initial = {**common, "cashAvailableForTrading": 0.0, "dayTradingEquityCall": 0.0,
+               "liquidationValue": round(cash + prev, 2), "longStockValue": prev,
+               "margin": 0.0, "marginEquity": equity, "shortStockValue": 0.0,
+               "totalCash": 0.0, "unsettledCash": 0.0, "accountValue": round(cash + prev, 2)}
+    projected = {key: current[key] for key in (
+        "availableFunds", "availableFundsNonMarginableTrade", "buyingPower",
+        "dayTradingBuyingPower", "dayTradingBuyingPowerCall", "maintenanceCall", "regTCall",
+        "isInCall", "stockBuyingPower")}
+    return {"initialBalances": initial, "currentBalances": current,
+            "projectedBalances": projected}
+
+
+def account_body(sandbox: Any, account_id: str, fields: tuple) -> dict:
+    """One ``{"securitiesAccount": ...}`` as TD served it."""
+    st, now = state(sandbox), sandbox.clock()
+    cash, held = holdings(sandbox.seed, account_id, st.created)
+    positions = [_position(sandbox.seed, *h, now) for h in held]
+    stock = round(sum(p["marketValue"] for p in positions
+                      if p["instrument"]["assetType"] == "EQUITY"), 2)
+    option = round(sum(p["marketValue"] for p in positions
+                       if p["instrument"]["assetType"] == "OPTION"), 2)
+    prev = round(stock - sum(p["currentDayProfitLoss"] for p in positions
+                             if p["instrument"]["assetType"] == "EQUITY"), 2)
+    kind = ACCOUNT_TYPES[account_id]
+    body: dict = {"type": kind, "accountId": account_id, "roundTrips": 0,
+                  "isDayTrader": False, "isClosingOnlyRestricted": False}
+    if "positions" in fields:
+        body["positions"] = positions
+    if "orders" in fields:
+        body["orderStrategies"] = accounts_orders.orders_of(sandbox, account_id)
+    balances = _cash_balances if kind == "CASH" else _margin_balances
+    body.update(balances(cash, stock, option, prev))
+    return {"securitiesAccount": body}
+
+
+def _fields(req: SandboxRequest) -> tuple:
+    wanted = tuple(f.strip() for f in (req.arg("fields") or "").split(",") if f.strip())
+    for name in wanted:
+        if name not in FIELDS:
+            raise BadRequest(f"Invalid fields '{name}': allowed values are positions, orders")
+    return wanted
+
+
+@answers_errors
+def get_accounts(sandbox: Any, req: SandboxRequest) -> SandboxResponse:
+    """``GET /v1/accounts``: 200, or 207 with only the healthy accounts."""
+    fields = _fields(req)
+    failing = state(sandbox).partial_failure
+    ids = [a for a in ACCOUNT_IDS if not (failing and ACCOUNT_TYPES[a] == "MARGIN")]
+    return json_response([account_body(sandbox, a, fields) for a in ids],
+                         207 if failing else 200)
+
+
+@answers_errors
+def get_account(sandbox: Any, req: SandboxRequest, account_id: str) -> SandboxResponse:
+    """``GET /v1/accounts/{accountId}``."""
+    fields = _fields(req)
+    return json_response(account_body(sandbox, require_account(account_id), fields))
 
 
 def register(router: Router) -> None:
-    """Add every account route to ``router``."""
+    """Add every account route to ``router`` (all ``BEARER``)."""
+    accounts_watchlists.register(router)  # before /v1/accounts/{id}: owns /accounts/watchlists
+    router.add("GET", r"/v1/accounts", get_accounts, BEARER)
+    router.add("GET", r"/v1/accounts/(?P<account_id>[^/]+)", get_account, BEARER)
+    accounts_orders.register(router)
+    accounts_transactions.register(router)
+    accounts_user.register(router)
+

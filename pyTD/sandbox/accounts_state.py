@@ -1,0 +1,95 @@
+"""Per-sandbox account state (orders, saved orders, watchlists, preferences) and helpers.
+
+A sandbox has one :class:`AccountsState`, created on first use::
+
+    from pyTD.sandbox.accounts_state import state
+    state(sandbox).partial_failure = True   # GET /v1/accounts now answers 207
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from pyTD.sandbox import data
+from pyTD.sandbox.market_params import BadRequest
+from pyTD.sandbox.routing import SandboxRequest
+
+#: The synthetic accounts every sandbox has: a cash and a margin account.
+ACCOUNT_TYPES = {"123456789": "CASH", "987654321": "MARGIN"}
+ACCOUNT_IDS = tuple(ACCOUNT_TYPES)
+#: TD's body for any invalid order.
+ORDER_INVALID = "A validation error occurred while processing the request."
+
+DEFAULT_PREFERENCES = {
+    "expressTrading": False, "directOptionsRouting": False, "directEquityRouting": False,
+    "defaultEquityOrderLegInstruction": "NONE", "defaultEquityOrderType": "LIMIT",
+    "defaultEquityOrderPriceLinkType": "NONE", "defaultEquityOrderDuration": "DAY",
+    "defaultEquityOrderMarketSession": "NORMAL", "defaultEquityQuantity": 0,
+    "mutualFundTaxLotMethod": "FIFO", "optionTaxLotMethod": "FIFO", "equityTaxLotMethod": "FIFO",
+    "defaultAdvancedToolLaunch": "NONE", "authTokenTimeout": "FIFTY_FIVE_MINUTES",
+}
+
+
+@dataclass
+class AccountsState:
+    """Everything the account routes remember; guard changes with ``sandbox.lock``."""
+
+    seed: int
+    #: When the state was created (``sandbox.clock()``); anchors positions and history.
+    created: float
+    #: When True, ``GET /v1/accounts`` answers 207 with only the healthy (cash) account.
+    partial_failure: bool = False
+    orders: dict[int, dict] = field(default_factory=dict)
+    saved_orders: dict[int, dict] = field(default_factory=dict)
+    watchlists: dict[str, dict] = field(default_factory=dict)
+    preferences: dict[str, dict] = field(default_factory=dict)
+    next_id: int = 0
+
+    def __post_init__(self) -> None:
+        self.next_id = 1_000_000_000 + int(data.unit(self.seed, "ids") * 1e9)
+        for account_id in ACCOUNT_IDS:
+            self.preferences[account_id] = copy.deepcopy(DEFAULT_PREFERENCES)
+
+    def new_id(self) -> int:
+        """A fresh identifier (orders, saved orders and watchlists share one sequence)."""
+        self.next_id += 1 + int(data.unit(self.seed, "step", self.next_id) * 7)
+        return self.next_id
+
+
+def state(sandbox: Any) -> AccountsState:
+    """The sandbox's account state."""
+    return sandbox.store("accounts", lambda: AccountsState(sandbox.seed, sandbox.clock()))
+
+
+def require_account(account_id: str) -> str:
+    """``account_id`` if it is one of the sandbox's accounts, else a 404."""
+    if account_id not in ACCOUNT_TYPES:
+        raise BadRequest(f"Account {account_id} not found", 404)
+    return account_id
+
+
+def td_time(epoch: float) -> str:
+    """``2021-01-01T12:01:00+0000``."""
+    return time.strftime("%Y-%m-%dT%H:%M:%S+0000", time.gmtime(epoch))
+
+
+def json_body(req: SandboxRequest, invalid: str = ORDER_INVALID) -> Any:
+    """The JSON body: 415 unless the Content-Type is JSON, 400 (``invalid``) if unparsable."""
+    content_type = req.headers.get("Content-Type", "") or ""
+    if content_type.split(";")[0].strip().lower() != "application/json":
+        raise BadRequest("Unsupported Media Type: send application/json", 415)
+    try:
+        return req.json()
+    except (ValueError, UnicodeDecodeError):
+        raise BadRequest(invalid) from None
+
+
+def int_id(text: str, what: str) -> int:
+    """A numeric path identifier; anything else is not found."""
+    if not re.fullmatch(r"\d{1,18}", text):
+        raise BadRequest(f"{what} {text} not found", 404)
+    return int(text)
