@@ -69,8 +69,8 @@ def parse_redirect(url_or_query: str, expected_state: Optional[str] = None) -> s
         error = params["error"][0]
         if error == "access_denied":
             raise AccessDeniedError(
-                "Access was denied on the authorization page. " + REAUTHORIZE +
-                " and choose Allow.")
+                "Access was denied on the authorization page. To authorize, run `pytd auth "
+                "login` (or call api.authorize()) again and choose Allow.")
         raise AuthorizationError(f"The authorization server answered error={error!r}. "
                                  + REAUTHORIZE)
     code = params.get("code", [""])[0]
