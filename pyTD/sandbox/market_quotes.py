@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Optional
 
 from pyTD.sandbox import data
+from pyTD.sandbox.data_calendar import CLOSE, local_date, local_epoch
+from pyTD.sandbox.data_options import third_friday
 from pyTD.sandbox.data_prices import Snapshot, digits, snapshot
 from pyTD.sandbox.market_options import option_quote
+
+_QUARTER_CODES = {3: "H", 6: "M", 9: "U", 12: "Z"}
 
 _EXCHANGE_CODES = {"NASDAQ": ("q", "NASD"), "NYSE": ("n", "NYSE"), "Pacific": ("p", "PACIFIC")}
 
@@ -115,9 +120,18 @@ def forex_quote(seed: int, symbol: str, now: float, delayed: bool) -> dict:
     return body
 
 
+def _front_quarter(today: dt.date) -> dt.date:
+    """Expiration (third Friday of Mar/Jun/Sep/Dec) of the front quarterly contract."""
+    year, month = today.year, (today.month + 2) // 3 * 3
+    if third_friday(year, month) < today:
+        year, month = (year + 1, 3) if month == 12 else (year, month + 3)
+    return third_friday(year, month)
+
+
 def future_quote(seed: int, symbol: str, now: float, delayed: bool) -> dict:
-    """A ``FUTURE`` quote (``/ES``)."""
+    """A ``FUTURE`` quote (``/ES``); the active contract is the next quarterly one."""
     snap = snapshot(seed, symbol, now)
+    expiry = _front_quarter(local_date(now))
     body = _in_double(seed, symbol, snap, delayed)
     body.update({
         "assetType": "FUTURE", "assetMainType": "FUTURE", "exchange": "E",
@@ -127,8 +141,8 @@ def future_quote(seed: int, symbol: str, now: float, delayed: bool) -> dict:
         "futurePercentChange": round(body["percentChange"] / 100, 6),
         "futureMultiplier": float(10 + int(40 * data.unit(seed, "mult", symbol))),
         "futureIsActive": True, "futureSettlementPrice": body["closePriceInDouble"],
-        "futureActiveSymbol": symbol + "Z23",
-        "futureExpirationDate": (snap.time // 86400 + 60) * 86400000,
+        "futureActiveSymbol": f"{symbol}{_QUARTER_CODES[expiry.month]}{expiry:%y}",
+        "futureExpirationDate": local_epoch(expiry, CLOSE) * 1000,
     })
     return body
 

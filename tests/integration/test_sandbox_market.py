@@ -118,7 +118,8 @@ def test_quotes_have_the_live_shape_of_each_asset_type(get):
         assert body[index]["assetType"] == "INDEX" and "bidPrice" not in body[index]
         assert body[index]["lastPrice"] > 0 and body[index]["exchangeName"] == "IND"
     assert IN_DOUBLE | FUTURE_EXTRA <= set(body["/ES"])
-    assert body["/ES"]["assetType"] == "FUTURE"
+    assert body["/ES"]["assetType"] == "FUTURE" and body["/ES"]["futureActiveSymbol"] == "/ESZ23"
+    assert ny(body["/ES"]["futureExpirationDate"]).date() == dt.date(2023, 12, 15)
     assert IN_DOUBLE <= set(body["EUR/USD"]) and body["EUR/USD"]["assetType"] == "FOREX"
     assert "lastPrice" not in body["EUR/USD"]
     option = body["AAPL_011924C150"]
