@@ -107,7 +107,7 @@ class EndpointMethods:
         return _module("accounts.orders").cancel_order(account_id, order_id, api=self)
 
     # -- saved orders --------------------------------------------------------
-    def create_saved_order(self, account_id: Any, order: Any) -> Any:
+    def create_saved_order(self, account_id: Any, order: Any) -> None:
         """Save an order: :func:`pyTD.accounts.saved_orders.create_saved_order`."""
         return _module("accounts.saved_orders").create_saved_order(account_id, order, api=self)
 

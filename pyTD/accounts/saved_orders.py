@@ -5,22 +5,20 @@ from __future__ import annotations
 from typing import Any, Mapping, Optional
 
 from pyTD import output
-from pyTD.accounts.orders import id_from_location
 from pyTD.endpoints import resolve_api
 from pyTD.validation import Id, account_path, check_mapping, id_segment
 
 
-def create_saved_order(account_id: Id, order: Mapping[str, Any], *, api: Any = None) -> int:
-    """Save ``order`` (TD's ``Order`` JSON) without placing it; returns the saved order's id.
+def create_saved_order(account_id: Id, order: Mapping[str, Any], *, api: Any = None) -> None:
+    """Save ``order`` (TD's ``Order`` JSON) without placing it.
+
+    TD answers with an empty body: :func:`get_saved_orders` lists the new one.
 
     >>> from pyTD.accounts import create_saved_order
     >>> create_saved_order("123456789", order)  # doctest: +SKIP
-    5001
     """
     body = check_mapping("order", order)
-    response = resolve_api(api).request("POST", f"{account_path(account_id)}/savedorders",
-                                        json=body, raw=True)
-    return id_from_location(response, f"get_saved_orders({account_id!r})")
+    resolve_api(api).request("POST", f"{account_path(account_id)}/savedorders", json=body)
 
 
 def get_saved_orders(account_id: Id, *, api: Any = None,
