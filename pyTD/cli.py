@@ -1,59 +1,234 @@
 """The ``pytd`` command line (also ``python -m pyTD``).
 
-Exit codes: 0 success, 1 error (the message says what to do), 2 bad usage.
+    $ pytd auth login            # once: authorize in the browser, tokens are cached
+    $ pytd quote AAPL MSFT       # then use them
+    $ pytd --json history AAPL --period-type month --frequency-type daily
+
+Exit codes: 0 success, 1 error (the message says what to do), 2 bad usage
+(including arguments the library rejects), 130 interrupted.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
-from typing import Optional, Sequence
+from datetime import date, datetime
+from typing import Callable, Optional, Sequence, Union
 
-from pyTD.exceptions import TDError
+from pyTD import cli_commands as commands
+from pyTD.exceptions import AuthorizationError, TDError, ValidationError
+from pyTD.market.hours import MARKETS
+from pyTD.market.movers import CHANGES, DIRECTIONS, INDEXES
+from pyTD.market.options import CONTRACT_TYPES
+from pyTD.market.price_history import FREQUENCIES, PERIODS
+
+LOGIN_HINT = "Run `pytd auth login` to authorize."
+
+GLOBAL_EPILOG = ("Global options (--consumer-key, --callback-url, --config-dir, --base-url, "
+                 "--auth-url, --no-store, --json) may come before or after the command; each "
+                 "falls back to its TD_* environment variable.")
+
+
+def _add_global_options(parser: argparse.ArgumentParser, top: bool) -> None:
+    """The options every API command shares; on subcommands they never override the top level."""
+    def default(value: object) -> object:
+        return value if top else argparse.SUPPRESS
+
+    group = parser.add_argument_group("global options")
+    for flag, variable, text in (
+            ("--consumer-key", "TD_CONSUMER_KEY", "your app's consumer key"),
+            ("--callback-url", "TD_CALLBACK_URL", "the callback URL registered for the app"),
+            ("--config-dir", "TD_CONFIG_DIR", "where tokens are cached"),
+            ("--base-url", "TD_BASE_URL", "API base URL, e.g. a sandbox's"),
+            ("--auth-url", "TD_AUTH_URL", "authorization page URL")):
+        group.add_argument(flag, default=default(None), metavar=flag[2:].replace("-", "_").upper(),
+                           help=f"{text} (default: ${variable})")
+    group.add_argument("--no-store", action="store_true", default=default(False),
+                       help="keep tokens in memory only, for this run (default: $TD_STORE_TOKENS)")
+    group.add_argument("--json", action="store_true", default=default(False),
+                       help="print machine-readable JSON instead of tables")
+
+
+def _upper(text: str) -> str:
+    return text.strip().upper()
+
+
+def _index(text: str) -> str:
+    """``DJI`` or ``$dji`` -> ``$DJI`` (the ``$`` is awkward in shells)."""
+    name = _upper(text)
+    return name if name.startswith("$") else "$" + name
+
+
+def _time(text: str) -> Union[date, datetime]:
+    """``YYYY-MM-DD`` -> a date; an ISO datetime (``Z`` allowed) -> a datetime."""
+    value = text.strip()
+    try:
+        if len(value) == len("YYYY-MM-DD"):
+            return date.fromisoformat(value)
+        return datetime.fromisoformat(value[:-1] + "+00:00" if value.endswith("Z") else value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected YYYY-MM-DD or an ISO datetime such as "
+                                         f"2024-01-31T14:30, got {text!r}") from None
+
+
+def _date(text: str) -> date:
+    value = _time(text)
+    if isinstance(value, datetime):
+        raise argparse.ArgumentTypeError(f"expected YYYY-MM-DD, got {text!r}")
+    return value
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return value
+
+
+class _Commands:
+    """Adds subcommands; those with a ``func`` talk to the API and are collected in ``api_commands``
+    (they get the global options once their own arguments are in place)."""
+
+    def __init__(self, parser: argparse.ArgumentParser, dest: str,
+                 api_commands: list[argparse.ArgumentParser]) -> None:
+        self.group = parser.add_subparsers(dest=dest, metavar="COMMAND")
+        self.group.required = True
+        self.api_commands = api_commands
+
+    def add(self, name: str, help_text: str, func: Optional[Callable[..., int]] = None,
+            **kwargs: object) -> argparse.ArgumentParser:
+        description = help_text[:1].upper() + help_text[1:] + "."
+        if func is None:
+            return self.group.add_parser(name, help=help_text, description=description, **kwargs)
+        parser = self.group.add_parser(name, help=help_text, description=description,
+                                       epilog=GLOBAL_EPILOG, **kwargs)
+        parser.set_defaults(func=func)
+        self.api_commands.append(parser)
+        return parser
+
+
+def _add_auth(top: _Commands) -> None:
+    auth = _Commands(top.add("auth", "log in, show or clear the cached tokens"), "auth_command",
+                     top.api_commands)
+    login = auth.add("login", "authorize in the browser and cache the tokens", commands.login)
+    mode = login.add_mutually_exclusive_group()
+    mode.add_argument("--no-browser", action="store_true",
+                      help="print the URL instead of opening a browser (the local callback "
+                           "server still catches the redirect)")
+    mode.add_argument("--manual", action="store_true",
+                      help="print the URL, then read the redirected URL pasted back (SSH, "
+                           "remote machines)")
+    login.add_argument("--timeout", type=float, default=300.0, metavar="SECONDS",
+                       help="how long to wait for the browser (default: %(default)s)")
+    auth.add("status", "where the tokens are cached and how long they stay valid "
+                       "(exit 1 when not authorized)", commands.status)
+    auth.add("logout", "delete the cached tokens", commands.logout)
+
+
+def _add_market(top: _Commands) -> None:
+    quote = top.add("quote", "quotes of one or more symbols", commands.quote)
+    quote.add_argument("symbols", nargs="+", metavar="SYMBOL", type=_upper,
+                       help="e.g. AAPL, $SPX.X, /ES, EUR/USD")
+
+    history = top.add("history", "price history (candles) of a symbol", commands.history)
+    history.add_argument("symbol", metavar="SYMBOL", type=_upper, help="e.g. AAPL")
+    history.add_argument("--period-type", choices=tuple(PERIODS), type=str.lower)
+    history.add_argument("--period", type=int, metavar="N",
+                         help="how many periods (allowed values depend on --period-type)")
+    history.add_argument("--frequency-type", choices=tuple(FREQUENCIES), type=str.lower)
+    history.add_argument("--frequency", type=int, metavar="N",
+                         help="candle size in frequency units (minute: 1, 5, 10, 15, 30)")
+    history.add_argument("--start", type=_time, metavar="DATE",
+                         help="first candle: YYYY-MM-DD or an ISO datetime (UTC unless given)")
+    history.add_argument("--end", type=_time, metavar="DATE",
+                         help="last candle: YYYY-MM-DD or an ISO datetime")
+    history.add_argument("--csv", metavar="FILE", help="write the candles to a CSV file")
+
+    chain = top.add("chain", "option chain of a symbol", commands.chain)
+    chain.add_argument("symbol", metavar="SYMBOL", type=_upper, help="the underlying, e.g. AAPL")
+    chain.add_argument("--contract-type", choices=CONTRACT_TYPES, type=_upper)
+    chain.add_argument("--strike-count", type=_positive, metavar="N",
+                       help="strikes above and below the money")
+
+    hours = top.add("hours", "market hours on a day", commands.hours)
+    hours.add_argument("markets", nargs="*", metavar="MARKET", type=_upper,
+                       help=f"one or more of {', '.join(MARKETS)} (default: all)")
+    hours.add_argument("--date", type=_date, metavar="YYYY-MM-DD",
+                       help="the day (default: today)")
+
+    movers = top.add("movers", "top movers of an index", commands.movers)
+    movers.add_argument("index", choices=INDEXES, type=_index, metavar="INDEX",
+                        help=f"{', '.join(INDEXES)} (the $ may be left out)")
+    movers.add_argument("--direction", choices=DIRECTIONS, type=str.lower)
+    movers.add_argument("--change", choices=CHANGES, type=str.lower,
+                        help="rank by value or percent change (default: percent)")
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``pytd``."""
     parser = argparse.ArgumentParser(
-        prog="pytd", description="TD Ameritrade API client and local sandbox.")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    commands.required = True
-
-    demo = commands.add_parser("demo", help="run the whole authorization flow against the "
-                                            "bundled sandbox and print quotes")
-    demo.add_argument("--config-dir", help="where to store the demo tokens (default: a new "
-                                           "temporary directory)")
-    demo.set_defaults(func=_demo)
-
-    sandbox = commands.add_parser("sandbox", help="run the local TD Ameritrade emulator")
-    sandbox.add_argument("args", nargs=argparse.REMAINDER,
-                         help="options of python -m pyTD.sandbox (--port, --auto-approve, ...)")
-    sandbox.set_defaults(func=_sandbox)
+        prog="pytd", description="TD Ameritrade API client and local sandbox.",
+        epilog=GLOBAL_EPILOG)
+    _add_global_options(parser, top=True)
+    top = _Commands(parser, "command", [])
+    _add_auth(top)
+    _add_market(top)
+    for command in top.api_commands:
+        _add_global_options(command, top=False)
+    demo = top.add("demo", "run the whole authorization flow against the bundled sandbox and "
+                           "print quotes")
+    demo.add_argument("--config-dir", default=argparse.SUPPRESS,
+                      help="where to store the demo tokens (default: a new temporary directory)")
+    demo.set_defaults(func=commands.demo)
+    sandbox = top.add("sandbox", "run the local TD Ameritrade emulator (see pytd sandbox --help)",
+                      add_help=False)
+    sandbox.set_defaults(func=commands.sandbox, passthrough=True)
     return parser
 
 
-def _demo(args: argparse.Namespace) -> int:
-    from pyTD.demo import run_demo
+def _parse(argv: Optional[Sequence[str]]) -> argparse.Namespace:
+    """Parse ``argv``; ``pytd sandbox`` hands everything after it to the sandbox's own parser."""
+    parser = build_parser()
+    args, rest = parser.parse_known_args(argv)
+    if getattr(args, "passthrough", False):
+        args.args = rest
+    elif rest:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
+    return args
 
-    return run_demo(config_dir=args.config_dir)
 
-
-def _sandbox(args: argparse.Namespace) -> int:
-    from pyTD.sandbox.standalone import main as sandbox_main
-
-    return sandbox_main(args.args)
+def _fail(message: str, code: int) -> int:
+    print(f"pytd: error: {message}", file=sys.stderr)
+    return code
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Run ``pytd`` with ``argv`` (default ``sys.argv[1:]``); returns the exit code."""
-    args = build_parser().parse_args(argv)
+    args = _parse(argv)
     try:
-        return args.func(args)
+        code = args.func(args)
+        sys.stdout.flush()  # a closed pipe shows up here, inside the handlers below
+        return code
+    except ValidationError as exc:
+        return _fail(str(exc), 2)
+    except AuthorizationError as exc:
+        message = str(exc)
+        if "pytd auth login" not in message:
+            message = f"{message} {LOGIN_HINT}".strip()
+        return _fail(message, 1)
     except TDError as exc:
-        print(f"pytd: error: {exc}", file=sys.stderr)
-        return 1
+        return _fail(str(exc), 1)
     except KeyboardInterrupt:
+        print("pytd: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (``pytd history AAPL | head``): stop quietly.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
 
 
 if __name__ == "__main__":

@@ -1,0 +1,214 @@
+"""What each ``pytd`` command does; :mod:`pyTD.cli` parses the arguments.
+
+Every command takes the parsed ``argparse.Namespace`` and returns the exit code;
+library errors propagate to :func:`pyTD.cli.main`, which turns them into messages.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import csv
+import json
+import os
+import sys
+from typing import Any
+
+from pyTD.api import api
+from pyTD.auth.tokens import Token
+from pyTD.cache.base import TokenSet
+from pyTD.cli_format import (
+    Table,
+    candle_rows,
+    chain_rows,
+    duration_text,
+    hours_rows,
+    iso_utc,
+    mover_rows,
+    quote_rows,
+    table,
+)
+from pyTD.exceptions import AuthorizationError, TDError
+from pyTD.market.hours import MARKETS
+
+NOT_AUTHORIZED = "Not authorized. Run `pytd auth login` to authorize."
+
+
+def make_api(args: argparse.Namespace) -> api:
+    """An ``api`` from the global options; options not given fall back to ``TD_*`` variables."""
+    return api(consumer_key=args.consumer_key, callback_url=args.callback_url,
+               config_dir=args.config_dir, base_url=args.base_url, auth_url=args.auth_url,
+               store_tokens=False if args.no_store else None)
+
+
+def _print_json(data: Any) -> None:
+    print(json.dumps(data, indent=2))
+
+
+def _show(args: argparse.Namespace, data: Any, parts: Table) -> None:
+    """``data`` as JSON with ``--json``, else ``parts`` as a table."""
+    if args.json:
+        _print_json(data)
+    else:
+        print(table(*parts))
+
+
+# -- auth ---------------------------------------------------------------------------------------
+
+def _token_info(token: Token) -> dict[str, Any]:
+    issued = bool(token)
+    return {"valid": token.valid,
+            "expires_at": iso_utc(token.expires_at * 1000) if issued else None,
+            "remaining_seconds": max(0, int(token.remaining())) if issued else 0}
+
+
+def _token_text(token: Token, renewable: bool) -> str:
+    if not token:
+        return "none"
+    if token.valid:
+        return f"valid for {duration_text(token.remaining())} (until {token.expires_text()})"
+    renewal = "; renewed on the next request" if renewable else ""
+    return f"expired ({token.expires_text()}){renewal}"
+
+
+def _report_status(args: argparse.Namespace, client: api) -> int:
+    """Print where the tokens live and how long they stay valid; 0 when authorized."""
+    tokens: TokenSet = client.auth.tokens()
+    authorized = tokens.refresh_token.valid
+    if args.json:
+        _print_json({"authorized": authorized, "cache": type(client.cache).__name__,
+                     "location": client.cache.describe(),
+                     "refresh_token": _token_info(tokens.refresh_token),
+                     "access_token": _token_info(tokens.access_token)})
+    else:
+        print(f"Cache:          {type(client.cache).__name__} at {client.cache.describe()}")
+        print(f"Refresh token:  {_token_text(tokens.refresh_token, False)}")
+        print(f"Access token:   {_token_text(tokens.access_token, authorized)}")
+        if not authorized:
+            print(NOT_AUTHORIZED)
+    return 0 if authorized else 1
+
+
+def login(args: argparse.Namespace) -> int:
+    """``pytd auth login``: the browser, ``--no-browser`` or ``--manual`` flow."""
+    with make_api(args) as client:
+        # With --json, stdout carries only the JSON status; the instructions go to stderr.
+        chatter = contextlib.redirect_stdout(sys.stderr) if args.json \
+            else contextlib.nullcontext()
+        with chatter:
+            try:
+                client.authorize(open_browser=not args.no_browser, timeout=args.timeout,
+                                 manual=args.manual)
+            except EOFError:
+                raise AuthorizationError(
+                    "No redirected URL was pasted: standard input is closed. Run "
+                    "`pytd auth login --manual` in a terminal, or `pytd auth login "
+                    "--no-browser`.") from None
+            print("Authorized.")
+        return _report_status(args, client)
+
+
+def status(args: argparse.Namespace) -> int:
+    """``pytd auth status``: exit 0 when authorized, 1 when not."""
+    with make_api(args) as client:
+        return _report_status(args, client)
+
+
+def logout(args: argparse.Namespace) -> int:
+    """``pytd auth logout``: clear the cache."""
+    with make_api(args) as client:
+        location = client.cache.describe()
+        client.logout()
+        if args.json:
+            _print_json({"cache": type(client.cache).__name__, "location": location,
+                         "logged_out": True})
+        else:
+            print(f"Logged out: tokens removed from {location}.")
+    return 0
+
+
+# -- market data --------------------------------------------------------------------------------
+
+def quote(args: argparse.Namespace) -> int:
+    """``pytd quote SYMBOL...``: exit 1 when no symbol had a quote."""
+    with make_api(args) as client:
+        data = client.get_quotes(args.symbols)
+    for symbol in args.symbols:
+        if symbol not in data:
+            print(f"pytd: no quote for {symbol}", file=sys.stderr)
+    _show(args, data, quote_rows(data))
+    return 0 if data else 1
+
+
+def _write_csv(path: str, parts: Table) -> str:
+    """Write ``parts`` to ``path``; returns the absolute path."""
+    target = os.path.abspath(path)
+    headers, rows = parts
+    try:
+        with open(target, "w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(headers)
+            writer.writerows(rows)
+    except OSError as exc:
+        raise TDError(f"cannot write {target}: {exc.strerror or exc}") from None
+    return target
+
+
+def history(args: argparse.Namespace) -> int:
+    """``pytd history SYMBOL``: a table, JSON, or a CSV file with ``--csv``."""
+    with make_api(args) as client:
+        data = client.get_price_history(
+            args.symbol, period_type=args.period_type, period=args.period,
+            frequency_type=args.frequency_type, frequency=args.frequency,
+            start_date=args.start, end_date=args.end)
+    parts = candle_rows(data)
+    if not args.csv:
+        _show(args, data, parts)
+        return 0
+    target = _write_csv(args.csv, parts)
+    if args.json:
+        _print_json({"csv": target, "candles": len(parts[1])})
+    else:
+        print(f"Wrote {len(parts[1])} candles of {args.symbol} to {target}")
+    return 0
+
+
+def chain(args: argparse.Namespace) -> int:
+    """``pytd chain SYMBOL``: one row per contract."""
+    with make_api(args) as client:
+        data = client.get_option_chain(args.symbol, contract_type=args.contract_type,
+                                       strike_count=args.strike_count)
+    _show(args, data, chain_rows(data))
+    return 0
+
+
+def hours(args: argparse.Namespace) -> int:
+    """``pytd hours [MARKET...]``: every market unless some are named."""
+    with make_api(args) as client:
+        data = client.get_market_hours(args.markets or list(MARKETS), date=args.date)
+    _show(args, data, hours_rows(data))
+    return 0
+
+
+def movers(args: argparse.Namespace) -> int:
+    """``pytd movers INDEX``: percent change (TD's default) unless ``--change value``."""
+    with make_api(args) as client:
+        data = client.get_movers(args.index, direction=args.direction, change=args.change)
+    _show(args, data, mover_rows(data, percent=args.change != "value"))
+    return 0
+
+
+# -- sandbox and demo ---------------------------------------------------------------------------
+
+def demo(args: argparse.Namespace) -> int:
+    """``pytd demo``: the whole flow against an in-process sandbox."""
+    from pyTD.demo import run_demo
+
+    return run_demo(config_dir=args.config_dir)
+
+
+def sandbox(args: argparse.Namespace) -> int:
+    """``pytd sandbox ...``: the standalone emulator, with its own options."""
+    from pyTD.sandbox.standalone import main as sandbox_main
+
+    return sandbox_main(args.args)

@@ -1,0 +1,448 @@
+"""The ``pytd`` command line, run as a real child process against a sandbox in this process."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+import requests
+
+from pyTD.auth.tokens import AccessToken
+from pyTD.cache.disk import DiskCache
+from pyTD.cache.select import cache_file_name
+from pyTD.demo import free_port
+from pyTD.sandbox import DEMO_CONSUMER_KEY, Sandbox
+
+from .cli_support import CLI_KEY, Child, child_env, run_pytd, store_tokens
+
+AUTH_URL = r"(http://127\.0\.0\.1:\d+/auth\?\S+)"
+
+
+@pytest.fixture(scope="module")
+def sandbox():
+    frozen = time.time()  # market data depends on the sandbox clock: freeze it
+    with Sandbox(auto_approve=True, clock=lambda: frozen) as sb:
+        yield sb
+
+
+@pytest.fixture
+def env(sandbox, tmp_path):
+    callback = f"http://127.0.0.1:{free_port()}/callback"
+    sandbox.register_app(CLI_KEY, callback)
+    return child_env(sandbox, tmp_path / "config", callback)
+
+
+@pytest.fixture
+def secrets(sandbox, env):
+    """Tokens stored in the child's cache; their values must never be printed."""
+    return store_tokens(sandbox, env)
+
+
+def cache_path(env) -> str:
+    return os.path.join(env["TD_CONFIG_DIR"], cache_file_name(CLI_KEY))
+
+
+def assert_clean(result, secrets=()) -> None:
+    """No traceback, and no token value, anywhere in the output."""
+    output = result.stdout + result.stderr
+    assert "Traceback" not in output, output
+    for secret in secrets:
+        assert secret not in output
+
+
+def table_rows(stdout: str) -> list[list[str]]:
+    """The rows of a printed table (below the rule), split on runs of 2+ spaces."""
+    lines = stdout.strip().splitlines()
+    rule = next(i for i, line in enumerate(lines) if set(line) <= {"-", " "})
+    return [re.split(r"\s{2,}", line.strip()) for line in lines[rule + 1:]]
+
+
+def tokens_in_cache(env) -> list[str]:
+    tokens = DiskCache(cache_path(env)).tokens()
+    return [t.token for t in (tokens.refresh_token, tokens.access_token) if t]
+
+
+# -- auth ---------------------------------------------------------------------------------------
+
+def test_login_no_browser_runs_the_callback_server(sandbox, env):
+    child = Child(["auth", "login", "--no-browser", "--timeout", "20"], env)
+    url = child.wait_for(AUTH_URL).group(1)
+    page = requests.get(url, timeout=10)  # auto-approved: redirected to the child's callback
+    assert page.status_code == 200 and "Authorization complete" in page.text
+    code, out, err = child.finish()
+    assert code == 0, err
+    assert "Authorized." in out and "valid for 89 days" in out and cache_path(env) in out
+    secrets = tokens_in_cache(env)
+    assert len(secrets) == 2
+    assert all(secret not in out + err for secret in secrets)
+    assert run_pytd(["auth", "status"], env).returncode == 0
+
+
+def test_login_json_keeps_stdout_machine_readable(env):
+    child = Child(["--json", "auth", "login", "--no-browser"], env)
+    url = child.wait_for(AUTH_URL, stderr=True).group(1)
+    requests.get(url, timeout=10)
+    code, out, err = child.finish()
+    assert code == 0, err
+    status = json.loads(out)
+    assert status["authorized"] and status["location"] == cache_path(env)
+
+
+def test_login_manual_reads_the_pasted_url(env):
+    child = Child(["auth", "login", "--manual"], env, stdin=True)
+    url = child.wait_for(AUTH_URL).group(1)
+    redirect = requests.get(url, allow_redirects=False, timeout=10)
+    assert redirect.status_code == 302
+    child.proc.stdin.write(redirect.headers["Location"] + "\n")
+    child.proc.stdin.close()
+    code, out, err = child.finish()
+    assert code == 0, err
+    assert "Authorized" in out and "valid for 29 minutes" in out
+    assert all(secret not in out + err for secret in tokens_in_cache(env))
+
+
+def test_login_manual_without_input_fails_cleanly(env):
+    result = run_pytd(["auth", "login", "--manual"], env)
+    assert result.returncode == 1
+    assert "standard input is closed" in result.stderr
+    assert_clean(result)
+    assert not os.path.exists(cache_path(env))
+
+
+def test_login_timeout_says_how_to_authorize(env):
+    result = run_pytd(["auth", "login", "--no-browser", "--timeout", "0.3"], env)
+    assert result.returncode == 1
+    assert re.search(r"^pytd: error: No authorization reached the callback server within 0.3 s"
+                     r".* Run `pytd auth login` to authorize\.$", result.stderr, re.MULTILINE)
+    assert_clean(result)
+
+
+def test_login_interrupted_exits_130(env):
+    child = Child(["auth", "login", "--no-browser"], env)
+    child.wait_for(AUTH_URL)
+    child.proc.send_signal(signal.SIGINT)
+    code, _, err = child.finish()
+    assert code == 130
+    assert "pytd: interrupted" in err and "Traceback" not in err
+
+
+def test_status_human_and_json(env, secrets):
+    human = run_pytd(["auth", "status"], env)
+    assert human.returncode == 0, human.stderr
+    assert f"DiskCache at {cache_path(env)}" in human.stdout
+    assert re.search(r"Refresh token:\s+valid for 89 days \(until \d{4}-\d\d-\d\d", human.stdout)
+    assert re.search(r"Access token:\s+valid for 29 minutes", human.stdout)
+    assert_clean(human, secrets)
+
+    machine = run_pytd(["auth", "status", "--json"], env)
+    assert machine.returncode == 0
+    status = json.loads(machine.stdout)
+    assert status["authorized"] is True
+    assert (status["cache"], status["location"]) == ("DiskCache", cache_path(env))
+    refresh, access = status["refresh_token"], status["access_token"]
+    assert refresh["valid"] and access["valid"]
+    assert 90 * 86400 - 60 < refresh["remaining_seconds"] <= 90 * 86400
+    assert 1800 - 60 < access["remaining_seconds"] <= 1800
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", refresh["expires_at"])
+    assert_clean(machine, secrets)
+
+
+def test_expired_access_token_is_renewed_by_the_next_command(env, secrets):
+    DiskCache(cache_path(env)).update(access_token=AccessToken(
+        token=secrets[1], access_time=time.time() - 3600, expires_in=1800))
+    status = run_pytd(["auth", "status"], env)
+    assert status.returncode == 0
+    assert re.search(r"Access token:\s+expired \(.*\); renewed on the next request",
+                     status.stdout)
+    assert run_pytd(["quote", "AAPL"], env).returncode == 0
+    assert "valid for 29 minutes" in run_pytd(["auth", "status"], env).stdout
+
+
+def test_logout_then_status_says_how_to_log_in(env, secrets):
+    logout = run_pytd(["auth", "logout"], env)
+    assert logout.returncode == 0
+    assert f"tokens removed from {cache_path(env)}" in logout.stdout
+    assert tokens_in_cache(env) == []
+
+    status = run_pytd(["auth", "status"], env)
+    assert status.returncode == 1
+    assert "Refresh token:  none" in status.stdout and "pytd auth login" in status.stdout
+    machine = json.loads(run_pytd(["auth", "status", "--json"], env).stdout)
+    assert machine["authorized"] is False
+    assert machine["refresh_token"] == {"valid": False, "expires_at": None,
+                                        "remaining_seconds": 0}
+
+
+def test_global_options_work_before_or_after_the_command(sandbox, env, secrets):
+    bare = {k: v for k, v in env.items() if not k.startswith("TD_")}
+    options = ["--consumer-key", CLI_KEY, "--config-dir", env["TD_CONFIG_DIR"],
+               "--base-url", sandbox.base_url, "--auth-url", sandbox.auth_url]
+    before = run_pytd([*options, "--json", "auth", "status"], bare)
+    after = run_pytd(["auth", "status", *options, "--json"], bare)
+    for result in (before, after):
+        assert result.returncode == 0, result.stderr
+        assert json.loads(result.stdout)["location"] == cache_path(env)
+    quotes = run_pytd(["quote", "AAPL", *options], bare)
+    assert quotes.returncode == 0 and table_rows(quotes.stdout)[0][0] == "AAPL"
+
+
+def test_no_store_keeps_nothing_on_disk(env):
+    result = run_pytd(["--no-store", "--json", "auth", "status"], env)
+    assert result.returncode == 1
+    assert json.loads(result.stdout)["cache"] == "MemCache"
+    assert not os.path.exists(env["TD_CONFIG_DIR"])
+
+
+def test_missing_consumer_key_is_an_error_naming_the_variable(env):
+    env = {k: v for k, v in env.items() if k != "TD_CONSUMER_KEY"}
+    result = run_pytd(["auth", "status"], env)
+    assert result.returncode == 1
+    assert result.stderr.startswith("pytd: error:") and "TD_CONSUMER_KEY" in result.stderr
+    assert_clean(result)
+
+
+@pytest.mark.parametrize("args", [["quote", "AAPL"], ["history", "AAPL"], ["chain", "AAPL"],
+                                  ["hours"], ["movers", "$DJI"]])
+def test_data_commands_without_tokens_or_terminal_fail_fast(env, args):
+    started = time.monotonic()
+    result = run_pytd(args, env)
+    assert result.returncode == 1
+    assert result.stderr.startswith("pytd: error:") and "pytd auth login" in result.stderr
+    assert result.stdout == ""
+    assert_clean(result)
+    assert time.monotonic() - started < 10
+
+
+# -- market data --------------------------------------------------------------------------------
+
+def test_quote_table_and_json(env, secrets):
+    table = run_pytd(["quote", "AAPL", "msft"], env)
+    assert table.returncode == 0, table.stderr
+    header = table.stdout.splitlines()[0].split()
+    assert header == ["symbol", "last", "bid", "ask", "change", "%change", "volume"]
+    rows = {row[0]: row for row in table_rows(table.stdout)}
+    assert set(rows) == {"AAPL", "MSFT"}
+
+    result = run_pytd(["quote", "AAPL", "MSFT", "--json"], env)
+    data = json.loads(result.stdout)
+    assert set(data) == {"AAPL", "MSFT"}
+    aapl = data["AAPL"]
+    assert rows["AAPL"][1:] == [f"{aapl['lastPrice']:,.2f}", f"{aapl['bidPrice']:,.2f}",
+                                f"{aapl['askPrice']:,.2f}", f"{aapl['netChange']:,.2f}",
+                                f"{aapl['netPercentChangeInDouble']:,.2f}",
+                                f"{aapl['totalVolume']:,}"]
+    assert_clean(table, secrets)
+    assert_clean(result, secrets)
+
+
+def test_quote_of_unknown_symbol_fails(env, secrets):
+    result = run_pytd(["quote", "NOT A SYMBOL"], env)
+    assert result.returncode == 1
+    assert "no quote for NOT A SYMBOL" in result.stderr
+    assert_clean(result)
+
+
+def test_history_table_json_and_csv(env, secrets, tmp_path):
+    args = ["history", "AAPL", "--period-type", "month", "--period", "1",
+            "--frequency-type", "daily"]
+    data = json.loads(run_pytd([*args, "--json"], env).stdout)
+    candles = data["candles"]
+    assert candles
+
+    table = run_pytd(args, env)
+    assert table.returncode == 0, table.stderr
+    assert table.stdout.splitlines()[0].split() == ["datetime", "open", "high", "low", "close",
+                                                    "volume"]
+    rows = table_rows(table.stdout)
+    assert len(rows) == len(candles)
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", row[0]) for row in rows)
+    assert rows[0][4] == f"{candles[0]['close']:,.2f}"
+
+    target = tmp_path / "out" / "aapl.csv"
+    target.parent.mkdir()
+    written = run_pytd([*args, "--csv", str(target)], env)
+    assert written.returncode == 0, written.stderr
+    assert written.stdout.strip() == f"Wrote {len(candles)} candles of AAPL to {target}"
+    with open(target, newline="") as handle:
+        lines = list(csv.reader(handle))
+    assert lines[0] == ["datetime", "open", "high", "low", "close", "volume"]
+    assert len(lines) == len(candles) + 1
+    first = candles[0]
+    assert lines[1][0] == rows[0][0]
+    assert [float(v) for v in lines[1][1:5]] == [first[k] for k in ("open", "high", "low",
+                                                                    "close")]
+    assert int(lines[1][5]) == first["volume"]
+    assert_clean(written, secrets)
+
+
+def test_history_csv_to_unwritable_place_is_an_error(env, secrets, tmp_path):
+    result = run_pytd(["history", "AAPL", "--csv", str(tmp_path / "missing" / "x.csv")], env)
+    assert result.returncode == 1
+    assert result.stderr.startswith("pytd: error: cannot write")
+    assert_clean(result)
+
+
+def test_history_dates(env, secrets):
+    result = run_pytd(["--json", "history", "AAPL", "--period-type", "month",
+                       "--frequency-type", "daily", "--start", "2024-01-02",
+                       "--end", "2024-01-31T00:00Z"], env)
+    assert result.returncode == 0, result.stderr
+    stamps = [c["datetime"] for c in json.loads(result.stdout)["candles"]]
+    assert stamps and min(stamps) >= 1704153600000 and max(stamps) <= 1706659200000
+
+
+@pytest.mark.parametrize("args, allowed", [
+    (["--period-type", "day", "--frequency-type", "daily"], "minute"),
+    (["--period-type", "month", "--period", "4"], "1, 2, 3, 6"),
+    (["--frequency-type", "minute", "--frequency", "7"], "1, 5, 10, 15, 30"),
+])
+def test_history_bad_period_frequency_combination(env, args, allowed):
+    result = run_pytd(["history", "AAPL", *args], env)  # checked before any request
+    assert result.returncode == 2
+    assert result.stderr.startswith("pytd: error:") and allowed in result.stderr
+    assert_clean(result)
+
+
+def test_chain(env, secrets):
+    result = run_pytd(["chain", "aapl", "--contract-type", "call", "--strike-count", "2"], env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[0].split() == [
+        "expiration", "strike", "put/call", "bid", "ask", "last", "volume", "open", "int",
+        "delta"]
+    rows = table_rows(result.stdout)
+    assert rows and {row[2] for row in rows} == {"CALL"}
+    assert rows == sorted(rows, key=lambda r: (r[0], float(r[1])))
+
+    data = json.loads(run_pytd(["chain", "AAPL", "--contract-type", "CALL", "--strike-count",
+                                "2", "--json"], env).stdout)
+    assert not data.get("putExpDateMap")
+    contracts = sum(len(c) for strikes in data["callExpDateMap"].values()
+                    for c in strikes.values())
+    assert contracts == len(rows)
+
+
+def test_hours(env, secrets):
+    result = run_pytd(["hours", "equity", "option", "--date", "2024-07-03"], env)
+    assert result.returncode == 0, result.stderr
+    rows = table_rows(result.stdout)
+    assert ["equity", "EQ", "yes", "09:30-16:00 (UTC-04:00)"] in rows
+    assert {row[0] for row in rows} == {"equity", "option"}
+
+    everything = json.loads(run_pytd(["hours", "--json", "--date", "2024-07-03"], env).stdout)
+    assert set(everything) == {"equity", "option", "future", "bond", "forex"}
+
+
+def test_movers(env, secrets):
+    result = run_pytd(["movers", "DJI", "--direction", "up"], env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[0].split() == ["symbol", "description", "direction",
+                                                     "last", "%change", "volume"]
+    rows = table_rows(result.stdout)
+    assert rows and {row[2] for row in rows} == {"up"}
+
+    data = json.loads(run_pytd(["movers", "$DJI", "--direction", "up", "--json"], env).stdout)
+    assert [m["symbol"] for m in data] == [row[0] for row in rows]
+    assert rows[0][4] == f"{data[0]['change'] * 100:.2f}"
+
+    by_value = run_pytd(["movers", "$SPX.X", "--change", "value"], env)
+    assert by_value.returncode == 0
+    assert by_value.stdout.splitlines()[0].split()[4] == "change"
+
+
+def test_closed_output_pipe_ends_quietly(env, secrets):
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        child = subprocess.run([sys.executable, "-m", "pyTD", "history", "AAPL"], env=env,
+                               stdin=subprocess.DEVNULL, stdout=write_end,
+                               stderr=subprocess.PIPE, text=True, timeout=30, check=False)
+    finally:
+        os.close(write_end)
+    assert child.returncode == 1
+    assert child.stderr == ""
+
+
+# -- sandbox and demo ---------------------------------------------------------------------------
+
+def test_sandbox_command_serves_until_terminated(env):
+    child = Child(["sandbox", "--port", "0", "--auto-approve"], env)
+    base_url = child.wait_for(r"Base URL:\s+(\S+)").group(1)
+    answer = requests.get(f"{base_url}/marketdata/AAPL/quotes",
+                          params={"apikey": DEMO_CONSUMER_KEY}, timeout=10)
+    assert answer.status_code == 200 and answer.json()["AAPL"]["delayed"] is True
+    child.proc.terminate()
+    code, out, err = child.finish()
+    assert code == 0, err
+    assert "stopped" in out
+
+
+def test_demo(tmp_path, env):
+    config_dir = tmp_path / "demo"
+    result = run_pytd(["demo", "--config-dir", str(config_dir)], env)
+    assert result.returncode == 0, result.stderr
+    assert re.search(r"^symbol\s+last\s+bid\s+ask", result.stdout, re.MULTILINE)
+    assert re.search(r"^AAPL\s+\d", result.stdout, re.MULTILINE)
+    stored = re.search(r"Tokens stored in (\S+)", result.stdout).group(1)
+    assert stored.startswith(str(config_dir)) and os.path.isfile(stored)
+    assert_clean(result)
+
+
+# -- usage --------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("args, message", [
+    ([], "required: COMMAND"),
+    (["frobnicate"], "invalid choice: 'frobnicate'"),
+    (["quote"], "required: SYMBOL"),
+    (["quote", "AAPL", "--bogus"], "unrecognized arguments: --bogus"),
+    (["history", "AAPL", "--period-type", "week"], "invalid choice: 'week'"),
+    (["history", "AAPL", "--period", "ten"], "invalid int value: 'ten'"),
+    (["history", "AAPL", "--start", "yesterday"], "expected YYYY-MM-DD"),
+    (["chain", "AAPL", "--contract-type", "both"], "invalid choice: 'BOTH'"),
+    (["chain", "AAPL", "--strike-count", "0"], "at least 1"),
+    (["hours", "--date", "2024-13-01"], "expected YYYY-MM-DD"),
+    (["movers", "NASDAQ"], "invalid choice: '$NASDAQ'"),
+    (["movers", "$DJI", "--direction", "sideways"], "invalid choice: 'sideways'"),
+    (["auth", "login", "--manual", "--no-browser"], "not allowed with argument"),
+    (["auth"], "pytd auth: error: the following arguments are required: COMMAND"),
+])
+def test_bad_usage_exits_2(env, args, message):
+    result = run_pytd(args, env)
+    assert result.returncode == 2
+    assert message in result.stderr and "usage: pytd" in result.stderr
+    assert result.stdout == ""
+    assert_clean(result)
+
+
+def test_bad_market_is_rejected_with_the_allowed_values(env):
+    result = run_pytd(["hours", "STOCKS"], env)
+    assert result.returncode == 2
+    assert "EQUITY, OPTION, FUTURE, BOND, FOREX" in result.stderr
+    assert_clean(result)
+
+
+@pytest.mark.parametrize("command, expected", [
+    ([], "--consumer-key"),
+    (["auth"], "logout"),
+    (["auth", "login"], "--no-browser"),
+    (["auth", "status"], "--json"),
+    (["auth", "logout"], "--config-dir"),
+    (["quote"], "SYMBOL"),
+    (["history"], "--period-type {day,month,year,ytd}"),
+    (["chain"], "--contract-type {CALL,PUT,ALL}"),
+    (["hours"], "--date YYYY-MM-DD"),
+    (["movers"], "--direction {up,down}"),
+    (["demo"], "--config-dir"),
+    (["sandbox"], "--auto-approve"),
+])
+def test_help_of_each_command(env, command, expected):
+    result = run_pytd([*command, "--help"], env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"usage: pytd {' '.join(command)}".rstrip())
+    assert expected in result.stdout
