@@ -40,7 +40,7 @@ def run_demo(*, config_dir: Optional[str] = None, symbols: tuple[str, ...] = DEM
              out: TextIO = sys.stdout) -> int:
     """Authorize against a fresh sandbox, print quotes and where the tokens went; 0 on success."""
     from pyTD.api import api
-    from pyTD.cli_format import table
+    from pyTD.cli_format import quote_rows, table
     from pyTD.sandbox import DEMO_CONSUMER_KEY, Sandbox
 
     config_dir = config_dir or tempfile.mkdtemp(prefix="pytd-demo-")
@@ -56,11 +56,8 @@ def run_demo(*, config_dir: Optional[str] = None, symbols: tuple[str, ...] = DEM
         print(f"Authorized. Refresh token valid until {client.refresh_token.expires_text()}, "
               f"access token until {client.access_token.expires_text()}.", file=out)
         quotes = client.get_quotes(list(symbols))
-        rows = [[symbol, q.get("lastPrice", q.get("lastPriceInDouble")), q.get("bidPrice"),
-                 q.get("askPrice"), q.get("netChange"), q.get("totalVolume")]
-                for symbol, q in quotes.items()]
         print("", file=out)
-        print(table(["symbol", "last", "bid", "ask", "change", "volume"], rows), file=out)
+        print(table(*quote_rows(quotes)), file=out)
         print("", file=out)
         print(f"Tokens stored in {client.cache.describe()} (file mode 0600). Run `pytd demo` "
               "again any time; nothing touched a real account.", file=out)
