@@ -205,8 +205,8 @@ class CallbackServer:
             if time.monotonic() >= deadline:
                 raise CallbackTimeoutError(
                     f"No authorization reached the callback server within {timeout:g} s. Open "
-                    "the authorization URL, log in and click Allow; or use "
-                    "api.authorize(manual=True) to paste the redirected URL.")
+                    "the authorization URL, log in and click Allow; or paste the redirected URL "
+                    "instead with `pytd auth login --manual` (api.authorize(manual=True)).")
         assert self._query is not None
         return self._query
 
