@@ -46,14 +46,17 @@ def records_frame(records: Sequence[Any], *, index: Optional[str] = None,
                   columns: Sequence[str] = ()) -> Any:
     """A DataFrame with one row per record; nested objects become ``a.b`` columns.
 
-    Lists (order legs, watchlist items) stay as cells. ``columns`` are ensured to
-    exist (empty input gives an empty frame with them); ``index`` becomes the index.
+    Lists (order legs, watchlist items) stay as cells. ``columns`` come first and
+    always exist (empty input gives an empty frame with them); ``index`` becomes
+    the index.
     """
     pd = pandas()
     frame = pd.json_normalize(list(records)) if records else pd.DataFrame()
     for column in columns:
         if column not in frame.columns:
             frame[column] = pd.Series(dtype=object)
+    if columns:
+        frame = frame[[*columns, *(c for c in frame.columns if c not in columns)]]
     if index is not None:
         if index not in frame.columns:
             frame[index] = pd.Series(dtype=object)

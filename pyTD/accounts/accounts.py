@@ -72,7 +72,8 @@ def get_positions(account_id: Optional[Id] = None, *, api: Any = None,
     positions = [{**position, "accountId": account.get("accountId")}
                  for account in map(_securities_account, accounts)
                  for position in account.get("positions") or []]
-    return output.render(positions, fmt, output.records_frame)
+    return output.render(positions, fmt,
+                         lambda d: output.records_frame(d, columns=("accountId",)))
 
 
 def _fields_param(fields: Fields) -> dict[str, str]:

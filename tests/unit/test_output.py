@@ -61,6 +61,11 @@ def test_records_frame_flattens_objects_and_keeps_lists():
     assert frame.loc[1, "legs"] == [1, 2]
 
 
+def test_records_frame_puts_requested_columns_first():
+    frame = output.records_frame([{"b": 1, "a": 2}], columns=("a", "c"))
+    assert list(frame.columns) == ["a", "c", "b"] and frame["c"].isna().all()
+
+
 def test_records_frame_empty_has_requested_columns_and_index():
     frame = output.records_frame([], index="orderId", columns=("status",))
     assert frame.empty and frame.index.name == "orderId" and list(frame.columns) == ["status"]
