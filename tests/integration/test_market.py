@@ -1,6 +1,7 @@
 """Market-data wrappers against the sandbox: quotes, price history, chains, movers, hours."""
 
 import math
+import sys
 from datetime import date, datetime, timedelta, timezone
 
 import pandas as pd
@@ -101,6 +102,16 @@ def test_api_default_output_format_is_used(sandbox):
         assert isinstance(a.get_quotes("AAPL", output_format="json"), dict)
     finally:
         a.close()
+
+
+def test_module_functions_use_the_default_api_without_api(sandbox, client, monkeypatch):
+    import pyTD.api  # noqa: F401  (the module, for its default_api)
+
+    monkeypatch.setattr(sys.modules["pyTD.api"], "default_api", lambda: client)
+    assert list(get_quotes("MSFT")) == ["MSFT"]
+    assert get_movers("$COMPX")
+    assert calls(sandbox) == {"GET /v1/marketdata/MSFT/quotes": 1,
+                              "GET /v1/marketdata/%24COMPX/movers": 1}
 
 
 @pytest.mark.parametrize("bad", ["", [], ["AAPL", " "]])
