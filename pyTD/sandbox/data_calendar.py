@@ -88,10 +88,6 @@ def day_number(day: dt.date) -> int:
     return (day - _EPOCH).days
 
 
-def from_day_number(n: int) -> dt.date:
-    return _EPOCH + dt.timedelta(days=n)
-
-
 def local_date(epoch: float) -> dt.date:
     """The Eastern calendar date at ``epoch`` seconds."""
     guess = dt.datetime.fromtimestamp(epoch - 5 * 3600, dt.timezone.utc).date()

@@ -39,7 +39,7 @@ def quotes_for(sandbox, symbols: list[str], delayed: bool) -> dict:
 def get_quotes(sandbox, req: SandboxRequest) -> SandboxResponse:
     """``GET /v1/marketdata/quotes?symbol=A,B``."""
     raw = req.arg("symbol")
-    if raw is None:
+    if not raw:
         return td_error(400, "symbol is required")
     symbols = list(dict.fromkeys(s.strip() for s in raw.split(",") if s.strip()))
     if len(symbols) > TD_AMERITRADE.max_quote_symbols:

@@ -150,6 +150,7 @@ def test_unknown_and_malformed_symbols_are_left_out(get):
 
 def test_quotes_need_a_symbol(get):
     assert "symbol" in td_error(get("/v1/marketdata/quotes"), 400)
+    assert "symbol" in td_error(get("/v1/marketdata/quotes", symbol=""), 400)
 
 
 def test_more_symbols_than_td_allows_is_406(get):
