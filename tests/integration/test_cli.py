@@ -120,7 +120,7 @@ def test_login_timeout_says_how_to_authorize(env):
     result = run_pytd(["auth", "login", "--no-browser", "--timeout", "0.3"], env)
     assert result.returncode == 1
     assert re.search(r"^pytd: error: No authorization reached the callback server within 0.3 s"
-                     r".* Run `pytd auth login` to authorize\.$", result.stderr, re.MULTILINE)
+                     r".*`pytd auth login --manual`", result.stderr, re.MULTILINE)
     assert_clean(result)
 
 
