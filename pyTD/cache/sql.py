@@ -18,7 +18,7 @@ from typing import Any, Iterator, Optional, Union
 
 from pyTD.auth.tokens import Clock
 from pyTD.cache._lock import create_private_file, fix_private_mode, make_private_dir
-from pyTD.cache.base import FORMAT_VERSION, TokenCache
+from pyTD.cache.base import FORMAT_VERSION, TokenCache, TokenSet
 from pyTD.cache.disk import cache_path
 from pyTD.exceptions import CacheError
 
@@ -52,6 +52,7 @@ class SQLCache(TokenCache):
         self._db: Optional[sqlite3.Connection] = None
         self._guard = threading.RLock()
         self._depth = 0  # nesting of lock(); only touched while holding _guard
+        self._memo: Optional[tuple[int, TokenSet]] = None  # (data_version, tokens read)
         if eager or os.path.exists(self.path):
             self._connect()
 
@@ -135,19 +136,41 @@ class SQLCache(TokenCache):
         data["version"] = row[1]
         return data
 
+    def tokens(self) -> TokenSet:
+        """Both tokens; re-read only when another connection committed since the last read."""
+        with self._guard:
+            if self._db is None and not os.path.exists(self.path):
+                return TokenSet.from_dict(None, self.clock)
+            version = None
+            if self._depth == 0:  # inside a transaction, uncommitted rows must not be kept
+                with self._errors("read"):
+                    version = self._connect().execute("PRAGMA data_version").fetchone()[0]
+                memo = self._memo
+                if memo is not None and memo[0] == version:
+                    return TokenSet(memo[1].refresh_token, memo[1].access_token)
+            tokens = TokenSet.from_dict(self.load(), self.clock)
+            if version is not None:
+                self._memo = (version, tokens)
+            return TokenSet(tokens.refresh_token, tokens.access_token)
+
     def save(self, data: Optional[dict]) -> None:
         """Insert/replace (or, for ``None``, delete) this key's row in one transaction."""
+        try:
+            text = None if data is None else \
+                json.dumps(data, separators=(",", ":"), allow_nan=False)
+        except (TypeError, ValueError) as exc:
+            raise CacheError(f"Cannot store these tokens as JSON ({exc}); nothing was written.") \
+                from exc
         with self.lock():
+            self._memo = None  # this connection's own commits do not change data_version
             with self._errors("write"):
-                if data is None:
+                if text is None:
                     self._db.execute("DELETE FROM tokens WHERE key = ?", (self.key,))
                 else:
-                    version = data.get("version", FORMAT_VERSION)
                     self._db.execute(
                         "INSERT OR REPLACE INTO tokens (key, data, version, updated) "
                         "VALUES (?, ?, ?, ?)",
-                        (self.key, json.dumps(data, separators=(",", ":")), version,
-                         self.clock()),
+                        (self.key, text, data.get("version", FORMAT_VERSION), self.clock()),
                     )
 
     @contextmanager
@@ -194,6 +217,7 @@ class SQLCache(TokenCache):
             if self._db is not None:
                 self._db.close()
                 self._db = None
+                self._memo = None
 
     def describe(self) -> str:
         return f"{self.path} [{self.key}]"

@@ -28,13 +28,15 @@ def test_processes_share_one_cache_without_lost_updates(kind, tmp_path):
             assert proc.stdout.readline() == "ready\n", proc.stderr.read()
         for proc in procs:  # start all of them at once
             proc.stdin.write("go\n")
-            proc.stdin.flush()
-        results = [proc.communicate(timeout=120) for proc in procs]
+            proc.stdin.close()
+        for proc in procs:
+            out, err = proc.stdout.read(), proc.stderr.read()
+            assert proc.wait(120) == 0 and out == "done\n", err
     finally:
         for proc in procs:
             if proc.poll() is None:
                 proc.kill()
-                proc.wait(10)
-    for proc, (out, err) in zip(procs, results):
-        assert proc.returncode == 0 and out == "done\n", err
+            proc.wait(10)
+            proc.stdout.close()
+            proc.stderr.close()
     assert counter(open_cache(kind, path)) == PROCESSES * ROUNDS

@@ -29,19 +29,21 @@ SEEDS = {"disk": 1201, "sql": 3407}
 
 def kill_writer_once(kind: str, path: str, start: int, delay: float) -> list[int]:
     """Run the writer from ``start``, SIGKILL it ``delay`` s after it is ready; its reports."""
-    proc = subprocess.Popen([sys.executable, WORKER, "write", kind, path, str(start)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        ready = proc.stdout.readline()
-        assert ready == "ready\n", proc.stderr.read()
-        time.sleep(delay)
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(10)
-        out, err = proc.communicate(timeout=10)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
+    with subprocess.Popen([sys.executable, WORKER, "write", kind, path, str(start)],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as proc:
+        try:
+            ready = proc.stdout.readline()
+            assert ready == "ready\n", proc.stderr.read()
+            time.sleep(delay)
+            proc.send_signal(signal.SIGKILL)
             proc.wait(10)
+            # Read through proc.stdout: readline() may have buffered reports already, and
+            # communicate() would read the pipe underneath that buffer and miss them.
+            out, err = proc.stdout.read(), proc.stderr.read()
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait(10)
     assert proc.returncode == -signal.SIGKILL, err
     return [int(line) for line in out.split()]
 

@@ -126,11 +126,29 @@ def test_waiting_writer_gets_the_lock_after_commit(tmp_path):
 def test_rollback_on_error_keeps_previous_row(tmp_path):
     cache = SQLCache(tmp_path / "tokens.db", key="K")
     cache.update(access_token=access("kept"))
+    assert cache.access_token.token == "kept"
     with pytest.raises(KeyError):
         with cache.lock():
             cache.save({"access_token": access("lost").to_dict()})
+            assert cache.access_token.token == "lost"  # uncommitted, seen by its writer only
             raise KeyError("boom")
+    assert cache.access_token.token == "kept"
     assert SQLCache(cache.path, key="K").access_token.token == "kept"
+
+
+def test_unchanged_database_is_not_read_again(tmp_path, monkeypatch):
+    cache = SQLCache(tmp_path / "tokens.db", key="K")
+    cache.update(access_token=access("first"))
+    assert cache.access_token.token == "first"
+    loads = []
+    real_load = cache.load
+    monkeypatch.setattr(cache, "load", lambda: loads.append(1) or real_load())
+    assert cache.access_token.token == "first"
+    assert loads == []
+    other = SQLCache(cache.path, key="OTHER")
+    other.update(access_token=access("elsewhere"))  # any commit by another connection
+    assert cache.access_token.token == "first"
+    assert loads == [1]
 
 
 def test_not_a_database_is_a_clear_error(tmp_path):
@@ -169,3 +187,11 @@ def test_repr_shows_path_and_key(tmp_path):
 def test_key_is_required_to_be_a_string(tmp_path):
     with pytest.raises(ValueError, match="key= as a non-empty string"):
         SQLCache(tmp_path / "tokens.db", key="")
+
+
+def test_unstorable_values_are_refused_before_writing(tmp_path):
+    cache = SQLCache(tmp_path / "tokens.db", key="K")
+    cache.update(access_token=access("old"))
+    with pytest.raises(CacheError, match=r"Cannot store these tokens as JSON.*nothing was written"):
+        cache.update(access_token=AccessToken(token="t", access_time=NOW, expires_in=float("nan")))
+    assert cache.access_token.token == "old"
