@@ -1,4 +1,4 @@
-"""JSON/pandas output: format checks, the lazy pandas import and the table helpers."""
+"""JSON/pandas output: format checks, the lazy pandas import and the table builders."""
 
 import inspect
 import math
