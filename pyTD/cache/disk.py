@@ -182,36 +182,34 @@ class DiskCache(TokenCache):
             st = self._stat()
             if st is None:
                 return _Parsed((), None)
-            stamp = (st.st_mtime_ns, st.st_size, st.st_ino)
             memo = self._memo
-            if memo is not None and memo.stamp == stamp:
+            if memo is not None and memo.stamp == (st.st_mtime_ns, st.st_size, st.st_ino):
                 return memo
-            parsed = self._parse(stamp)
+            parsed = self._parse()
             if parsed is not None:
                 return parsed
         raise CacheError(f"Token cache {self.path} keeps changing while being read; "
                          "check what else writes to it.")
 
-    def _parse(self, stamp: tuple) -> Optional[_Parsed]:
+    def _parse(self) -> Optional[_Parsed]:
+        """Read and check the file; ``None`` when it vanished or was replaced meanwhile."""
         try:
             with open(self.path, "rb") as f:
-                st = os.fstat(f.fileno())
+                st = os.fstat(f.fileno())  # the stamp of exactly what is read
                 raw = f.read()
         except FileNotFoundError:
             return None
         except OSError as exc:
             raise self._unreadable(exc) from exc
-        if (st.st_mtime_ns, st.st_size, st.st_ino) != stamp:
-            return None  # replaced between stat and open: look again
-        if not raw:
-            data = None
-        else:
+        stamp = (st.st_mtime_ns, st.st_size, st.st_ino)
+        data = None
+        if raw:
             try:
                 data = json.loads(raw)
                 _check_shape(data)
             except ValueError as exc:
                 self._move_aside(stamp, exc)
-                return None  # the file was replaced before the lock was taken
+                return None  # replaced by a good file before the lock was taken
         parsed = _Parsed(stamp, data)
         if time.time_ns() - stamp[0] > RACY_WINDOW_NS:
             self._memo = parsed
