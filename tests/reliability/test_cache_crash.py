@@ -2,8 +2,9 @@
 
 A subprocess stores an increasing counter in the access token, printing each
 counter once its ``update()`` has returned. The parent kills it after a
-random (seeded) delay, checks the cache, and restarts the writer from the
-stored value, until 200 writes have completed.
+random (seeded) number of reports plus a random delay of up to 2 ms (a few
+writes' time), checks the cache, and restarts the writer from the stored
+value, until 200 writes have completed.
 """
 
 from __future__ import annotations
@@ -27,19 +28,23 @@ TARGET = 200
 SEEDS = {"disk": 1201, "sql": 3407}
 
 
-def kill_writer_once(kind: str, path: str, start: int, delay: float) -> list[int]:
-    """Run the writer from ``start``, SIGKILL it ``delay`` s after it is ready; its reports."""
+def kill_writer_once(kind: str, path: str, start: int, wait_for: int, delay: float) -> list[int]:
+    """Run the writer from ``start``; SIGKILL it ``delay`` s after its ``wait_for``-th report.
+
+    Returns every counter it reported.
+    """
     with subprocess.Popen([sys.executable, WORKER, "write", kind, path, str(start)],
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as proc:
         try:
             ready = proc.stdout.readline()
             assert ready == "ready\n", proc.stderr.read()
+            seen = "".join(proc.stdout.readline() for _ in range(wait_for))
             time.sleep(delay)
             proc.send_signal(signal.SIGKILL)
             proc.wait(10)
             # Read through proc.stdout: readline() may have buffered reports already, and
             # communicate() would read the pipe underneath that buffer and miss them.
-            out, err = proc.stdout.read(), proc.stderr.read()
+            out, err = seen + proc.stdout.read(), proc.stderr.read()
         finally:
             if proc.poll() is None:
                 proc.kill()
@@ -64,14 +69,17 @@ def test_sigkilled_writer_leaves_last_completed_write(kind, tmp_path):
     path = str(tmp_path / ("tokens.json" if kind == "disk" else "tokens.db"))
     stored, kills, ahead = 0, 0, 0
     while stored < TARGET:
-        reports = kill_writer_once(kind, path, stored, rng.uniform(0.0, 0.006))
+        reports = kill_writer_once(kind, path, stored, rng.randrange(8),
+                                   rng.uniform(0.0, 0.002))
         kills += 1
         assert reports == list(range(stored + 1, stored + 1 + len(reports)))
         last = reports[-1] if reports else stored
         value = read_back(kind, path)  # must load without error after every kill
         # The writer reports a counter only after update() returned. A kill that lands
-        # after os.replace (or COMMIT) but before the report reaches the pipe leaves the
-        # cache one write ahead of the last report; that write is complete, not torn.
+        # after the new content became the file (DiskCache: os.replace, before the
+        # directory fsync; SQLCache: the commit frame written to the WAL, before its
+        # fsync) but before the report reaches the pipe leaves the cache one write
+        # ahead of the last report; that write is complete, not torn.
         assert value in (last, last + 1), f"after kill {kills}: stored {value}, reported {last}"
         ahead += value == last + 1
         stored = value
