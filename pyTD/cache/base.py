@@ -44,14 +44,14 @@ FORMAT_VERSION = 1
 
 
 class TokenSet:
-    """Both tokens of one consumer key, as read from a cache inside :meth:`TokenCache.transaction`."""
+    """Both tokens of one consumer key, as read inside :meth:`TokenCache.transaction`."""
 
     def __init__(self, refresh_token: Token, access_token: Token) -> None:
         self.refresh_token = refresh_token
         self.access_token = access_token
 
     @classmethod
-    def from_dict(cls, data: Optional[dict], clock: Clock = time.time) -> "TokenSet":
+    def from_dict(cls, data: Optional[dict], clock: Clock = time.time) -> TokenSet:
         """Parse what a backend's ``load()`` returned (``None`` means empty)."""
         if not data:
             data = {}
@@ -59,7 +59,8 @@ class TokenSet:
         if version != FORMAT_VERSION:
             raise CacheError(
                 f"Token cache format version {version!r} is not supported "
-                f"(this pyTD reads version {FORMAT_VERSION}); upgrade pyTD or run `pytd auth logout`."
+                f"(this pyTD reads version {FORMAT_VERSION}); upgrade pyTD or run "
+                "`pytd auth logout`."
             )
         return cls(token_from_dict(RefreshToken, data.get("refresh_token"), clock),
                    token_from_dict(AccessToken, data.get("access_token"), clock))
