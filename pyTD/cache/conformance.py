@@ -45,6 +45,7 @@ class FakeClock:
         return self.now
 
     def advance(self, seconds: float) -> None:
+        """Move the clock forward by ``seconds``."""
         self.now += seconds
 
 
@@ -96,12 +97,14 @@ class TokenCacheContract:
 
     # -- empty, round trip, partial updates ---------------------------------------
     def test_empty_cache_gives_empty_tokens(self, token_cache):
+        """The cache: empty cache gives empty tokens."""
         assert isinstance(token_cache.refresh_token, EmptyToken)
         assert isinstance(token_cache.access_token, EmptyToken)
         assert not token_cache.access_token.valid
         assert not token_cache.load()
 
     def test_round_trip_of_both_tokens(self, token_cache, fake_clock):
+        """The cache: round trip of both tokens."""
         refresh, access = _refresh(fake_clock), _access(fake_clock)
         token_cache.update(refresh_token=refresh, access_token=access)
         assert token_cache.refresh_token == refresh
@@ -110,6 +113,7 @@ class TokenCacheContract:
         assert token_cache.access_token.expires_at == fake_clock() + 1800
 
     def test_update_of_access_token_keeps_refresh_token(self, token_cache, fake_clock):
+        """The cache: update of access token keeps refresh token."""
         refresh = _refresh(fake_clock)
         token_cache.update(refresh_token=refresh, access_token=_access(fake_clock))
         newer = _access(fake_clock, "access-2")
@@ -118,6 +122,7 @@ class TokenCacheContract:
         assert token_cache.access_token == newer
 
     def test_update_of_refresh_token_keeps_access_token(self, token_cache, fake_clock):
+        """The cache: update of refresh token keeps access token."""
         access = _access(fake_clock)
         token_cache.update(refresh_token=_refresh(fake_clock), access_token=access)
         newer = _refresh(fake_clock, "refresh-2")
@@ -126,6 +131,7 @@ class TokenCacheContract:
         assert token_cache.access_token == access
 
     def test_clear_forgets_both_tokens(self, token_cache, fake_clock):
+        """The cache: clear forgets both tokens."""
         token_cache.update(refresh_token=_refresh(fake_clock), access_token=_access(fake_clock))
         token_cache.clear()
         assert isinstance(token_cache.refresh_token, EmptyToken)
@@ -134,6 +140,7 @@ class TokenCacheContract:
         token_cache.clear()  # clearing an empty cache is fine
 
     def test_opaque_values_and_times_round_trip_exactly(self, token_cache, fake_clock):
+        """The cache: opaque values and times round trip exactly."""
         value = "Zm9v+YmFy/YmF6==" * 80 + "é€"
         fake_clock.advance(0.123456789)
         token_cache.update(access_token=_access(fake_clock, value))
@@ -143,10 +150,12 @@ class TokenCacheContract:
 
     # -- format ----------------------------------------------------------------------
     def test_format_version_is_stored(self, token_cache, fake_clock):
+        """The cache: format version is stored."""
         token_cache.update(access_token=_access(fake_clock))
         assert token_cache.load()["version"] == FORMAT_VERSION
 
     def test_wrong_format_version_is_rejected(self, token_cache, fake_clock):
+        """The cache: wrong format version is rejected."""
         data = {"version": FORMAT_VERSION + 1, "refresh_token": None,
                 "access_token": _access(fake_clock).to_dict()}
         token_cache.save(data)
@@ -155,12 +164,14 @@ class TokenCacheContract:
         assert "upgrade pyTD" in str(info.value)
 
     def test_load_returns_a_copy(self, token_cache, fake_clock):
+        """The cache: load returns a copy."""
         token_cache.update(access_token=_access(fake_clock))
         token_cache.load()["access_token"]["token"] = "tampered"
         assert token_cache.access_token.token == SECRET_ACCESS
 
     # -- persistence -------------------------------------------------------------------
     def test_tokens_survive_a_new_instance(self, token_cache, fake_clock, tmp_path):
+        """The cache: tokens survive a new instance."""
         if not self.persistent:
             pytest.skip("this cache keeps tokens in the object only")
         refresh, access = _refresh(fake_clock), _access(fake_clock)
@@ -174,6 +185,7 @@ class TokenCacheContract:
 
     # -- transactions and locking ---------------------------------------------------------
     def test_transaction_writes_only_when_changed(self, token_cache, fake_clock, monkeypatch):
+        """The cache: transaction writes only when changed."""
         token_cache.update(access_token=_access(fake_clock))
         saves = []
         real_save = token_cache.save
@@ -194,6 +206,7 @@ class TokenCacheContract:
         assert token_cache.access_token.token == "access-2"
 
     def test_failed_transaction_writes_nothing(self, token_cache, fake_clock):
+        """The cache: failed transaction writes nothing."""
         token_cache.update(access_token=_access(fake_clock))
         with pytest.raises(RuntimeError):
             with token_cache.transaction() as tokens:
@@ -202,6 +215,7 @@ class TokenCacheContract:
         assert token_cache.access_token.token == SECRET_ACCESS
 
     def test_lock_is_reentrant(self, token_cache, fake_clock):
+        """The cache: lock is reentrant."""
         def nested() -> None:
             with token_cache.lock(), token_cache.lock():
                 with token_cache.transaction() as tokens:
@@ -210,6 +224,7 @@ class TokenCacheContract:
         assert token_cache.access_token.token == "nested"
 
     def test_lock_serializes_threads(self, token_cache, fake_clock):
+        """The cache: lock serializes threads."""
         done = threading.Event()
 
         def writer() -> None:
@@ -225,6 +240,7 @@ class TokenCacheContract:
         assert token_cache.access_token.token == "second"
 
     def test_concurrent_increments_lose_nothing(self, token_cache, fake_clock):
+        """The cache: concurrent increments lose nothing."""
         threads, rounds = 8, 100
         start = threading.Barrier(threads)
 
@@ -241,12 +257,14 @@ class TokenCacheContract:
 
     # -- what users see ------------------------------------------------------------------------
     def test_repr_and_describe_never_show_tokens(self, token_cache, fake_clock):
+        """The cache: repr and describe never show tokens."""
         token_cache.update(refresh_token=_refresh(fake_clock), access_token=_access(fake_clock))
         for text in (repr(token_cache), str(token_cache), token_cache.describe(),
                      repr(token_cache.access_token), str(token_cache.refresh_token)):
             assert "SECRET" not in text
 
     def test_validity_follows_the_cache_clock(self, token_cache, fake_clock):
+        """The cache: validity follows the cache clock."""
         token_cache.update(refresh_token=_refresh(fake_clock), access_token=_access(fake_clock))
         assert token_cache.access_token.valid
         fake_clock.advance(1800 - 60 - 1)

@@ -71,6 +71,7 @@ def implied_vol(seed: int, underlying: str, spot: float, strike: float, years: f
 
 
 def third_friday(year: int, month: int) -> dt.date:
+    """The third Friday of a month: the standard monthly option expiration."""
     first = dt.date(year, month, 1)
     return first + dt.timedelta(days=(4 - first.weekday()) % 7 + 14)
 

@@ -108,6 +108,7 @@ class Faults:
             thresholds, slow_seconds, apply_after, random.Random(seed))  # noqa: S311
 
     def clear(self) -> None:
+        """Remove every fault rule."""
         self._rules.clear()
 
     def draw(self, method: str, path: str) -> Optional[Fault]:
@@ -133,6 +134,7 @@ class RateLimiter:
         self._counts: dict[str, int] = {}
 
     def allow(self, app: str, now: float, limit: int) -> bool:
+        """Count one request of ``app``; False once ``limit`` is reached in this clock minute."""
         minute = int(now // 60)
         if minute != self._minute:
             self._minute, self._counts = minute, {}

@@ -125,6 +125,7 @@ class OAuthState:
         return key, None
 
     def issue_code(self, key: str, redirect_uri: str) -> str:
+        """A new single-use authorization code for ``key`` and ``redirect_uri``."""
         code = new_code()
         with self.lock:
             self.codes[code] = Grant(key, self.clock() + self.code_lifetime, redirect_uri)
@@ -162,17 +163,20 @@ class OAuthState:
         return body
 
     def refresh_valid(self, token: str, key: str) -> bool:
+        """Whether ``token`` is a live refresh token of app ``key``."""
         with self.lock:
             grant = self.refresh.get(token)
             return grant is not None and grant.consumer_key == key and \
                 self.clock() < grant.expires_at
 
     def revoke(self, refresh_token: str) -> None:
+        """Revoke a refresh token (``KeyError`` if it was never issued)."""
         with self.lock:
             if self.refresh.pop(refresh_token, None) is None:
                 raise KeyError("Not a refresh token issued by this sandbox.")
 
     def expire_access_tokens(self) -> None:
+        """Expire every access token issued so far."""
         with self.lock:
             now = self.clock()
             for grant in self.access.values():
@@ -189,6 +193,7 @@ class OAuthState:
             return grant.consumer_key, False
 
     def token_app(self, token: str) -> Optional[str]:
+        """The app (bare consumer key) of a live access token, else ``None``."""
         with self.lock:
             grant = self.access.get(token)
             return grant.consumer_key if grant else None

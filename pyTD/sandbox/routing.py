@@ -55,6 +55,7 @@ class SandboxResponse:
     headers: dict[str, str] = field(default_factory=dict)
 
     def encode(self) -> bytes:
+        """The body as bytes (JSON-encoded unless it is bytes or text)."""
         if isinstance(self.body, bytes):
             return self.body
         if isinstance(self.body, str):

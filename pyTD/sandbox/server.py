@@ -127,12 +127,14 @@ class Sandbox:
 
     @property
     def port(self) -> int:
+        """The TCP port the sandbox listens on."""
         if not self._port:
             raise RuntimeError("The sandbox has no port yet: call start() or use `with Sandbox()`.")
         return self._port
 
     @property
     def url(self) -> str:
+        """The root URL, ``http://127.0.0.1:PORT``."""
         return f"http://127.0.0.1:{self.port}"
 
     @property
@@ -147,6 +149,7 @@ class Sandbox:
 
     @property
     def token_url(self) -> str:
+        """The token endpoint, ``base_url + "/oauth2/token"``."""
         return self.base_url + "/oauth2/token"
 
     # -- apps, tokens, faults ----------------------------------------------------------------
@@ -190,6 +193,7 @@ class Sandbox:
                              seed=self.seed if seed is None else seed, apply_after=apply_after)
 
     def clear_faults(self) -> None:
+        """Remove every fault rule set with :meth:`set_faults`."""
         with self.lock:
             self._faults.clear()
 
@@ -214,6 +218,7 @@ class Sandbox:
             return copy.deepcopy(self._stats)
 
     def reset_stats(self) -> None:
+        """Zero every counter of :meth:`stats`."""
         with self.lock:
             self._stats = {"grants": dict.fromkeys(GRANT_KINDS, 0), "requests": {}, "calls": {},
                            "status": {}, "faults": dict.fromkeys(KINDS, 0)}
