@@ -100,3 +100,14 @@ def test_https_callback_with_self_signed_certificate(tmp_path):
 def test_https_callback_needs_a_tls_context():
     with pytest.raises(ConfigurationError, match="https"):
         CallbackServer(free_callback(scheme="https"))
+
+
+def test_https_without_the_extra_names_it(tmp_path, monkeypatch):
+    import sys
+
+    for name in [m for m in sys.modules if m == "cryptography" or m.startswith("cryptography.")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "cryptography", None)   # as if it were not installed
+    with pytest.raises(ConfigurationError, match=r"pytd-ameritrade\[https\]"):
+        server_context(str(tmp_path / "config"))
+    assert not (tmp_path / "config" / KEY_NAME).exists()
