@@ -101,7 +101,7 @@ class AuthManager:
 
             context = server_context(self.settings.config_dir)
         url, state = self.flow.authorization_url()
-        with CallbackServer(callback, ssl_context=context) as server:
+        with CallbackServer(callback, ssl_context=context, expected_state=state) as server:
             self._show(url, open_browser)
             query = server.wait(timeout)
             try:

@@ -1,8 +1,9 @@
 """The local callback server that catches the authorization code.
 
 It is bound to loopback before the browser opens (a busy port fails at once),
-ends its wait only when the callback path brings ``code`` or ``error``
-(anything else gets a 404), and has a finite deadline. Its handler only
+ends its wait only when the callback path brings ``code`` or ``error`` with
+the expected ``state`` (other paths get a 404, another state a 400, and the
+wait goes on), and has a finite deadline. Its handler only
 records the query; the code is exchanged on the caller's thread, and the
 browser is then answered with a success or failure page::
 
@@ -15,6 +16,7 @@ browser is then answered with a success or failure page::
 
 from __future__ import annotations
 
+import hmac
 import html
 import ipaddress
 import logging
@@ -121,6 +123,10 @@ class _Handler(BaseHTTPRequestHandler):
             self._page(404, "Not found", "This is pyTD's authorization callback. Nothing here.",
                        ok=False)
             return
+        if not owner._state_matches(params.get("state", [""])[0]):
+            self._page(400, "Ignored", "This authorization does not belong to the login pyTD "
+                       "is waiting for (its state differs), so it was ignored.", ok=False)
+            return
         outcome = owner._deliver(parts.query)
         if outcome is None:
             self._page(409, "Already received",
@@ -159,8 +165,11 @@ class _Handler(BaseHTTPRequestHandler):
 class CallbackServer:
     """A one-shot HTTP(S) server on the callback URL's loopback host and port."""
 
-    def __init__(self, callback_url: str, *, ssl_context: Optional[ssl.SSLContext] = None) -> None:
+    def __init__(self, callback_url: str, *, ssl_context: Optional[ssl.SSLContext] = None,
+                 expected_state: Optional[str] = None) -> None:
         host, port, self.path, scheme = loopback_address(callback_url)
+        self.expected_state = expected_state
+        self.ignored = 0
         if scheme == "https" and ssl_context is None:
             raise ConfigurationError("An https callback URL needs a TLS context (pyTD makes one "
                                      "with the 'https' extra).")
@@ -189,6 +198,14 @@ class CallbackServer:
         """The port actually bound."""
         return self.address[1]
 
+    def _state_matches(self, state: str) -> bool:
+        if self.expected_state is None or hmac.compare_digest(state.encode(),
+                                                              self.expected_state.encode()):
+            return True
+        with self._lock:
+            self.ignored += 1
+        return False
+
     def _deliver(self, query: str) -> Optional[tuple[bool, str]]:
         with self._lock:
             if self._received.is_set():
@@ -203,8 +220,11 @@ class CallbackServer:
         deadline = time.monotonic() + timeout
         while not self._received.wait(min(0.25, max(0.0, deadline - time.monotonic()))):
             if time.monotonic() >= deadline:
+                ignored = (f" ({self.ignored} callback(s) with another state were ignored: "
+                           "use the newest authorization URL)") if self.ignored else ""
                 raise CallbackTimeoutError(
-                    f"No authorization reached the callback server within {timeout:g} s. Open "
+                    f"No authorization reached the callback server within {timeout:g} s"
+                    f"{ignored}. Open "
                     "the authorization URL, log in and click Allow; or paste the redirected URL "
                     "instead with `pytd auth login --manual` (api.authorize(manual=True)).")
         assert self._query is not None

@@ -111,3 +111,22 @@ def test_https_without_the_extra_names_it(tmp_path, monkeypatch):
     with pytest.raises(ConfigurationError, match=r"pytd-ameritrade\[https\]"):
         server_context(str(tmp_path / "config"))
     assert not (tmp_path / "config" / KEY_NAME).exists()
+
+
+def test_a_callback_with_another_state_is_ignored_and_the_wait_goes_on():
+    url = free_callback()
+    with CallbackServer(url, expected_state="expected") as server:
+        forged = requests.get(url + "?code=forged&state=other", timeout=5)
+        assert forged.status_code == 400 and "ignored" in forged.text
+        no_state = requests.get(url + "?code=forged", timeout=5)
+        assert no_state.status_code == 400
+        with pytest.raises(CallbackTimeoutError, match="2 callback"):
+            server.wait(0.2)
+        pages = []
+        visit = threading.Thread(target=lambda: pages.append(
+            requests.get(url + "?code=real&state=expected", timeout=10)))
+        visit.start()
+        assert server.wait(5) == "code=real&state=expected"
+        server.finish(True, "ok")
+        visit.join(10)
+    assert pages[0].status_code == 200
