@@ -1,0 +1,182 @@
+"""500 SIGKILLs of cache writers at random moments: never a torn cache, never one behind.
+
+The scale-up of ``test_cache_crash.py``: writers are forked from a server process
+that has imported pyTD already (``_workers.py crash-server``), so each of the 500
+kills (250 on a DiskCache, 250 on an SQLCache) costs milliseconds. Each writer
+stores an increasing counter and reports it once ``update()`` returned; it is
+killed after a random (seeded) delay. Delays are spread over the writer's first
+few saves, whose duration is measured on this machine first (fsync times differ
+a hundredfold between disks). After every kill the cache must load, and hold the
+last reported write or the one that was in flight.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+import pytest
+
+from tests.reliability._cache_workers import open_cache
+from tests.reliability.test_cache_crash import read_back
+
+pytestmark = pytest.mark.skipif(os.name != "posix", reason="needs fork and SIGKILL")
+
+WORKER = str(Path(__file__).with_name("_workers.py"))
+KILLS = 500
+SEEDS = {"disk": 5001, "sql": 5002}
+#: Delays are drawn from [0, time to the first save + this many further saves].
+DELAY_SAVES = 4
+
+
+@dataclass
+class Writer:
+    """What one killed writer reported: counters and their times (s after it was ready)."""
+
+    counters: list[int]
+    times: list[float]
+
+
+@dataclass
+class CrashRun:
+    kind: str
+    kills: int = 0
+    writes: int = 0              # completed writes, as read back at the end
+    unreadable: int = 0          # loads that raised after a kill
+    mismatches: int = 0          # loads neither the last reported write nor the next one
+    ahead: int = 0               # kills between a completed write and its report
+    before_first: int = 0        # kills before the writer's first save completed
+    max_delay: float = 0.0
+    seconds: float = 0.0
+    first_problem: Optional[str] = None
+
+
+class CrashServer:
+    """The fork server: ``kill_one()`` forks a writer, SIGKILLs it, returns its reports."""
+
+    def __init__(self) -> None:
+        self.proc = subprocess.Popen([sys.executable, WORKER, "crash-server"],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, text=True, bufsize=1)
+
+    def kill_one(self, kind: str, path: str, start: int, delay: float, report: str) -> Writer:
+        if os.path.exists(report):
+            os.unlink(report)
+        self.proc.stdin.write(f"{kind} {path} {start} {report}\n")
+        self.proc.stdin.flush()
+        ready = self.proc.stdout.readline().split()
+        assert ready[:1] == ["ready"], (ready, self._stderr())
+        pid, ready_ns = int(ready[1]), int(ready[2])
+        time.sleep(delay)
+        os.kill(pid, signal.SIGKILL)                 # our own forked writer, by its id
+        dead = self.proc.stdout.readline().split()
+        assert dead == ["dead", str(pid), str(-signal.SIGKILL)], (dead, self._stderr())
+        lines = []
+        if os.path.exists(report):
+            with open(report, encoding="ascii") as f:
+                lines = [line.split() for line in f.read().splitlines()]
+        return Writer([int(n) for n, _ in lines], [(int(t) - ready_ns) / 1e9 for _, t in lines])
+
+    def _stderr(self) -> str:
+        self.close()
+        return self.proc.stderr.read()
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.stdin.close()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(10)
+
+
+def calibrate(server: CrashServer, kind: str, directory: str) -> float:
+    """The longest useful kill delay: a writer's first save plus ``DELAY_SAVES`` more."""
+    firsts, saves = [], []
+    path = os.path.join(directory, "calibrate.json" if kind == "disk" else "calibrate.db")
+    report = os.path.join(directory, "calibrate.txt")
+    stored = 0
+    for _ in range(3):
+        writer = server.kill_one(kind, path, stored, 0.15, report)
+        assert len(writer.times) >= 2, "a writer did not complete two saves in 0.15 s"
+        firsts.append(writer.times[0])
+        saves += [b - a for a, b in zip(writer.times, writer.times[1:])]
+        stored = read_back(kind, path)
+    for name in os.listdir(directory):
+        if name.startswith("calibrate"):
+            os.unlink(os.path.join(directory, name))
+    return sorted(firsts)[1] + DELAY_SAVES * sorted(saves)[len(saves) // 2]
+
+
+def crash_cache(kind: str, directory: str, kills: int, *, seed: int) -> CrashRun:
+    """Kill ``kills`` writers of one cache in ``directory``; count what went wrong."""
+    rng = random.Random(seed)
+    path = os.path.join(directory, "tokens.json" if kind == "disk" else "tokens.db")
+    report = os.path.join(directory, "report.txt")
+    run = CrashRun(kind)
+    server = CrashServer()
+    try:
+        run.max_delay = calibrate(server, kind, directory)
+        started = time.perf_counter()
+        stored = 0
+        for _ in range(kills):
+            writer = server.kill_one(kind, path, stored, rng.uniform(0.0, run.max_delay),
+                                     report)
+            run.kills += 1
+            assert writer.counters == list(range(stored + 1, stored + 1 + len(writer.counters)))
+            last = writer.counters[-1] if writer.counters else stored
+            try:
+                value = read_back(kind, path)
+            except Exception as exc:
+                run.unreadable += 1
+                run.first_problem = run.first_problem or f"kill {run.kills}: {exc!r}"
+                break                     # nothing sensible to continue from
+            if value not in (last, last + 1):
+                run.mismatches += 1
+                run.first_problem = run.first_problem or \
+                    f"kill {run.kills}: stored {value}, last reported {last}"
+            run.ahead += value == last + 1
+            run.before_first += not writer.counters
+            stored = value
+        run.writes = stored
+        run.seconds = time.perf_counter() - started
+    finally:
+        server.close()
+    return run
+
+
+def check_storage_is_clean(kind: str, directory: str) -> None:
+    """After the last kill: no stray temp files (DiskCache), an intact database (SQLCache)."""
+    if kind == "disk":
+        open_cache(kind, os.path.join(directory, "tokens.json"))   # removes dead writers' temps
+        assert sorted(os.listdir(directory)) == ["report.txt", "tokens.json",
+                                                 "tokens.json.lock"]
+    else:
+        with sqlite3.connect(os.path.join(directory, "tokens.db")) as db:
+            assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", ["disk", "sql"])
+def test_500_sigkills_never_leave_a_torn_or_stale_cache(kind, tmp_path, figure):
+    run = crash_cache(kind, str(tmp_path), KILLS // 2, seed=SEEDS[kind])
+    assert run.unreadable == 0, run.first_problem
+    assert run.mismatches == 0, run.first_problem
+    assert run.kills == KILLS // 2
+    # The kills were spread over whole saves: writers completed saves between kills, and
+    # some kills landed after a save was complete but before the writer reported it.
+    assert run.writes >= run.kills // 2 and run.ahead > 0, run
+    check_storage_is_clean(kind, str(tmp_path))
+    figure(f"crash {kind}",
+           f"{run.kills} kills within {run.max_delay * 1000:.0f} ms, {run.writes} writes, "
+           f"{run.ahead} between write and report, {run.before_first} before the first save "
+           f"completed, {run.seconds:.1f} s")
