@@ -22,6 +22,7 @@ import re
 import select
 import socket
 import struct
+import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -303,8 +304,6 @@ def fuzz_callback_server(count: int = REQUESTS, *, seed: int = SEED,
     original = callback_module._Server.handle_error
 
     def record_error(self, request, client_address):
-        import sys
-
         exc = sys.exc_info()[1]
         if not isinstance(exc, OSError):     # resets and timeouts are the clients' doing
             with lock:

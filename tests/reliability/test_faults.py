@@ -2,7 +2,7 @@
 
 The sandbox injects seeded faults on the market-data routes: 5xx answers,
 429s, connections closed without an answer, and answers slower than the
-client's read timeout. urllib3's ``Retry`` on the session adapter must turn
+client's read timeout. urllib3's ``Retry`` on the HTTP adapter must turn
 every one of them into a success, each retry visible at the sandbox as one
 more request. With faults on every request, the typed error must arrive
 within the time the retry policy allows.

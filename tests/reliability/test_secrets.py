@@ -129,10 +129,10 @@ class TLSBrowser:
 
     def _visit(self, url: str) -> None:
         try:
-            with requests.Session() as session:
-                session.trust_env = False
-                location = session.get(url, allow_redirects=False, timeout=10).headers["Location"]
-                self.pages.append(session.get(location, timeout=10, verify=str(self.cert)))
+            with requests.Session() as http:
+                http.trust_env = False
+                location = http.get(url, allow_redirects=False, timeout=10).headers["Location"]
+                self.pages.append(http.get(location, timeout=10, verify=str(self.cert)))
         finally:
             self.done.set()
 
