@@ -63,6 +63,10 @@ class TDQueryError(TDError):
     """A request to the API failed; ``status_code`` and the server's message are kept."""
 
 
+class ResponseFormatError(TDQueryError):
+    """The API answered with a body that is not the JSON it should be (truncated, HTML...)."""
+
+
 class ClientError(TDQueryError):
     """The API refused the request (4xx)."""
 

@@ -22,7 +22,13 @@ from requests.hooks import default_hooks
 from requests.structures import CaseInsensitiveDict
 from urllib3.util.retry import Retry
 
-from pyTD.exceptions import SSLError, TDError, TransportError, UnknownOutcomeError, error_class
+from pyTD.exceptions import (
+    ResponseFormatError,
+    SSLError,
+    TransportError,
+    UnknownOutcomeError,
+    error_class,
+)
 
 log = logging.getLogger(__name__)
 
@@ -115,6 +121,22 @@ def _encoded_url(url: str, params: tuple) -> str:
     return prepared.url
 
 
+def redacted(response: requests.Response) -> requests.Response:
+    """``response`` with its request's credentials removed, for keeping in an exception.
+
+    Error reporters record exception attributes: the Bearer header and a token
+    request's form body (a code or refresh token) must not travel with them.
+    """
+    request = response.request
+    if request is not None:
+        if "Authorization" in request.headers:
+            request.headers["Authorization"] = "[redacted]"
+        if isinstance(request.body, (str, bytes)) and "x-www-form-urlencoded" in \
+                request.headers.get("Content-Type", ""):
+            request.body = None
+    return response
+
+
 def decode_json(response: requests.Response) -> Any:
     """The body as JSON, parsed leniently (TD pads bodies with whitespace); ``None`` if empty."""
     body = response.content
@@ -124,11 +146,11 @@ def decode_json(response: requests.Response) -> Any:
         return json.loads(body)
     except ValueError:
         start = body[:200].decode("utf-8", "replace")
-        raise TDError(
+        raise ResponseFormatError(
             f"{response.request.method} {urlsplit(response.url).path} returned HTTP "
             f"{response.status_code} with a body that is not JSON; it starts with {start!r}. "
             "Check that TD_BASE_URL points at the API.",
-            status_code=response.status_code, response=response,
+            status_code=response.status_code, response=redacted(response),
         ) from None
 
 
@@ -155,7 +177,7 @@ def raise_for_status(response: requests.Response, hint: str = "") -> None:
               f"{server_message(response)}"
     if hint:
         message += f". {hint}"
-    raise cls(message, status_code=response.status_code, response=response)
+    raise cls(message, status_code=response.status_code, response=redacted(response))
 
 
 def send(session: requests.Session, method: str, url: str, *, timeout: Timeout,

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from pyTD import output
 from pyTD.endpoints import resolve_api
 from pyTD.exceptions import TDQueryError
+from pyTD.transport import redacted
 from pyTD.validation import (
     DateArg,
     Id,
@@ -131,7 +132,7 @@ def id_from_location(response: Any, check: str) -> int:
             f"{request.method} {urlsplit(request.url).path} answered HTTP "
             f"{response.status_code} without a readable id in its Location header "
             f"({location!r}). It may have been applied: check {check} before sending it again.",
-            status_code=response.status_code, response=response)
+            status_code=response.status_code, response=redacted(response))
     return int(match.group(1))
 
 

@@ -33,7 +33,7 @@ from pyTD.exceptions import (
 )
 from pyTD.provider import Provider
 from pyTD.settings import Settings
-from pyTD.transport import Timeout, decode_json, send, server_message
+from pyTD.transport import Timeout, decode_json, redacted, send, server_message
 
 log = logging.getLogger(__name__)
 
@@ -171,7 +171,7 @@ class OAuthFlow:
         body = decode_json(response)
         if not isinstance(body, dict) or not body.get("access_token"):
             raise TDError("The token endpoint answered without an access_token. " + REAUTHORIZE,
-                          status_code=response.status_code, response=response)
+                          status_code=response.status_code, response=redacted(response))
         grant = grant_from_body(body, now, self.settings.provider, self.clock)
         log.debug("Token grant %s succeeded (refresh token %s)", data["grant_type"],
                   "issued" if grant.refresh_token else "kept")
@@ -190,6 +190,6 @@ class OAuthFlow:
                     "against your app's Consumer Key.")
         if status in (400, 401):
             return AuthorizationError(f"{what} Server said: {error}. {REAUTHORIZE}",
-                                      status_code=status, response=response)
+                                      status_code=status, response=redacted(response))
         return error_class(status)(f"Token request failed with HTTP {status}: {error}",
-                                   status_code=status, response=response)
+                                   status_code=status, response=redacted(response))

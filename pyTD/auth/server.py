@@ -77,6 +77,7 @@ def loopback_address(callback_url: str) -> tuple[str, int, str, str]:
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 64  # bursts of parallel connections are not refused
 
     def __init__(self, address: tuple[str, int], owner: CallbackServer,
                  ssl_context: Optional[ssl.SSLContext]) -> None:
@@ -105,6 +106,11 @@ class _Handler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True
     server_version = "pyTD-callback"
     sys_version = ""
+
+    def send_error(self, code: int, message: Optional[str] = None,
+                   explain: Optional[str] = None) -> None:
+        # The stdlib puts the raw method or version into the reason phrase: never echo input.
+        super().send_error(code)
 
     def setup(self) -> None:
         super().setup()

@@ -286,6 +286,7 @@ class Headers(dict):
 
 
 class _Server(ThreadingHTTPServer):
+    request_queue_size = 64  # bursts of parallel connections are not refused
     daemon_threads = True
     block_on_close = False
     sandbox: Sandbox

@@ -124,3 +124,31 @@ def test_unreachable_host_is_a_transport_error():
     with pytest.raises(TransportError) as info:
         a.request("POST", "/accounts/1/orders", json={})
     assert not isinstance(info.value, UnknownOutcomeError)   # never sent: safe to say so
+
+
+def test_errors_keep_no_credentials_in_their_response():
+    from pyTD.transport import redacted
+
+    with Sandbox() as sandbox:
+        a = sandbox_api(sandbox)
+        bearer = a.auth.headers()["Authorization"]
+        with pytest.raises(ResourceNotFound) as info:
+            a.request("GET", "/accounts/000000000")
+        assert info.value.response.request.headers["Authorization"] == "[redacted]"
+        assert bearer != "[redacted]" and a.auth.headers()["Authorization"] == bearer
+        refresh = a.refresh_token.token
+        sandbox.revoke(refresh)
+        with pytest.raises(AuthorizationError) as info:
+            a.auth.flow.refresh(refresh)
+        assert info.value.response.request.body is None
+    form = fake_response(400, b"{}", method="POST")
+    form.request.headers["Content-Type"] = "application/x-www-form-urlencoded"
+    form.request.body = "refresh_token=secret"
+    assert redacted(form).request.body is None
+
+
+def test_malformed_body_is_a_response_format_error():
+    from pyTD.exceptions import ResponseFormatError
+
+    with pytest.raises(ResponseFormatError):
+        decode_json(fake_response(200, b'{"AAPL": {"symbol": "AA'))
