@@ -7,11 +7,10 @@ OAuth shape with other hosts, paths and lifetimes, and would be one more
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class Provider:
+class Provider(NamedTuple):
     """Hosts, paths, key suffix and token lifetimes of an API provider."""
 
     name: str

@@ -11,8 +11,7 @@ cache is built), never at import::
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
-from typing import Any, Mapping, Optional
+from typing import Any, Mapping, NamedTuple, Optional
 
 from pyTD.exceptions import ConfigurationError
 from pyTD.provider import DEFAULT_PROVIDER, Provider
@@ -32,8 +31,7 @@ _FALSE = {"false", "0", "no"}
 _LOG_LEVELS = {"CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG", "NOTSET"}
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(NamedTuple):
     """The resolved configuration of one ``api``."""
 
     consumer_key: Optional[str]
@@ -43,7 +41,7 @@ class Settings:
     log_level: Optional[str]
     base_url: str
     auth_url: str
-    provider: Provider = field(default=DEFAULT_PROVIDER)
+    provider: Provider = DEFAULT_PROVIDER
 
     @property
     def token_url(self) -> str:

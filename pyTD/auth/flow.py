@@ -17,8 +17,7 @@ import hmac
 import logging
 import secrets
 import time
-from dataclasses import dataclass
-from typing import Optional
+from typing import NamedTuple, Optional
 from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 import requests
@@ -40,8 +39,7 @@ log = logging.getLogger(__name__)
 REAUTHORIZE = "Run `pytd auth login` (or call api.authorize()) to authorize again."
 
 
-@dataclass
-class TokenGrant:
+class TokenGrant(NamedTuple):
     """What the token endpoint granted: an access token, and a refresh token when issued."""
 
     access_token: AccessToken
