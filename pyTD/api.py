@@ -42,6 +42,11 @@ class api(EndpointMethods):
         a = api({"consumer_key": "KEY"}, store_tokens=False)
         a.authorize()              # once; tokens are cached
         a.get_quotes("AAPL")       # refreshes tokens by itself from now on
+
+    GETs are retried ``retry_count`` times after connection errors, 429 and 5xx,
+    with exponential backoff from ``pause`` seconds; a 429 waits for the next
+    minute of TD's quota clock. No single wait exceeds ``retry_max_wait``.
+    Orders and other changes are never retried.
     """
 
     def __init__(self, options: Optional[Mapping[str, Any]] = None, *,
@@ -49,6 +54,7 @@ class api(EndpointMethods):
                  store_tokens: Optional[bool] = None, cache: Optional[TokenCache] = None,
                  config_dir: Optional[str] = None, session: Optional[requests.Session] = None,
                  timeout: Timeout = (5.0, 30.0), retry_count: int = 3, pause: float = 0.5,
+                 retry_max_wait: float = 60.0,
                  base_url: Optional[str] = None, auth_url: Optional[str] = None,
                  log_level: Optional[str] = None, output_format: str = "json",
                  refresh_window: Optional[float] = None, clock: Clock = time.time) -> None:
@@ -73,7 +79,8 @@ class api(EndpointMethods):
 
         self.cache = select_cache(self.settings, cache=cache, store_tokens=store_tokens)
         self.session = build_session(self.settings.base_url, session=session,
-                                     retry_count=retry_count, pause=pause)
+                                     retry_count=retry_count, pause=pause,
+                                     max_wait=retry_max_wait)
         self.timeout = timeout
         self.output_format = output_format
         manager_options = {} if refresh_window is None else {"refresh_window": refresh_window}

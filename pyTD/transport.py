@@ -2,7 +2,8 @@
 
 GETs are retried by urllib3's ``Retry`` on the session's adapter (connection
 errors, 429 and 5xx, exponential backoff with jitter, ``Retry-After``
-honoured); requests that change state are never retried once sent.
+honoured, and a bare 429 waits for the next minute of TD's quota clock);
+requests that change state are never retried once sent.
 Environment-derived settings (proxies, CA bundle) are resolved once when the
 session is built, not on every call.
 """
@@ -13,6 +14,8 @@ import functools
 import json
 import logging
 import os
+import random
+from email.utils import parsedate_to_datetime
 from typing import Any, Optional, Union
 from urllib.parse import urlsplit
 
@@ -39,18 +42,46 @@ RETRY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 
 
+class QuotaRetry(Retry):
+    """urllib3's ``Retry`` that also knows TD's rate limit.
+
+    TD answers 429 without ``Retry-After`` and resets its quota on the minute
+    boundaries of its own clock; retrying sooner only burns attempts. So a 429
+    without ``Retry-After`` waits until the next minute of the response's
+    ``Date`` header (plus jitter), at most ``backoff_max`` seconds.
+    """
+
+    def get_retry_after(self, response: Any) -> Optional[float]:
+        """``Retry-After`` if given; for a bare 429, the seconds to the server's next minute."""
+        seconds = super().get_retry_after(response)
+        if seconds is not None or response.status != 429:
+            return seconds
+        date = response.headers.get("Date")
+        try:
+            server_now = parsedate_to_datetime(date) if date else None
+        except (TypeError, ValueError):
+            server_now = None
+        if server_now is None:
+            return None
+        wait = 60 - server_now.second + random.uniform(0, self.backoff_jitter)  # noqa: S311
+        return min(wait, self.backoff_max)
+
+
 def build_session(base_url: str, *, session: Optional[requests.Session] = None,
-                  retry_count: int = 3, pause: float = 0.5) -> requests.Session:
+                  retry_count: int = 3, pause: float = 0.5,
+                  max_wait: float = 60.0) -> requests.Session:
     """A session with pyTD's retry policy and the environment's proxies/CA bundle resolved once.
 
-    A user-supplied ``session`` keeps its own adapters and settings.
+    ``max_wait`` caps any one wait between attempts (backoff, ``Retry-After``, or
+    the wait for TD's next quota minute). A user-supplied ``session`` keeps its
+    own adapters and settings.
     """
     if session is not None:
         return session
     session = requests.Session()
-    retry = Retry(
+    retry = QuotaRetry(
         total=retry_count, connect=retry_count, read=retry_count, status=retry_count,
-        other=0, backoff_factor=pause, backoff_jitter=pause / 2, backoff_max=30,
+        other=0, backoff_factor=pause, backoff_jitter=pause / 2, backoff_max=max_wait,
         status_forcelist=RETRY_STATUSES, allowed_methods=RETRY_METHODS,
         respect_retry_after_header=True, raise_on_status=False, raise_on_redirect=False,
     )

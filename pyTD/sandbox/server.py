@@ -39,6 +39,7 @@ import socketserver
 import sys
 import threading
 import time
+from email.utils import formatdate
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable, Iterable, Optional, TypeVar
@@ -366,7 +367,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _respond(self, response: SandboxResponse) -> None:
         body = response.encode()
-        headers = {"Date": self.date_time_string(),
+        # The Date header follows the sandbox clock, like the rate limiter's minutes.
+        headers = {"Date": formatdate(self.server.sandbox.clock(), usegmt=True),
                    "Cache-Control": "no-cache,no-store,must-revalidate", **response.headers}
         if body:
             headers.setdefault("Content-Type", "application/json")

@@ -35,6 +35,8 @@ SLOW_SECONDS = 0.3
 PAUSE = 0.001
 #: 35 % of requests fail; 0.35 ** 13 per GET makes a give-up unlikely, and the seed makes it sure.
 RETRY_COUNT = 12
+#: A 429 waits for the next minute of the sandbox's clock (a real minute here): cap each wait.
+MAX_WAIT = 0.05
 SYMBOLS = ("AAPL", "MSFT", "SPY", "QQQ", "TSLA", "AMZN", "NVDA", "GOOG")
 MARKET = "/v1/marketdata/"
 
@@ -66,6 +68,7 @@ def run_fault_mix(gets: int = GETS, *, seed: int = SEED, retry_count: int = RETR
     run = FaultRun(gets)
     with Sandbox(seed=seed) as sandbox:
         client = sandbox_api(sandbox, timeout=(CONNECT_TIMEOUT, READ_TIMEOUT),
+                             retry_max_wait=MAX_WAIT,
                              retry_count=retry_count, pause=pause)
         sandbox.set_faults(MARKET, **(MIX if mix is None else mix),
                            slow_seconds=SLOW_SECONDS, seed=seed)
@@ -138,6 +141,8 @@ class GiveUp:
 
 
 BUDGET_RETRIES, BUDGET_PAUSE = 4, 0.05
+#: The longest backoff of this policy (0.05 * 2 ** 3); also caps each wait for TD's next minute.
+BUDGET_MAX_WAIT = 0.4
 BUDGET_TIMEOUT = (0.5, 0.2)
 EXPECTED = {"error_5xx": ServerError, "rate_429": RateLimitError, "drop": TransportError,
             "slow": TransportError}
@@ -147,7 +152,8 @@ def give_up(kind: str, *, retry_count: int = BUDGET_RETRIES, pause: float = BUDG
             timeout: tuple[float, float] = BUDGET_TIMEOUT, seed: int = SEED) -> GiveUp:
     """One GET against a sandbox where every market-data request meets ``kind``."""
     with Sandbox(seed=seed) as sandbox:
-        client = sandbox_api(sandbox, timeout=timeout, retry_count=retry_count, pause=pause)
+        client = sandbox_api(sandbox, timeout=timeout, retry_count=retry_count, pause=pause,
+                             retry_max_wait=BUDGET_MAX_WAIT)
         sandbox.set_faults(MARKET, **{kind: 1.0}, slow_seconds=2 * timeout[1], seed=seed)
         started = time.perf_counter()
         error: Optional[BaseException] = None

@@ -78,7 +78,8 @@ def run_orders(attempts: int = ATTEMPTS, *, seed: int = SEED) -> OrderRun:
     """Place ``attempts`` orders under faults and collect both sides' accounts of them."""
     run = OrderRun(attempts)
     with Sandbox(seed=seed) as sandbox:
-        client = sandbox_api(sandbox, timeout=(1.0, READ_TIMEOUT), retry_count=5, pause=0.001)
+        client = sandbox_api(sandbox, timeout=(1.0, READ_TIMEOUT), retry_count=5, pause=0.001,
+                             retry_max_wait=0.05)
         sandbox.set_faults(f"/v1/accounts/{CASH}/orders", methods=["POST"], **BEFORE,
                            slow_seconds=SLOW_SECONDS, seed=seed)
         sandbox.set_faults(f"/v1/accounts/{MARGIN}/orders", methods=["POST"], **AFTER,

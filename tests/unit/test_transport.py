@@ -152,3 +152,38 @@ def test_malformed_body_is_a_response_format_error():
 
     with pytest.raises(ResponseFormatError):
         decode_json(fake_response(200, b'{"AAPL": {"symbol": "AA'))
+
+
+def test_a_429_waits_for_the_next_quota_minute_instead_of_burning_retries():
+    import time as _time
+
+    # The sandbox's clock runs in real time, 1.5 s before the end of a minute.
+    now = _time.time()
+    offset = (60 - now % 60) - 1.5
+    with Sandbox(rate_limit=20, clock=lambda: _time.time() + offset) as sandbox:
+        a = sandbox_api(sandbox, retry_count=3, pause=0.05)
+        started = _time.monotonic()
+        for i in range(30):
+            assert a.request("GET", "/marketdata/quotes", params={"symbol": f"Q{i}"})
+        elapsed = _time.monotonic() - started
+        stats = sandbox.stats()
+    assert stats["status"].get(429) == 1, stats["status"]   # one wait, no wasted attempts
+    assert 0.5 < elapsed < 5
+
+
+def test_the_quota_wait_is_capped_and_retry_after_wins():
+    from pyTD.transport import QuotaRetry
+
+    retry = QuotaRetry(total=3, backoff_max=2.0, backoff_jitter=0.0)
+
+    class Answer:
+        def __init__(self, status, headers):
+            self.status, self.headers = status, headers
+
+    date = "Mon, 30 Nov 2026 06:00:45 GMT"
+    assert retry.get_retry_after(Answer(429, {"Date": date})) == 2.0          # 15 s, capped
+    assert QuotaRetry(backoff_max=60).get_retry_after(Answer(429, {"Date": date})) == 15
+    assert retry.get_retry_after(Answer(429, {"Date": date, "Retry-After": "1"})) == 1
+    assert retry.get_retry_after(Answer(503, {"Date": date})) is None          # plain backoff
+    assert retry.get_retry_after(Answer(429, {})) is None
+    assert retry.get_retry_after(Answer(429, {"Date": "garbage"})) is None
