@@ -6,7 +6,7 @@ the request line, HTTP/0.9 and absurd versions, bursts of parallel connections,
 and a few connections that send half a request and go idle. None of them may
 end the wait; afterwards the server must still be listening, answer a probe,
 and hand the real callback to ``wait()``. No response body may carry injected
-markup unescaped, and the listening socket must be reachable on 127.0.0.1 only.
+markup unescaped, and the listening socket must be bound to 127.0.0.1 only.
 
 Hostile callbacks that carry the right ``state`` (an ``error`` with markup, a
 bogus ``code``) do end the wait: they are sent through the whole authorization
@@ -16,12 +16,10 @@ that shows the reason escaped.
 
 from __future__ import annotations
 
-import ipaddress
 import random
 import re
 import select
 import socket
-import struct
 import sys
 import threading
 import time
@@ -71,8 +69,6 @@ class FuzzRun:
     idle_closed: int = 0
     real_callback_ok: bool = False
     bound: str = ""
-    other_addresses: list[str] = field(default_factory=list)
-    reachable_elsewhere: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
 
@@ -272,26 +268,6 @@ def closed_by_server(socks: list[socket.socket], deadline: float) -> int:
     return closed
 
 
-def machine_addresses() -> list[str]:
-    """This machine's IPv4 addresses other than loopback (Linux ``SIOCGIFADDR``)."""
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - not POSIX
-        return []
-    found = []
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-        for _, name in socket.if_nameindex():
-            try:
-                packed = fcntl.ioctl(probe.fileno(), 0x8915,  # SIOCGIFADDR
-                                     struct.pack("256s", name[:15].encode()))
-            except OSError:
-                continue
-            address = socket.inet_ntoa(packed[20:24])
-            if not ipaddress.ip_address(address).is_loopback:
-                found.append(address)
-    return found
-
-
 # -- the run ----------------------------------------------------------------------------
 
 def fuzz_callback_server(count: int = REQUESTS, *, seed: int = SEED,
@@ -348,14 +324,6 @@ def fuzz_callback_server(count: int = REQUESTS, *, seed: int = SEED,
                 pass
             # The idle connections are dropped by the per-connection timeout.
             run.idle_closed = closed_by_server(idle, idle_opened + CONNECTION_TIMEOUT + 3)
-            # The listening socket is on loopback only.
-            run.other_addresses = machine_addresses()
-            for other in run.other_addresses:
-                try:
-                    socket.create_connection((other, address[1]), timeout=1).close()
-                    run.reachable_elsewhere.append(other)
-                except OSError:
-                    pass
             # And the real callback still gets through.
             pages = []
             visit = threading.Thread(target=lambda: pages.append(
@@ -382,7 +350,9 @@ def test_five_thousand_hostile_requests_change_nothing(figure):
     assert run.unescaped == []
     assert run.real_callback_ok
     assert run.idle_closed == IDLE
-    assert run.bound == "127.0.0.1" and run.reachable_elsewhere == []
+    # Bound to the loopback address, so nothing off this machine can connect (no traffic is
+    # sent to any other address to show it).
+    assert run.bound == "127.0.0.1"
     # Most requests were answered (404, 405, 400, 414, 431, 501...); the rest were
     # connections the server closed on unreadable input.
     assert run.answered > 0.9 * run.requests, (run.silent, run.statuses)
@@ -392,8 +362,7 @@ def test_five_thousand_hostile_requests_change_nothing(figure):
            f"{run.requests} requests in {run.seconds:.1f} s: {run.answered} answered "
            f"{dict(sorted(run.statuses.items()))}, {run.bare_bodies} of them without a status "
            f"line, {run.silent} closed silently, slowest burst {run.slowest_burst:.1f} s, "
-           f"{run.status_line_echoes} stdlib reason phrases echo the request line; "
-           f"other addresses tried: {run.other_addresses or 'none'}")
+           f"{run.status_line_echoes} stdlib reason phrases echo the request line")
 
 
 # -- hostile callbacks that end the wait, through the whole flow ----------------------------
