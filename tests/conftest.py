@@ -2,35 +2,18 @@
 
 from __future__ import annotations
 
-import threading
-import time
-from typing import Iterator, Optional
+from typing import Iterator
 
 import pytest
 
+from pyTD.cache.conformance import FakeClock
 from pyTD.sandbox import Sandbox
-
-
-class FakeClock:
-    """A clock moved by hand (``advance``); starts at the real time so dates look sane."""
-
-    def __init__(self, start: Optional[float] = None) -> None:
-        self.now = time.time() if start is None else start
-        self._lock = threading.Lock()
-
-    def __call__(self) -> float:
-        with self._lock:
-            return self.now
-
-    def advance(self, seconds: float) -> None:
-        with self._lock:
-            self.now += seconds
 
 
 @pytest.fixture
 def clock() -> FakeClock:
     """A :class:`FakeClock` at the start of a wall-clock minute."""
-    return FakeClock(start=1_800_000_000.0)
+    return FakeClock(1_800_000_000.0)
 
 
 @pytest.fixture

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Any, Optional
+from typing import Any
 
 import requests
 
 from pyTD.api import api
+from pyTD.cache import conformance
 from pyTD.demo import free_port
 from pyTD.sandbox import DEMO_CONSUMER_KEY
 
@@ -17,20 +18,9 @@ APP_KEY = "PYTDTESTAPP00000000000000000000B"
 BROWSER_THREAD = "test-browser"
 
 
-class FakeClock:
-    """A clock the test moves by hand; starts at the real time so dates look sane."""
-
-    def __init__(self, start: Optional[float] = None) -> None:
-        self.now = time.time() if start is None else start
-        self._lock = threading.Lock()
-
-    def __call__(self) -> float:
-        with self._lock:
-            return self.now
-
-    def advance(self, seconds: float) -> None:
-        with self._lock:
-            self.now += seconds
+def clock_from_now() -> conformance.FakeClock:
+    """A clock the test moves by hand, starting now so that dates look sane."""
+    return conformance.FakeClock(time.time())
 
 
 class Browser:
@@ -105,4 +95,4 @@ def client_for(sandbox: Any, callback: str, key: str = APP_KEY, **kwargs: Any) -
                auth_url=sandbox.auth_url, **kwargs)
 
 
-__all__ = ["APP_KEY", "DEMO_CONSUMER_KEY", "Browser", "FakeClock", "client_for", "new_app"]
+__all__ = ["APP_KEY", "DEMO_CONSUMER_KEY", "Browser", "client_for", "clock_from_now", "new_app"]

@@ -26,6 +26,8 @@ from pyTD.sandbox.accounts import state
 from pyTD.sandbox.client import sandbox_api
 from pyTD.sandbox.routing import SandboxResponse
 
+from .sandbox_support import calls
+
 #: A Wednesday, 11:00 in New York: orders placed now are WORKING.
 NOW = datetime(2024, 3, 13, 15, 0, tzinfo=timezone.utc).timestamp()
 CASH, MARGIN = "123456789", "987654321"
@@ -50,9 +52,6 @@ def client(sandbox):
     yield a
     a.close()
 
-
-def calls(sandbox):
-    return {k: v for k, v in sandbox.stats()["calls"].items() if "/oauth2/" not in k}
 
 
 def refused(sandbox, call, *match):

@@ -13,7 +13,7 @@ from pyTD.cache import DiskCache
 from pyTD.exceptions import AuthorizationError
 from pyTD.sandbox import Sandbox
 
-from .auth_support import APP_KEY, FakeClock, client_for, new_app
+from .auth_support import APP_KEY, client_for, clock_from_now, new_app
 
 QUOTES = "/marketdata/quotes"
 
@@ -57,7 +57,7 @@ def test_401_is_answered_by_one_refresh_and_a_retry():
 
 
 def test_refresh_token_near_its_end_is_renewed():
-    clock = FakeClock()
+    clock = clock_from_now()
     with Sandbox(auto_approve=True, clock=clock, refresh_token_lifetime=1000) as sandbox:
         a = authorized(sandbox, new_app(sandbox), clock=clock, refresh_window=100)
         old_refresh = a.refresh_token.token
@@ -74,7 +74,7 @@ def test_refresh_token_near_its_end_is_renewed():
 
 
 def test_refresh_response_without_refresh_token_keeps_the_old_one():
-    clock = FakeClock()
+    clock = clock_from_now()
     with Sandbox(auto_approve=True, clock=clock) as sandbox:
         a = authorized(sandbox, new_app(sandbox), clock=clock)
         refresh = a.refresh_token
@@ -85,7 +85,7 @@ def test_refresh_response_without_refresh_token_keeps_the_old_one():
 
 
 def test_expired_refresh_token_raises_with_instructions():
-    clock = FakeClock()
+    clock = clock_from_now()
     with Sandbox(auto_approve=True, clock=clock, refresh_token_lifetime=3600) as sandbox:
         a = authorized(sandbox, new_app(sandbox), clock=clock, refresh_window=1)
         clock.advance(3601)
@@ -96,7 +96,7 @@ def test_expired_refresh_token_raises_with_instructions():
 
 
 def test_revoked_refresh_token_raises_with_instructions():
-    clock = FakeClock()
+    clock = clock_from_now()
     with Sandbox(auto_approve=True, clock=clock) as sandbox:
         a = authorized(sandbox, new_app(sandbox), clock=clock)
         sandbox.revoke(a.refresh_token.token)
@@ -107,7 +107,7 @@ def test_revoked_refresh_token_raises_with_instructions():
 
 
 def test_eight_threads_with_an_expired_token_cause_one_refresh(tmp_path):
-    clock = FakeClock()
+    clock = clock_from_now()
     with Sandbox(auto_approve=True, clock=clock) as sandbox:
         a = authorized(sandbox, new_app(sandbox), clock=clock, config_dir=str(tmp_path))
         clock.advance(1800)

@@ -8,6 +8,8 @@ from pyTD.market import get_fundamentals
 from pyTD.sandbox import Sandbox
 from pyTD.sandbox.client import sandbox_api
 
+from .sandbox_support import calls
+
 FUNDAMENTAL_FIELDS = {"high52", "low52", "dividendAmount", "dividendYield", "peRatio",
                       "pegRatio", "epsTTM", "marketCap", "beta", "vol10DayAvg"}
 
@@ -29,9 +31,6 @@ def client(sandbox):
 def fresh_stats(sandbox):
     sandbox.reset_stats()
 
-
-def calls(sandbox):
-    return {k: v for k, v in sandbox.stats()["calls"].items() if "/oauth2/" not in k}
 
 
 def test_symbol_search_of_several_symbols_in_one_request(sandbox, client):

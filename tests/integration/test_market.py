@@ -19,6 +19,8 @@ from pyTD.market import (
 from pyTD.sandbox import Sandbox
 from pyTD.sandbox.client import sandbox_api
 
+from .sandbox_support import calls
+
 #: A Wednesday, 11:00 in New York: markets open, every answer reproducible.
 NOW = datetime(2024, 3, 13, 15, 0, tzinfo=timezone.utc).timestamp()
 
@@ -40,10 +42,6 @@ def client(sandbox):
 def fresh_stats(sandbox):
     sandbox.reset_stats()
 
-
-def calls(sandbox):
-    """``{"GET /v1/...": n}`` of the REST calls served since the test began."""
-    return {k: v for k, v in sandbox.stats()["calls"].items() if "/oauth2/" not in k}
 
 
 def refused(sandbox, call, *match):

@@ -36,7 +36,13 @@ from pyTD.cache import DiskCache, MemCache, SQLCache
 from pyTD.demo import free_port
 from pyTD.exceptions import TDError
 from pyTD.sandbox import Sandbox
-from tests.integration.auth_support import APP_KEY, BROWSER_THREAD, Browser, FakeClock, client_for
+from tests.integration.auth_support import (
+    APP_KEY,
+    BROWSER_THREAD,
+    Browser,
+    client_for,
+    clock_from_now,
+)
 
 DAY = 86400
 
@@ -161,7 +167,7 @@ def redirected(url: str) -> str:
 def run_flows(directory: Path) -> Evidence:
     """Every flow, with all logging and output captured; returns what to search."""
     evidence = Evidence()
-    clock = FakeClock()
+    clock = clock_from_now()
     capture = Capture(evidence)
     root = logging.getLogger()
     old_level = root.level
@@ -189,7 +195,7 @@ def run_flows(directory: Path) -> Evidence:
     return evidence
 
 
-def _flows(sandbox: Sandbox, clock: FakeClock, directory: Path, evidence: Evidence,
+def _flows(sandbox: Sandbox, clock: Any, directory: Path, evidence: Evidence,
            out: io.StringIO) -> None:
     def app(scheme: str = "http") -> str:
         callback = f"{scheme}://127.0.0.1:{free_port()}/callback"
