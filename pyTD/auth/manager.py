@@ -161,19 +161,26 @@ class AuthManager:
         return self._headers
 
     def _refresh(self, stale: Optional[str]) -> None:
-        with self._lock, self.cache.transaction() as tokens:
+        with self._lock:
+            if self._refresh_from_cache(stale):
+                # No tokens at all: authorize once, outside the cache's lock (a browser
+                # login can take minutes) but still one thread at a time.
+                self._first_authorization()
+
+    def _refresh_from_cache(self, stale: Optional[str]) -> bool:
+        """Refresh under the cache's lock; True when there is no refresh token at all."""
+        with self.cache.transaction() as tokens:
             now = self.clock()
             access, refresh = tokens.access_token, tokens.refresh_token
-            # Never renew on every call when the refresh token lives less than the window.
-            window = min(self.refresh_window, refresh.expires_in / 2)
-            renew = bool(refresh) and refresh.remaining(now) <= window
-            if access.is_valid(None, now) and access.token != stale and not renew:
-                self._remember(access, refresh)  # another thread or process refreshed already
-                return
             if not refresh:
                 self._remember(EmptyToken(), EmptyToken())
-                self._first_authorization_needed(tokens)
-                return
+                return True
+            # Never renew on every call when the refresh token lives less than the window.
+            window = min(self.refresh_window, refresh.expires_in / 2)
+            renew = refresh.remaining(now) <= window
+            if access.is_valid(None, now) and access.token != stale and not renew:
+                self._remember(access, refresh)  # another thread or process refreshed already
+                return False
             if not refresh.is_valid(0, now):
                 raise AuthorizationError(
                     f"The refresh token expired on {refresh.expires_text()} (they last 90 days). "
@@ -184,8 +191,9 @@ class AuthManager:
                 tokens.refresh_token = grant.refresh_token
             self._remember(tokens.access_token, tokens.refresh_token)
             log.debug("Access token refreshed%s", " and refresh token renewed" if renew else "")
+            return False
 
-    def _first_authorization_needed(self, tokens: TokenSet) -> None:
+    def _first_authorization(self) -> None:
         if not interactive():
             raise AuthorizationError(
                 "pyTD is not authorized yet for consumer key "
@@ -197,8 +205,6 @@ class AuthManager:
         if answer not in ("", "y", "yes"):
             raise AuthorizationError("Authorization declined. " + REAUTHORIZE)
         self.authorize()
-        fresh = self.cache.tokens()
-        tokens.refresh_token, tokens.access_token = fresh.refresh_token, fresh.access_token
 
     # -- state ----------------------------------------------------------------
     def tokens(self) -> TokenSet:

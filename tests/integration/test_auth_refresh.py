@@ -150,6 +150,21 @@ def test_first_call_in_a_terminal_asks_before_opening_a_browser(monkeypatch):
         assert asked and "Open a browser" in asked[0]
 
 
+def test_first_call_in_a_terminal_authorizes_when_the_user_agrees(monkeypatch, capsys):
+    from .auth_support import Browser
+
+    with Sandbox(auto_approve=True) as sandbox:
+        a = client_for(sandbox, new_app(sandbox))
+        monkeypatch.setattr("pyTD.auth.manager.interactive", lambda: True)
+        a.auth._input = lambda prompt: "y"
+        browser = Browser()
+        monkeypatch.setattr("webbrowser.open", browser)   # the system browser, played
+        quotes = a.request("GET", QUOTES, params={"symbol": "AAPL"})
+        assert quotes["AAPL"]["symbol"] == "AAPL"
+        assert browser.opened and grants(sandbox, "authorization_code") == 1
+        assert "Open this URL to authorize pyTD" in capsys.readouterr().out
+
+
 WORKER = r"""
 import sys, time
 from pyTD.api import api
