@@ -8,6 +8,7 @@ OAuth shape with other hosts, paths and lifetimes, and would be one more
 from __future__ import annotations
 
 from typing import NamedTuple
+from urllib.parse import urlsplit
 
 
 class Provider(NamedTuple):
@@ -22,6 +23,14 @@ class Provider(NamedTuple):
     refresh_token_lifetime: int
     #: Most symbols one quotes request may carry; more is answered 406.
     max_quote_symbols: int = 300
+    #: Hosts of the streamer, as the user principals answer names them.
+    streamer_socket_host: str = ""
+    streamer_binary_host: str = ""
+
+    @property
+    def root_path(self) -> str:
+        """The path part of ``base_url`` (``/v1``): where an emulator mounts the API."""
+        return urlsplit(self.base_url).path
 
     def client_id(self, consumer_key: str) -> str:
         """The consumer key with the provider's suffix (``@AMER.OAUTHAP``) appended once."""
@@ -44,6 +53,8 @@ TD_AMERITRADE = Provider(
     key_suffix="@AMER.OAUTHAP",
     access_token_lifetime=1800,
     refresh_token_lifetime=7776000,
+    streamer_socket_host="streamer-ws.tdameritrade.com",
+    streamer_binary_host="streamer-bin.tdameritrade.com",
 )
 
 DEFAULT_PROVIDER = TD_AMERITRADE
