@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import Any, Mapping, Optional
+from typing import Any, Mapping, Optional, Union
 
 import requests
 
@@ -22,14 +22,14 @@ from pyTD.auth.tokens import Clock, Token
 from pyTD.cache.base import TokenCache
 from pyTD.endpoints import EndpointMethods
 from pyTD.exceptions import AuthorizationError, ConfigurationError
-from pyTD.settings import resolve
-from pyTD.transport import Timeout, build_session, decode_json, raise_for_status, send
+from pyTD.output import FORMATS
+from pyTD.provider import Provider
+from pyTD.settings import ENV_VARS, resolve
+from pyTD.transport import Timeout, Transport, decode_json, raise_for_status
 
 log = logging.getLogger(__name__)
 
-OUTPUT_FORMATS = ("json", "pandas")
-_SETTING_NAMES = ("consumer_key", "callback_url", "config_dir", "store_tokens", "log_level",
-                  "base_url", "auth_url")
+_SETTING_NAMES = tuple(ENV_VARS)
 
 
 class api(EndpointMethods):
@@ -57,10 +57,13 @@ class api(EndpointMethods):
                  retry_max_wait: float = 60.0,
                  base_url: Optional[str] = None, auth_url: Optional[str] = None,
                  log_level: Optional[str] = None, output_format: str = "json",
-                 refresh_window: Optional[float] = None, clock: Clock = time.time) -> None:
+                 refresh_window: Optional[float] = None, clock: Clock = time.time,
+                 provider: Optional[Union[str, Provider]] = None,
+                 app_secret: Optional[str] = None) -> None:
         given = dict(consumer_key=consumer_key, callback_url=callback_url,
                      store_tokens=store_tokens, config_dir=config_dir, base_url=base_url,
-                     auth_url=auth_url, log_level=log_level)
+                     auth_url=auth_url, log_level=log_level, provider=provider,
+                     app_secret=app_secret)
         extra = dict(options or {})
         cache = cache if cache is not None else extra.pop("cache", None)
         unknown = set(extra) - set(_SETTING_NAMES)
@@ -69,23 +72,37 @@ class api(EndpointMethods):
                                      f"{sorted((*_SETTING_NAMES, 'cache'))}.")
         merged = {name: given[name] if given[name] is not None else extra.get(name)
                   for name in _SETTING_NAMES}
-        if output_format not in OUTPUT_FORMATS:
+        if output_format not in FORMATS:
             raise ConfigurationError(f"output_format={output_format!r}: use one of "
-                                     f"{', '.join(OUTPUT_FORMATS)}.")
+                                     f"{', '.join(FORMATS)}.")
         self.settings = resolve(**merged)
         if self.settings.log_level:
             logging.getLogger("pyTD").setLevel(self.settings.log_level)
         from pyTD.cache.select import select_cache
 
         self.cache = select_cache(self.settings, cache=cache, store_tokens=store_tokens)
-        self.session = build_session(self.settings.base_url, session=session,
-                                     retry_count=retry_count, pause=pause,
-                                     max_wait=retry_max_wait)
-        self.timeout = timeout
+        self.transport = Transport(self.settings.base_url, session=session, timeout=timeout,
+                                   retry_count=retry_count, pause=pause,
+                                   max_wait=retry_max_wait)
         self.output_format = output_format
         manager_options = {} if refresh_window is None else {"refresh_window": refresh_window}
-        self.auth = AuthManager(self.settings, self.cache, self.session, timeout=timeout,
-                                clock=clock, **manager_options)
+        self.auth = AuthManager(self.settings, self.cache, self.transport, clock=clock,
+                                **manager_options)
+
+    @property
+    def session(self) -> requests.Session:
+        """The ``requests.Session`` every call goes through."""
+        return self.transport.session
+
+    @property
+    def timeout(self) -> Timeout:
+        """The ``(connect, read)`` timeout of every call, in seconds."""
+        return self.transport.timeout
+
+    @property
+    def provider(self) -> Provider:
+        """The API provider this client talks to."""
+        return self.settings.provider
 
     # -- authorization -------------------------------------------------------
     def authorize(self, open_browser: BrowserOpener = True, timeout: float = 300.0, *,
@@ -154,25 +171,25 @@ class api(EndpointMethods):
         url = self.settings.base_url + path
         headers = self.auth.headers()
         started = time.perf_counter()
-        response = send(self.session, method, url, params=params, json=json, headers=headers,
-                        timeout=self.timeout)
+        response = self.transport.send(method, url, params=params, json=json, headers=headers)
         if response.status_code == 401:
             log.debug("%s %s -> 401; refreshing the access token once", method, path)
             headers = self.auth.refresh_after_401(headers)
-            response = send(self.session, method, url, params=params, json=json,
-                            headers=headers, timeout=self.timeout)
+            response = self.transport.send(method, url, params=params, json=json,
+                                           headers=headers)
         if log.isEnabledFor(logging.DEBUG):
             log.debug("%s %s -> %s in %.1f ms", method, path, response.status_code,
                       (time.perf_counter() - started) * 1000)
+        parse = self.settings.provider.parse_error
         if response.status_code == 401:
             raise_for_status(response, "The access token was refused after a refresh. "
-                                       "Run `pytd auth login` (or api.authorize()) again.")
-        raise_for_status(response)
+                                       "Run `pytd auth login` (or api.authorize()) again.", parse)
+        raise_for_status(response, parse=parse)
         return response if raw else decode_json(response)
 
     def close(self) -> None:
         """Close the HTTP session."""
-        self.session.close()
+        self.transport.close()
 
     def __enter__(self) -> api:
         return self

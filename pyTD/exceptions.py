@@ -35,6 +35,10 @@ class ConfigurationError(TDError, ValueError):
     """A setting (argument or ``TD_*`` variable) is missing or invalid."""
 
 
+class NotSupportedError(TDError):
+    """The configured provider has no such endpoint; raised before anything is sent."""
+
+
 class CacheError(TDError):
     """A token cache cannot be read or written."""
 

@@ -1,28 +1,120 @@
 """Everything specific to one API provider, in one place.
 
-TD Ameritrade is the only profile today; its successor (Schwab) has the same
-OAuth shape with other hosts, paths and lifetimes, and would be one more
-:class:`Provider` instance.
+A :class:`Provider` holds what differs between TD Ameritrade and its successor:
+hosts and paths (one template per endpoint, which is also the provider's
+capability set), how the client authenticates to the token endpoint, the
+consumer-key suffix, token lifetimes, how error bodies read, and symbol
+formats. The rest of pyTD asks the provider and spells none of it::
+
+    >>> from pyTD.provider import TD_AMERITRADE
+    >>> TD_AMERITRADE.path("quote", symbol="$SPX.X")
+    '/marketdata/%24SPX.X/quotes'
+    >>> TD_AMERITRADE.supports("expiration_chain")
+    False
+
+A second provider is one more instance (see :func:`register`).
 """
 
 from __future__ import annotations
 
-from typing import NamedTuple
-from urllib.parse import urlsplit
+import json
+from dataclasses import dataclass, field
+from datetime import date
+from types import MappingProxyType
+from typing import Any, Callable, Mapping, Optional
+from urllib.parse import quote, urlsplit
+
+from pyTD.exceptions import ConfigurationError, NotSupportedError
+
+#: How the client proves itself to the token endpoint.
+FORM_CLIENT_ID = "client_id"  # a public client: client_id in the form, no secret
+HTTP_BASIC = "basic"  # a confidential client: HTTP Basic with the key and the app secret
+
+ErrorParser = Callable[[Any], Optional[str]]
 
 
-class Provider(NamedTuple):
-    """Hosts, paths, key suffix and token lifetimes of an API provider."""
+def error_text(data: Any) -> Optional[str]:
+    """The message of a decoded error body, in any of the shapes the providers use.
+
+    TD's ``{"error": ...}``, OAuth's ``error_description``, Schwab's trader
+    ``{"message": ..., "errors": [...]}`` and market-data
+    ``{"errors": [{"title": ..., "detail": ...}]}``; ``None`` when none applies.
+
+    >>> error_text({"error": "Not Found"})
+    'Not Found'
+    >>> error_text({"errors": [{"status": 400, "title": "Bad Request", "detail": "Missing"}]})
+    'Bad Request: Missing'
+    """
+    if not isinstance(data, dict):
+        return None
+    for key in ("error", "message", "error_description"):
+        if data.get(key):
+            text = str(data[key])
+            details = [str(e) for e in data.get("errors") or () if isinstance(e, str)]
+            return "; ".join([text, *details]) if key == "message" and details else text
+    errors = data.get("errors")
+    if isinstance(errors, list) and errors and isinstance(errors[0], dict):
+        parts = []
+        for error in errors:
+            title, detail = error.get("title"), error.get("detail")
+            parts.append(": ".join(str(p) for p in (title, detail) if p) or json.dumps(error))
+        return "; ".join(parts)
+    return None
+
+
+#: TD Ameritrade's endpoints, relative to its base URL.
+TD_PATHS: Mapping[str, str] = MappingProxyType({
+    "quotes": "/marketdata/quotes",
+    "quote": "/marketdata/{symbol}/quotes",
+    "price_history": "/marketdata/{symbol}/pricehistory",
+    "option_chain": "/marketdata/chains",
+    "movers": "/marketdata/{index}/movers",
+    "hours": "/marketdata/hours",
+    "market_hours": "/marketdata/{market}/hours",
+    "instruments": "/instruments",
+    "instrument": "/instruments/{cusip}",
+    "accounts": "/accounts",
+    "account": "/accounts/{account_id}",
+    "orders": "/orders",
+    "account_orders": "/accounts/{account_id}/orders",
+    "order": "/accounts/{account_id}/orders/{order_id}",
+    "saved_orders": "/accounts/{account_id}/savedorders",
+    "saved_order": "/accounts/{account_id}/savedorders/{saved_order_id}",
+    "transactions": "/accounts/{account_id}/transactions",
+    "transaction": "/accounts/{account_id}/transactions/{transaction_id}",
+    "user_principals": "/userprincipals",
+    "streamer_subscription_keys": "/userprincipals/streamersubscriptionkeys",
+    "preferences": "/accounts/{account_id}/preferences",
+    "all_watchlists": "/accounts/watchlists",
+    "watchlists": "/accounts/{account_id}/watchlists",
+    "watchlist": "/accounts/{account_id}/watchlists/{watchlist_id}",
+})
+
+
+@dataclass(frozen=True, eq=False)
+class Provider:
+    """Hosts, endpoint paths, client authentication, lifetimes and formats of an API provider."""
 
     name: str
+    title: str
     base_url: str
     auth_url: str
+    #: The token endpoint, relative to ``base_url``.
     token_path: str
     key_suffix: str
     access_token_lifetime: int
     refresh_token_lifetime: int
+    paths: Mapping[str, str] = field(default_factory=dict)
+    client_auth: str = FORM_CLIENT_ID
+    #: Whether the token endpoint renews a refresh token when asked (``access_type=offline``).
+    renewable_refresh: bool = True
     #: Most symbols one quotes request may carry; more is answered 406.
     max_quote_symbols: int = 300
+    parse_error: ErrorParser = error_text
+    #: Index symbols this provider spells differently (``$SPX`` -> ``$SPX.X``).
+    index_spellings: Mapping[str, str] = field(default_factory=dict)
+    #: ``"underscore"`` (``AAPL_051724C190``) or ``"osi"`` (``AAPL  240517C00190000``).
+    option_symbol_style: str = "underscore"
     #: Hosts of the streamer, as the user principals answer names them.
     streamer_socket_host: str = ""
     streamer_binary_host: str = ""
@@ -31,6 +123,29 @@ class Provider(NamedTuple):
     def root_path(self) -> str:
         """The path part of ``base_url`` (``/v1``): where an emulator mounts the API."""
         return urlsplit(self.base_url).path
+
+    @property
+    def capabilities(self) -> frozenset[str]:
+        """The names of the endpoints this provider has."""
+        return frozenset(self.paths)
+
+    def supports(self, endpoint: str) -> bool:
+        """Whether the provider has ``endpoint`` (a key of :attr:`paths`)."""
+        return endpoint in self.paths
+
+    def path(self, endpoint: str, **segments: Any) -> str:
+        """The path of ``endpoint`` relative to ``base_url``, each segment percent-encoded.
+
+        Raises :class:`~pyTD.exceptions.NotSupportedError` for an endpoint the
+        provider does not have, before anything is sent.
+        """
+        try:
+            template = self.paths[endpoint]
+        except KeyError:
+            raise NotSupportedError(
+                f"{self.title} has no {endpoint.replace('_', ' ')} endpoint; this call "
+                "exists only on other providers.") from None
+        return template.format(**{k: quote(str(v), safe="") for k, v in segments.items()})
 
     def client_id(self, consumer_key: str) -> str:
         """The consumer key with the provider's suffix (``@AMER.OAUTHAP``) appended once."""
@@ -44,17 +159,76 @@ class Provider(NamedTuple):
             return consumer_key[: -len(self.key_suffix)]
         return consumer_key
 
+    def token_request(self, form: Mapping[str, str], consumer_key: str,
+                      app_secret: Optional[str]) -> tuple[dict[str, str],
+                                                          Optional[tuple[str, str]]]:
+        """The form to post to the token endpoint and the HTTP Basic credentials, if any."""
+        if self.client_auth == HTTP_BASIC:
+            if not app_secret:
+                raise ConfigurationError(
+                    f"{self.title} needs the app secret: pass app_secret= or set TD_APP_SECRET.")
+            return dict(form), (self.bare_key(consumer_key), app_secret)
+        return {**form, "client_id": self.client_id(consumer_key)}, None
+
+    def index_symbol(self, symbol: str) -> str:
+        """An index symbol (``$SPX``, ``$SPX.X``) in this provider's spelling.
+
+        >>> TD_AMERITRADE.index_symbol("$SPX")
+        '$SPX.X'
+        """
+        bare = symbol[: -len(".X")] if symbol.upper().endswith(".X") else symbol
+        return self.index_spellings.get(bare.upper(), bare)
+
+    def option_symbol(self, underlying: str, expiration: date, put_call: str,
+                      strike: float) -> str:
+        """An option's symbol in this provider's format.
+
+        >>> TD_AMERITRADE.option_symbol("AAPL", date(2024, 5, 17), "C", 190)
+        'AAPL_051724C190'
+        """
+        side = put_call.upper()[:1]
+        if self.option_symbol_style == "osi":
+            return f"{underlying:<6}{expiration:%y%m%d}{side}{round(strike * 1000):08d}"
+        return f"{underlying}_{expiration:%m%d%y}{side}{strike:g}"
+
 
 TD_AMERITRADE = Provider(
     name="tdameritrade",
+    title="TD Ameritrade",
     base_url="https://api.tdameritrade.com/v1",
     auth_url="https://auth.tdameritrade.com/auth",
     token_path="/oauth2/token",  # noqa: S106 - a URL path, not a secret
     key_suffix="@AMER.OAUTHAP",
     access_token_lifetime=1800,
     refresh_token_lifetime=7776000,
+    paths=TD_PATHS,
+    index_spellings=MappingProxyType({"$SPX": "$SPX.X"}),
     streamer_socket_host="streamer-ws.tdameritrade.com",
     streamer_binary_host="streamer-bin.tdameritrade.com",
 )
 
 DEFAULT_PROVIDER = TD_AMERITRADE
+
+_PROVIDERS: dict[str, Provider] = {TD_AMERITRADE.name: TD_AMERITRADE, "td": TD_AMERITRADE}
+
+
+def register(provider: Provider, *aliases: str) -> None:
+    """Make ``provider`` selectable by name (and ``aliases``) in ``provider=``/``TD_PROVIDER``."""
+    for name in (provider.name, *aliases):
+        _PROVIDERS[name.lower()] = provider
+
+
+def get_provider(choice: Any = None) -> Provider:
+    """A :class:`Provider` from an instance, a registered name, or ``None`` (the default).
+
+    >>> get_provider("tdameritrade").title
+    'TD Ameritrade'
+    """
+    if choice is None or choice == "":
+        return DEFAULT_PROVIDER
+    if isinstance(choice, Provider):
+        return choice
+    if isinstance(choice, str) and choice.strip().lower() in _PROVIDERS:
+        return _PROVIDERS[choice.strip().lower()]
+    raise ConfigurationError(f"provider={choice!r} is not known: use one of "
+                             f"{', '.join(sorted({p.name for p in _PROVIDERS.values()}))}.")

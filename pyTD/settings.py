@@ -14,7 +14,7 @@ import os
 from typing import Any, Mapping, NamedTuple, Optional
 
 from pyTD.exceptions import ConfigurationError
-from pyTD.provider import DEFAULT_PROVIDER, Provider
+from pyTD.provider import DEFAULT_PROVIDER, Provider, get_provider
 
 ENV_VARS = {
     "consumer_key": "TD_CONSUMER_KEY",
@@ -24,6 +24,8 @@ ENV_VARS = {
     "log_level": "TD_LOG_LEVEL",
     "base_url": "TD_BASE_URL",
     "auth_url": "TD_AUTH_URL",
+    "provider": "TD_PROVIDER",
+    "app_secret": "TD_APP_SECRET",
 }
 
 _TRUE = {"true", "1", "yes"}
@@ -42,6 +44,14 @@ class Settings(NamedTuple):
     base_url: str
     auth_url: str
     provider: Provider = DEFAULT_PROVIDER
+    #: The app secret of a confidential client (HTTP Basic at the token endpoint).
+    app_secret: Optional[str] = None
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._fields
+                           if name not in ("app_secret", "provider"))
+        secret = "'[hidden]'" if self.app_secret else None
+        return f"Settings({fields}, provider={self.provider.name!r}, app_secret={secret})"
 
     @property
     def token_url(self) -> str:
@@ -96,15 +106,19 @@ def _pick(name: str, explicit: Mapping[str, Any], env: Mapping[str, str]) -> Any
     return value if value not in (None, "") else None
 
 
-def resolve(*, env: Optional[Mapping[str, str]] = None, provider: Provider = DEFAULT_PROVIDER,
-            **explicit: Any) -> Settings:
-    """Resolve every setting; unknown keyword names are a ``ConfigurationError``."""
+def resolve(*, env: Optional[Mapping[str, str]] = None, **explicit: Any) -> Settings:
+    """Resolve every setting; unknown keyword names are a ``ConfigurationError``.
+
+    ``provider`` is a :class:`~pyTD.provider.Provider` or a registered name
+    (``TD_PROVIDER``); its hosts are the defaults of ``base_url`` and ``auth_url``.
+    """
     unknown = set(explicit) - set(ENV_VARS)
     if unknown:
         raise ConfigurationError(
             f"Unknown setting(s) {sorted(unknown)}; known: {sorted(ENV_VARS)}."
         )
     env = os.environ if env is None else env
+    provider = get_provider(_pick("provider", explicit, env))
 
     store = _pick("store_tokens", explicit, env)
     if store is None:
@@ -145,4 +159,5 @@ def resolve(*, env: Optional[Mapping[str, str]] = None, provider: Provider = DEF
         base_url=url("base_url", provider.base_url),
         auth_url=url("auth_url", provider.auth_url),
         provider=provider,
+        app_secret=_pick("app_secret", explicit, env),
     )

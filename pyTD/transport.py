@@ -15,11 +15,13 @@ import json
 import logging
 import os
 import random
+import socket
 from email.utils import parsedate_to_datetime
-from typing import Any, Optional, Union
+from typing import Any, Mapping, Optional, Union
 from urllib.parse import urlsplit
 
 import requests
+import urllib3
 from requests.adapters import HTTPAdapter
 from requests.hooks import default_hooks
 from requests.structures import CaseInsensitiveDict
@@ -32,6 +34,7 @@ from pyTD.exceptions import (
     UnknownOutcomeError,
     error_class,
 )
+from pyTD.provider import ErrorParser, error_text
 
 log = logging.getLogger(__name__)
 
@@ -67,17 +70,13 @@ class QuotaRetry(Retry):
         return min(wait, self.backoff_max)
 
 
-def build_session(base_url: str, *, session: Optional[requests.Session] = None,
-                  retry_count: int = 3, pause: float = 0.5,
+def build_session(base_url: str, *, retry_count: int = 3, pause: float = 0.5,
                   max_wait: float = 60.0) -> requests.Session:
     """A session with pyTD's retry policy and the environment's proxies/CA bundle resolved once.
 
     ``max_wait`` caps any one wait between attempts (backoff, ``Retry-After``, or
-    the wait for TD's next quota minute). A user-supplied ``session`` keeps its
-    own adapters and settings.
+    the wait for TD's next quota minute).
     """
-    if session is not None:
-        return session
     session = requests.Session()
     retry = QuotaRetry(
         total=retry_count, connect=retry_count, read=retry_count, status=retry_count,
@@ -94,44 +93,86 @@ def build_session(base_url: str, *, session: Optional[requests.Session] = None,
     if ca_bundle:
         session.verify = ca_bundle
     session.trust_env = False
-    session._pytd_owned = True  # type: ignore[attr-defined]  # see _send_prepared
     return session
 
 
-def _send_prepared(session: requests.Session, method: str, url: str, timeout: Timeout, *,
-                   headers: Optional[dict] = None, params: Any = None, json: Any = None,
-                   data: Any = None) -> requests.Response:
-    """Send without ``Session.request``'s per-call merging of session-level settings.
+class Transport:
+    """Sends pyTD's requests: the session, timeouts, retry policy and failure classification.
 
-    A session made by :func:`build_session` has no auth, params, cookies or hooks to
-    merge, and its proxies and CA bundle were resolved when it was built. Requests
-    without a body skip ``PreparedRequest.prepare`` too: the query string is encoded
-    once per distinct parameter set and the headers once per token.
+    Built by every ``api`` (``api.transport``) and shared with its OAuth flow::
+
+        >>> t = Transport("http://127.0.0.1:9/v1", retry_count=0)
+        >>> t.send("GET", "http://127.0.0.1:9/v1/marketdata/quotes")  # doctest: +SKIP
+        Traceback (most recent call last):
+        pyTD.exceptions.TransportError: GET /v1/marketdata/quotes failed: ... (connection refused)
+
+    With its own session (the default) a request is prepared without
+    ``Session.request``'s per-call merging of session settings (nothing to
+    merge: no auth, params, cookies or hooks, and proxies and CA bundle are
+    resolved once), with the same bytes on the wire. A ``session`` you pass in
+    keeps its own adapters and settings and goes through ``Session.request``.
     """
-    prepared = requests.PreparedRequest()
-    merged = _merged_headers(session, headers)
-    if json is None and data is None:
-        prepared.method = method
-        prepared.url = _full_url(url, params) if params else url
-        prepared.headers = merged
-        prepared.body = None
-        prepared.hooks = default_hooks()
-    else:
-        prepared.prepare(method=method, url=url, headers=merged, params=params, json=json,
-                         data=data)
-    return session.send(prepared, timeout=timeout, proxies=session.proxies,
-                        verify=session.verify, cert=session.cert, stream=False,
-                        allow_redirects=True)
 
+    def __init__(self, base_url: str, *, session: Optional[requests.Session] = None,
+                 timeout: Timeout = (5.0, 30.0), retry_count: int = 3, pause: float = 0.5,
+                 max_wait: float = 60.0) -> None:
+        self.owns_session = session is None
+        self.session = session if session is not None else build_session(
+            base_url, retry_count=retry_count, pause=pause, max_wait=max_wait)
+        self.timeout = timeout
+        self._header_memo: Optional[tuple[Optional[Mapping[str, str]],
+                                          CaseInsensitiveDict]] = None
 
-def _merged_headers(session: requests.Session, headers: Optional[dict]) -> CaseInsensitiveDict:
-    cached = getattr(session, "_pytd_headers", None)
-    if cached is not None and cached[0] is headers:
-        return cached[1].copy()
-    merged = CaseInsensitiveDict(session.headers)
-    merged.update(headers or {})
-    session._pytd_headers = (headers, merged)  # type: ignore[attr-defined]
-    return merged.copy()
+    def send(self, method: str, url: str, *, params: Any = None, json: Any = None,
+             data: Any = None, headers: Optional[Mapping[str, str]] = None,
+             auth: Optional[tuple[str, str]] = None) -> requests.Response:
+        """Send one request; a failure without an answer becomes :class:`TransportError`.
+
+        It becomes :class:`UnknownOutcomeError` instead when a request that
+        changes state (anything but GET, HEAD, OPTIONS) may have reached the server.
+        """
+        try:
+            if self.owns_session:
+                return self._send_prepared(method, url, headers, params, json, data, auth)
+            return self.session.request(method, url, params=params, json=json, data=data,
+                                        headers=headers, auth=auth, timeout=self.timeout)
+        except requests.exceptions.RequestException as exc:
+            raise failure(method, url, exc) from None
+
+    def close(self) -> None:
+        """Close the session's pooled connections."""
+        self.session.close()
+
+    def _send_prepared(self, method: str, url: str, headers: Optional[Mapping[str, str]],
+                       params: Any, json: Any, data: Any,
+                       auth: Optional[tuple[str, str]]) -> requests.Response:
+        session = self.session
+        prepared = requests.PreparedRequest()
+        merged = self._merged_headers(headers)
+        if json is None and data is None and auth is None:
+            prepared.method = method.upper()
+            prepared.url = _full_url(url, params) if params else url
+            prepared.headers = merged
+            prepared.body = None
+            if prepared.method not in ("GET", "HEAD"):
+                prepared.headers["Content-Length"] = "0"  # as prepare_body() sets it
+            prepared.hooks = default_hooks()
+        else:
+            prepared.prepare(method=method, url=url, headers=merged, params=params, json=json,
+                             data=data, auth=auth)
+        return session.send(prepared, timeout=self.timeout, proxies=session.proxies,
+                            verify=session.verify, cert=session.cert, stream=False,
+                            allow_redirects=True)
+
+    def _merged_headers(self, headers: Optional[Mapping[str, str]]) -> CaseInsensitiveDict:
+        """Session headers updated with ``headers``, merged once per distinct headers object."""
+        memo = self._header_memo
+        if memo is not None and memo[0] is headers:
+            return memo[1].copy()
+        merged = CaseInsensitiveDict(self.session.headers)
+        merged.update(headers or {})
+        self._header_memo = (headers, merged)
+        return merged.copy()
 
 
 def _full_url(url: str, params: Any) -> str:
@@ -142,14 +183,73 @@ def _full_url(url: str, params: Any) -> str:
     except TypeError:  # unhashable values: encode this one without the memo
         prepared = requests.PreparedRequest()
         prepared.prepare_url(url, params)
-        return prepared.url
+        return str(prepared.url)
 
 
 @functools.lru_cache(maxsize=1024)
 def _encoded_url(url: str, params: tuple) -> str:
     prepared = requests.PreparedRequest()
     prepared.prepare_url(url, list(params))
-    return prepared.url
+    return str(prepared.url)
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    """``exc`` and everything it wraps: causes, contexts, urllib3 reasons and wrapped args."""
+    found: list[BaseException] = []
+    todo = [exc]
+    while todo:
+        current = todo.pop()
+        if any(current is seen for seen in found):
+            continue
+        found.append(current)
+        linked = [current.__cause__, current.__context__, getattr(current, "reason", None),
+                  *current.args]
+        todo.extend(item for item in linked if isinstance(item, BaseException))
+    return found
+
+
+#: (exception type, reason shown to the user, whether the request can have been sent)
+_REASONS: tuple[tuple[type[BaseException], str, bool], ...] = (
+    (urllib3.exceptions.NameResolutionError, "the host name could not be resolved", False),
+    (socket.gaierror, "the host name could not be resolved", False),
+    (ConnectionRefusedError, "connection refused", False),
+    (urllib3.exceptions.ConnectTimeoutError, "timed out while connecting", False),
+    (requests.exceptions.ConnectTimeout, "timed out while connecting", False),
+    (urllib3.exceptions.SSLError, "TLS handshake failed", False),
+    (urllib3.exceptions.NewConnectionError, "could not connect", False),
+    (urllib3.exceptions.ProxyError, "the proxy failed", False),
+    (urllib3.exceptions.ReadTimeoutError, "timed out waiting for the answer", True),
+    (requests.exceptions.ReadTimeout, "timed out waiting for the answer", True),
+    (ConnectionResetError, "the connection was reset", True),
+    (urllib3.exceptions.ProtocolError, "the connection closed without an answer", True),
+)
+
+
+def classify(exc: BaseException) -> tuple[str, bool]:
+    """``(reason, may_have_been_sent)`` for a failure of ``requests``, from its exception chain."""
+    chain = _chain(exc)
+    for kind, reason, sent in _REASONS:
+        if any(isinstance(item, kind) for item in chain):
+            return reason, sent
+    return type(exc).__name__, True
+
+
+def failure(method: str, url: str, exc: BaseException) -> TransportError:
+    """The pyTD exception for a request that got no answer (no URL query, no credentials)."""
+    parts = urlsplit(url)
+    what = f"{method.upper()} {parts.path}"
+    reason, sent = classify(exc)
+    if isinstance(exc, requests.exceptions.SSLError) and not sent:
+        return SSLError(f"TLS error talking to {parts.netloc} ({reason}). Check the CA bundle "
+                        "(REQUESTS_CA_BUNDLE) or the URL.")
+    if method.upper() in RETRY_METHODS or not sent:
+        return TransportError(
+            f"{what} failed: could not get an answer from {parts.netloc} ({reason}). "
+            "Check the network and TD_BASE_URL, then try again.")
+    return UnknownOutcomeError(
+        f"{what} was sent to {parts.netloc} but no answer arrived ({reason}); it may or may "
+        "not have been applied. It was not retried: check with get_orders() (or the matching "
+        "GET) before sending it again.")
 
 
 def redacted(response: requests.Response) -> requests.Response:
@@ -185,55 +285,24 @@ def decode_json(response: requests.Response) -> Any:
         ) from None
 
 
-def server_message(response: requests.Response) -> str:
-    """The server's ``error``/``message`` text, or the start of the body."""
+def server_message(response: requests.Response, parse: ErrorParser = error_text) -> str:
+    """The server's error text as ``parse`` reads it, or the start of the body."""
     try:
         data = json.loads(response.content)
     except ValueError:
         return response.content[:200].decode("utf-8", "replace").strip()
-    if isinstance(data, dict):
-        for key in ("error", "message", "error_description"):
-            if data.get(key):
-                return str(data[key])
-    return str(data)[:200]
+    return parse(data) or str(data)[:200]
 
 
-def raise_for_status(response: requests.Response, hint: str = "") -> None:
+def raise_for_status(response: requests.Response, hint: str = "",
+                     parse: ErrorParser = error_text) -> None:
     """Raise the exception of the status table for an error response."""
     if response.status_code < 400:
         return
     cls = error_class(response.status_code)
     path = urlsplit(response.url).path
     message = f"{response.request.method} {path} failed with HTTP {response.status_code}: " \
-              f"{server_message(response)}"
+              f"{server_message(response, parse)}"
     if hint:
         message += f". {hint}"
     raise cls(message, status_code=response.status_code, response=redacted(response))
-
-
-def send(session: requests.Session, method: str, url: str, *, timeout: Timeout,
-         **kwargs: Any) -> requests.Response:
-    """Send one request; transport failures become :class:`TransportError` (or
-    :class:`UnknownOutcomeError` when a state-changing request may have been applied)."""
-    try:
-        if getattr(session, "_pytd_owned", False):
-            return _send_prepared(session, method, url, timeout, **kwargs)
-        return session.request(method, url, timeout=timeout, **kwargs)
-    except requests.exceptions.SSLError as exc:
-        raise SSLError(f"TLS error talking to {urlsplit(url).netloc}: {exc}. "
-                       "Check the CA bundle (REQUESTS_CA_BUNDLE) or the URL.") from None
-    except requests.exceptions.RequestException as exc:
-        host = urlsplit(url).netloc
-        never_sent = isinstance(exc, (requests.exceptions.ConnectTimeout,)) or (
-            isinstance(exc, requests.exceptions.ConnectionError)
-            and "NewConnectionError" in repr(exc))
-        if method.upper() in RETRY_METHODS or never_sent:
-            raise TransportError(
-                f"{method} {urlsplit(url).path} failed: could not get an answer from {host} "
-                f"({type(exc).__name__}). Check the network and TD_BASE_URL, then try again."
-            ) from None
-        raise UnknownOutcomeError(
-            f"{method} {urlsplit(url).path} was sent to {host} but no answer arrived "
-            f"({type(exc).__name__}); it may or may not have been applied. It was not retried: "
-            "check with get_orders() (or the matching GET) before sending it again."
-        ) from None

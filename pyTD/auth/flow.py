@@ -6,7 +6,7 @@
 3. :meth:`OAuthFlow.exchange_code` trades the code for tokens;
    :meth:`OAuthFlow.refresh` gets new ones later.
 
->>> flow = OAuthFlow(settings, session)                         # doctest: +SKIP
+>>> flow = OAuthFlow(settings, Transport(settings.base_url))     # doctest: +SKIP
 >>> url, state = flow.authorization_url()                       # doctest: +SKIP
 >>> tokens = flow.exchange_code(redirected_url, expected_state=state)  # doctest: +SKIP
 """
@@ -32,7 +32,7 @@ from pyTD.exceptions import (
 )
 from pyTD.provider import Provider
 from pyTD.settings import Settings
-from pyTD.transport import Timeout, decode_json, redacted, send, server_message
+from pyTD.transport import Transport, decode_json, redacted, server_message
 
 log = logging.getLogger(__name__)
 
@@ -99,12 +99,16 @@ def grant_from_body(body: dict, now: float, provider: Provider,
 class OAuthFlow:
     """Builds authorization URLs and talks to the token endpoint for one consumer key."""
 
-    def __init__(self, settings: Settings, session: requests.Session, *,
-                 timeout: Timeout = 30.0, clock: Clock = time.time) -> None:
+    def __init__(self, settings: Settings, transport: Transport, *,
+                 clock: Clock = time.time) -> None:
         self.settings = settings
-        self.session = session
-        self.timeout = timeout
+        self.transport = transport
         self.clock = clock
+
+    @property
+    def provider(self) -> Provider:
+        """The provider whose token endpoint this flow talks to."""
+        return self.settings.provider
 
     @property
     def client_id(self) -> str:
@@ -143,46 +147,45 @@ class OAuthFlow:
             code = text
         if not code:
             raise AuthorizationError("The authorization code is empty. " + REAUTHORIZE)
-        return self._request_tokens({
-            "grant_type": "authorization_code",
-            "access_type": "offline",
-            "code": code,
-            "client_id": self.client_id,
-            "redirect_uri": self.settings.require_callback_url(),
-        })
+        form = {"grant_type": "authorization_code"}
+        if self.provider.renewable_refresh:
+            form["access_type"] = "offline"
+        form.update(code=code, redirect_uri=self.settings.require_callback_url())
+        return self._request_tokens(form)
 
     def refresh(self, refresh_token: str, *, renew: bool = False) -> TokenGrant:
         """A new access token; with ``renew`` also a new refresh token (``access_type=offline``)."""
-        data = {"grant_type": "refresh_token", "refresh_token": refresh_token,
-                "client_id": self.client_id}
-        if renew:
-            data["access_type"] = "offline"
-        return self._request_tokens(data)
+        form = {"grant_type": "refresh_token", "refresh_token": refresh_token}
+        if renew and self.provider.renewable_refresh:
+            form["access_type"] = "offline"
+        return self._request_tokens(form)
 
-    def _request_tokens(self, data: dict[str, str]) -> TokenGrant:
-        log.debug("Requesting tokens (grant_type=%s)", data["grant_type"])
+    def _request_tokens(self, form: dict[str, str]) -> TokenGrant:
+        log.debug("Requesting tokens (grant_type=%s)", form["grant_type"])
+        data, auth = self.provider.token_request(form, self.settings.require_consumer_key(),
+                                                 self.settings.app_secret)
         now = self.clock()
-        response = send(self.session, "POST", self.settings.token_url, data=data,
-                        timeout=self.timeout)
+        response = self.transport.send("POST", self.settings.token_url, data=data, auth=auth)
         if response.status_code >= 400:
-            raise self._token_error(response, data["grant_type"])
+            raise self._token_error(response, form["grant_type"])
         body = decode_json(response)
         if not isinstance(body, dict) or not body.get("access_token"):
             raise TDError("The token endpoint answered without an access_token. " + REAUTHORIZE,
                           status_code=response.status_code, response=redacted(response))
         grant = grant_from_body(body, now, self.settings.provider, self.clock)
-        log.debug("Token grant %s succeeded (refresh token %s)", data["grant_type"],
+        log.debug("Token grant %s succeeded (refresh token %s)", form["grant_type"],
                   "issued" if grant.refresh_token else "kept")
         return grant
 
     def _token_error(self, response: requests.Response, grant: str) -> TDError:
-        error = server_message(response)
+        error = server_message(response, self.provider.parse_error)
         status = response.status_code
         if grant == "authorization_code":
             what = ("The authorization code was refused (used already, expired, or the callback "
                     "URL differs from the registered one).")
         else:
-            what = "The refresh token was refused (expired after 90 days, or revoked)."
+            days = self.provider.refresh_token_lifetime // 86400
+            what = f"The refresh token was refused (expired after {days} days, or revoked)."
         if status == 401 or error == "invalid_client":
             what = ("The consumer key was not recognized: check TD_CONSUMER_KEY / consumer_key "
                     "against your app's Consumer Key.")

@@ -15,14 +15,12 @@ import threading
 import time
 from typing import Callable, Optional, Union
 
-import requests
-
 from pyTD.auth.flow import REAUTHORIZE, OAuthFlow, TokenGrant
 from pyTD.auth.tokens import AccessToken, Clock, EmptyToken, Token
 from pyTD.cache.base import TokenCache, TokenSet
 from pyTD.exceptions import AuthorizationError, TDError
 from pyTD.settings import Settings
-from pyTD.transport import Timeout
+from pyTD.transport import Transport
 
 log = logging.getLogger(__name__)
 
@@ -43,15 +41,15 @@ def interactive() -> bool:
 class AuthManager:
     """Authorization state of one ``api``: flows, cache, and refresh."""
 
-    def __init__(self, settings: Settings, cache: TokenCache, session: requests.Session, *,
-                 timeout: Timeout = 30.0, clock: Clock = time.time,
+    def __init__(self, settings: Settings, cache: TokenCache, transport: Transport, *,
+                 clock: Clock = time.time,
                  refresh_window: float = REFRESH_WINDOW,
                  input_func: Optional[Callable[[str], str]] = None) -> None:
         self.settings = settings
         self.cache = cache
         self.clock = clock
         self.refresh_window = refresh_window
-        self.flow = OAuthFlow(settings, session, timeout=timeout, clock=clock)
+        self.flow = OAuthFlow(settings, transport, clock=clock)
         self._input = input_func or (lambda prompt: input(prompt))
         self._lock = threading.Lock()
         self._access: Token = EmptyToken()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 
 import pytest
@@ -19,6 +20,9 @@ def clean_env(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "home" / ".config"))
 
 
+#: A second provider, to tell an argument from the environment.
+OTHER = dataclasses.replace(TD_AMERITRADE, name="other", title="Other")
+
 #: name -> (argument, environment value, resolved argument, resolved env value, default)
 CASES = {
     "consumer_key": ("ARGKEY", "ENVKEY", "ARGKEY", "ENVKEY", None),
@@ -32,6 +36,8 @@ CASES = {
                  "http://127.0.0.1:2/v1", TD_AMERITRADE.base_url),
     "auth_url": ("http://127.0.0.1:1/auth", "http://127.0.0.1:2/auth",
                  "http://127.0.0.1:1/auth", "http://127.0.0.1:2/auth", TD_AMERITRADE.auth_url),
+    "provider": (OTHER, "TD", OTHER, TD_AMERITRADE, TD_AMERITRADE),
+    "app_secret": ("ARGSECRET", "ENVSECRET", "ARGSECRET", "ENVSECRET", None),
 }
 
 
@@ -154,3 +160,15 @@ def test_settings_are_frozen():
     with pytest.raises(AttributeError):
         settings.consumer_key = "other"
     assert os.path.isabs(settings.config_dir)
+
+
+def test_unknown_provider_names_the_known_ones(monkeypatch):
+    monkeypatch.setenv("TD_PROVIDER", "nasdaq")
+    with pytest.raises(ConfigurationError, match="provider='nasdaq' is not known: use one of"):
+        resolve()
+
+
+def test_the_app_secret_stays_out_of_the_repr():
+    settings = resolve(consumer_key="KEY", app_secret="S3CRET-VALUE")
+    assert "S3CRET" not in repr(settings) and "app_secret='[hidden]'" in repr(settings)
+    assert "consumer_key='KEY'" in repr(settings)
