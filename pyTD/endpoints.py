@@ -1,6 +1,13 @@
 """The link between the endpoint wrappers and an ``api``.
 
-:func:`resolve_api` gives every wrapper its ``api`` (the default one when ``None``);
+A wrapper checks its arguments, then hands the rest to :func:`fetch` (a read)
+or :func:`change` / :func:`create` (a write), naming the endpoint; the
+provider turns the name into a path::
+
+    def get_movers(index, *, api=None, output_format=None):
+        return fetch(api, "movers", output.records_frame, output_format=output_format,
+                     empty=[], index=check_enum("index", index, INDEXES))
+
 :class:`EndpointMethods` is the mixin that puts every wrapper on the ``api`` class::
 
     from pyTD.api import api
@@ -13,177 +20,312 @@ module (and ``pyTD.api``) stays cheap and free of import cycles.
 
 from __future__ import annotations
 
+import functools
+import re
 from importlib import import_module
-from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional, Sequence, TypeVar, Union
+from urllib.parse import urlsplit
+
+from pyTD import output
+from pyTD.exceptions import TDQueryError
+from pyTD.transport import decode_json, redacted
+from pyTD.validation import DateArg, Fields, Id, Items, Symbols, TimeArg
+
+if TYPE_CHECKING:
+    import requests
+
+    from pyTD.api import api as Client
+
+Frame = Callable[[Any], Any]
+F = TypeVar("F", bound=Callable[..., Any])
+
+_TRAILING_ID = re.compile(r"/(\d+)/?\Z")
 
 
-def resolve_api(api: Any = None) -> Any:
+def resolve_api(api: Optional[Client] = None) -> Client:
     """``api`` itself, or the module-level default api when it is ``None``."""
     from pyTD.api import default_api
 
     return api if api is not None else default_api()
 
 
-def _module(name: str) -> ModuleType:
-    return import_module(f"pyTD.{name}")
+class Call:
+    """One wrapper call: its ``api`` and its output format, checked before anything is sent.
+
+    For wrappers that send several requests (batches, one per symbol) and render once::
+
+        call = Call(api, output_format)
+        data = {name: call.get("price_history", params, symbol=name) for name in names}
+        return call.render(data, frame)
+    """
+
+    def __init__(self, api: Optional[Client], output_format: Optional[str]) -> None:
+        self.api = resolve_api(api)
+        self.format = output.resolve_format(self.api, output_format)
+
+    def get(self, endpoint: str, params: Optional[Mapping[str, Any]] = None,
+            **segments: Any) -> Any:
+        """The decoded answer of ``GET endpoint`` (``None`` for an empty body)."""
+        return self.api.request("GET", self.api.provider.path(endpoint, **segments),
+                                params=params)
+
+    def get_with_status(self, endpoint: str, params: Optional[Mapping[str, Any]] = None,
+                        **segments: Any) -> tuple[int, Any]:
+        """``(HTTP status, decoded answer)`` of ``GET endpoint``, for 2xx statuses that matter."""
+        response = self.api.request("GET", self.api.provider.path(endpoint, **segments),
+                                    params=params, raw=True)
+        return response.status_code, decode_json(response)
+
+    def render(self, data: Any, to_frame: Frame) -> Any:
+        """``data`` as JSON, or ``to_frame(data)`` when pandas was asked for."""
+        return output.render(data, self.format, to_frame)
+
+
+def fetch(api: Optional[Client], endpoint: str, to_frame: Frame, *,
+          output_format: Optional[str] = None, params: Optional[Mapping[str, Any]] = None,
+          empty: Any = None, **segments: Any) -> Any:
+    """``GET endpoint`` and render the answer; an empty answer becomes ``empty`` if given."""
+    call = Call(api, output_format)
+    data = call.get(endpoint, params, **segments)
+    return call.render(data or empty if empty is not None else data, to_frame)
+
+
+def change(api: Optional[Client], method: str, endpoint: str, *, json: Any = None,
+           **segments: Any) -> None:
+    """Send a request that changes state (PUT, PATCH, DELETE, or a POST with no id back)."""
+    client = resolve_api(api)
+    client.request(method, client.provider.path(endpoint, **segments), json=json)
+
+
+def create(api: Optional[Client], method: str, endpoint: str, check: str, *, json: Any,
+           **segments: Any) -> int:
+    """Send a create/replace request and return the new id from its ``Location`` header."""
+    client = resolve_api(api)
+    response = client.request(method, client.provider.path(endpoint, **segments), json=json,
+                              raw=True)
+    return id_from_location(response, check)
+
+
+def id_from_location(response: requests.Response, check: str) -> int:
+    """The id at the end of the ``Location`` header of a create/replace response.
+
+    Without one, a ``TDQueryError`` says the change may have been applied and to
+    run ``check`` before sending it again.
+    """
+    location = response.headers.get("Location") or ""
+    match = _TRAILING_ID.search(urlsplit(location).path)
+    if match is None:
+        request = response.request
+        raise TDQueryError(
+            f"{request.method} {urlsplit(request.url).path} answered HTTP "
+            f"{response.status_code} without a readable id in its Location header "
+            f"({location!r}). It may have been applied: check {check} before sending it again.",
+            status_code=response.status_code, response=redacted(response))
+    return int(match.group(1))
+
+
+def forwards_to(module: str) -> Callable[[F], F]:
+    """Turn the declaration below into a method calling ``pyTD.<module>.<name>(..., api=self)``.
+
+    The declaration keeps the function's real signature (for ``help``, IDEs and
+    mypy); the module is imported on the first call.
+    """
+    def decorate(declared: F) -> F:
+        name = declared.__name__
+
+        @functools.wraps(declared)
+        def method(self: Client, *args: Any, **kwargs: Any) -> Any:
+            return getattr(import_module(f"pyTD.{module}"), name)(*args, api=self, **kwargs)
+
+        method.forwards_to = f"pyTD.{module}.{name}"  # type: ignore[attr-defined]
+        return method  # type: ignore[return-value]
+
+    return decorate
 
 
 class EndpointMethods:
     """Every endpoint wrapper as a method of ``api`` (mixed into :class:`pyTD.api.api`).
 
     Each method calls the module function of the same name with ``api=self``;
-    see that function for the arguments.
+    see that function for the details.
     """
 
     # -- market data ---------------------------------------------------------
-    def get_quotes(self, symbols: Any, **kwargs: Any) -> Any:
+    @forwards_to("market.quotes")
+    def get_quotes(self, symbols: Symbols, *, output_format: Optional[str] = None) -> Any:
         """Quotes for one or more symbols: :func:`pyTD.market.quotes.get_quotes`."""
-        return _module("market.quotes").get_quotes(symbols, api=self, **kwargs)
 
-    def get_price_history(self, symbol_or_symbols: Any, **kwargs: Any) -> Any:
+    @forwards_to("market.price_history")
+    def get_price_history(self, symbol_or_symbols: Symbols, *, period_type: Optional[str] = None,
+                          period: Optional[int] = None, frequency_type: Optional[str] = None,
+                          frequency: Optional[int] = None, start_date: Optional[TimeArg] = None,
+                          end_date: Optional[TimeArg] = None,
+                          need_extended_hours_data: Optional[bool] = None,
+                          output_format: Optional[str] = None) -> Any:
         """Candles: :func:`pyTD.market.price_history.get_price_history`."""
-        return _module("market.price_history").get_price_history(symbol_or_symbols, api=self,
-                                                                 **kwargs)
 
-    def get_option_chain(self, symbol: str, **kwargs: Any) -> Any:
+    @forwards_to("market.options")
+    def get_option_chain(self, symbol: str, *, contract_type: Optional[str] = None,
+                         strike_count: Optional[int] = None,
+                         include_quotes: Optional[bool] = None, strategy: Optional[str] = None,
+                         interval: Optional[float] = None, strike: Optional[float] = None,
+                         range: Optional[str] = None, from_date: Optional[DateArg] = None,
+                         to_date: Optional[DateArg] = None, volatility: Optional[float] = None,
+                         underlying_price: Optional[float] = None,
+                         interest_rate: Optional[float] = None,
+                         days_to_expiration: Optional[int] = None,
+                         exp_month: Optional[str] = None, option_type: Optional[str] = None,
+                         output_format: Optional[str] = None) -> Any:
         """An option chain: :func:`pyTD.market.options.get_option_chain`."""
-        return _module("market.options").get_option_chain(symbol, api=self, **kwargs)
 
     get_option_chains = get_option_chain
 
-    def get_movers(self, index: str, **kwargs: Any) -> Any:
+    @forwards_to("market.movers")
+    def get_movers(self, index: str, *, direction: Optional[str] = None,
+                   change: Optional[str] = None, output_format: Optional[str] = None) -> Any:
         """Top movers of an index: :func:`pyTD.market.movers.get_movers`."""
-        return _module("market.movers").get_movers(index, api=self, **kwargs)
 
-    def get_market_hours(self, markets: Any = "EQUITY", **kwargs: Any) -> Any:
+    @forwards_to("market.hours")
+    def get_market_hours(self, markets: Union[str, list[str]] = "EQUITY", *,
+                         date: Optional[DateArg] = None,
+                         output_format: Optional[str] = None) -> Any:
         """Market hours: :func:`pyTD.market.hours.get_market_hours`."""
-        return _module("market.hours").get_market_hours(markets, api=self, **kwargs)
 
-    def get_fundamentals(self, symbols: Any, **kwargs: Any) -> Any:
+    @forwards_to("market.fundamentals")
+    def get_fundamentals(self, symbols: Symbols, *, output_format: Optional[str] = None) -> Any:
         """Fundamental data: :func:`pyTD.market.fundamentals.get_fundamentals`."""
-        return _module("market.fundamentals").get_fundamentals(symbols, api=self, **kwargs)
 
-    def get_instruments(self, symbol: Any, **kwargs: Any) -> Any:
+    @forwards_to("instruments")
+    def get_instruments(self, symbol: Symbols, *, projection: str = "symbol-search",
+                        output_format: Optional[str] = None) -> Any:
         """Instrument search: :func:`pyTD.instruments.get_instruments`."""
-        return _module("instruments").get_instruments(symbol, api=self, **kwargs)
 
-    def get_instrument(self, cusip: str, **kwargs: Any) -> Any:
+    @forwards_to("instruments")
+    def get_instrument(self, cusip: str, *, output_format: Optional[str] = None) -> Any:
         """One instrument by CUSIP: :func:`pyTD.instruments.get_instrument`."""
-        return _module("instruments").get_instrument(cusip, api=self, **kwargs)
 
     # -- accounts ------------------------------------------------------------
-    def get_accounts(self, **kwargs: Any) -> Any:
+    @forwards_to("accounts.accounts")
+    def get_accounts(self, *, fields: Fields = None, output_format: Optional[str] = None) -> Any:
         """All linked accounts: :func:`pyTD.accounts.accounts.get_accounts`."""
-        return _module("accounts.accounts").get_accounts(api=self, **kwargs)
 
-    def get_account(self, account_id: Any, **kwargs: Any) -> Any:
+    @forwards_to("accounts.accounts")
+    def get_account(self, account_id: Id, *, fields: Fields = None,
+                    output_format: Optional[str] = None) -> Any:
         """One account: :func:`pyTD.accounts.accounts.get_account`."""
-        return _module("accounts.accounts").get_account(account_id, api=self, **kwargs)
 
-    def get_positions(self, account_id: Any = None, **kwargs: Any) -> Any:
+    @forwards_to("accounts.accounts")
+    def get_positions(self, account_id: Optional[Id] = None, *,
+                      output_format: Optional[str] = None) -> Any:
         """Positions: :func:`pyTD.accounts.accounts.get_positions`."""
-        return _module("accounts.accounts").get_positions(account_id, api=self, **kwargs)
 
     # -- orders --------------------------------------------------------------
-    def get_orders(self, account_id: Any = None, **kwargs: Any) -> Any:
+    @forwards_to("accounts.orders")
+    def get_orders(self, account_id: Optional[Id] = None, *, max_results: Optional[int] = None,
+                   from_entered_time: Optional[DateArg] = None,
+                   to_entered_time: Optional[DateArg] = None, status: Optional[str] = None,
+                   output_format: Optional[str] = None) -> Any:
         """Orders: :func:`pyTD.accounts.orders.get_orders`."""
-        return _module("accounts.orders").get_orders(account_id, api=self, **kwargs)
 
-    def get_order(self, account_id: Any, order_id: Any, **kwargs: Any) -> Any:
+    @forwards_to("accounts.orders")
+    def get_order(self, account_id: Id, order_id: Id, *,
+                  output_format: Optional[str] = None) -> Any:
         """One order: :func:`pyTD.accounts.orders.get_order`."""
-        return _module("accounts.orders").get_order(account_id, order_id, api=self, **kwargs)
 
-    def place_order(self, account_id: Any, order: Any) -> int:
+    @forwards_to("accounts.orders")
+    def place_order(self, account_id: Id, order: Mapping[str, Any]) -> int:  # type: ignore[empty-body]
         """Place an order, returning its id: :func:`pyTD.accounts.orders.place_order`."""
-        return _module("accounts.orders").place_order(account_id, order, api=self)
 
-    def replace_order(self, account_id: Any, order_id: Any, order: Any) -> int:
+    @forwards_to("accounts.orders")
+    def replace_order(self, account_id: Id, order_id: Id,  # type: ignore[empty-body]
+                      order: Mapping[str, Any]) -> int:
         """Replace an order, returning the new id: :func:`pyTD.accounts.orders.replace_order`."""
-        return _module("accounts.orders").replace_order(account_id, order_id, order, api=self)
 
-    def cancel_order(self, account_id: Any, order_id: Any) -> None:
+    @forwards_to("accounts.orders")
+    def cancel_order(self, account_id: Id, order_id: Id) -> None:
         """Cancel an order: :func:`pyTD.accounts.orders.cancel_order`."""
-        return _module("accounts.orders").cancel_order(account_id, order_id, api=self)
 
     # -- saved orders --------------------------------------------------------
-    def create_saved_order(self, account_id: Any, order: Any) -> None:
+    @forwards_to("accounts.saved_orders")
+    def create_saved_order(self, account_id: Id, order: Mapping[str, Any]) -> None:
         """Save an order: :func:`pyTD.accounts.saved_orders.create_saved_order`."""
-        return _module("accounts.saved_orders").create_saved_order(account_id, order, api=self)
 
-    def get_saved_orders(self, account_id: Any, **kwargs: Any) -> Any:
+    @forwards_to("accounts.saved_orders")
+    def get_saved_orders(self, account_id: Id, *, output_format: Optional[str] = None) -> Any:
         """Saved orders: :func:`pyTD.accounts.saved_orders.get_saved_orders`."""
-        return _module("accounts.saved_orders").get_saved_orders(account_id, api=self, **kwargs)
 
-    def get_saved_order(self, account_id: Any, saved_order_id: Any, **kwargs: Any) -> Any:
+    @forwards_to("accounts.saved_orders")
+    def get_saved_order(self, account_id: Id, saved_order_id: Id, *,
+                        output_format: Optional[str] = None) -> Any:
         """One saved order: :func:`pyTD.accounts.saved_orders.get_saved_order`."""
-        return _module("accounts.saved_orders").get_saved_order(account_id, saved_order_id,
-                                                                api=self, **kwargs)
 
-    def replace_saved_order(self, account_id: Any, saved_order_id: Any, order: Any) -> None:
+    @forwards_to("accounts.saved_orders")
+    def replace_saved_order(self, account_id: Id, saved_order_id: Id,
+                            order: Mapping[str, Any]) -> None:
         """Replace a saved order: :func:`pyTD.accounts.saved_orders.replace_saved_order`."""
-        return _module("accounts.saved_orders").replace_saved_order(account_id, saved_order_id,
-                                                                    order, api=self)
 
-    def delete_saved_order(self, account_id: Any, saved_order_id: Any) -> None:
+    @forwards_to("accounts.saved_orders")
+    def delete_saved_order(self, account_id: Id, saved_order_id: Id) -> None:
         """Delete a saved order: :func:`pyTD.accounts.saved_orders.delete_saved_order`."""
-        return _module("accounts.saved_orders").delete_saved_order(account_id, saved_order_id,
-                                                                   api=self)
 
     # -- transactions --------------------------------------------------------
-    def get_transactions(self, account_id: Any, **kwargs: Any) -> Any:
+    @forwards_to("accounts.transactions")
+    def get_transactions(self, account_id: Id, *, type: Optional[str] = None,
+                         symbol: Optional[str] = None, start_date: Optional[DateArg] = None,
+                         end_date: Optional[DateArg] = None,
+                         output_format: Optional[str] = None) -> Any:
         """Transactions: :func:`pyTD.accounts.transactions.get_transactions`."""
-        return _module("accounts.transactions").get_transactions(account_id, api=self, **kwargs)
 
-    def get_transaction(self, account_id: Any, transaction_id: Any, **kwargs: Any) -> Any:
+    @forwards_to("accounts.transactions")
+    def get_transaction(self, account_id: Id, transaction_id: Id, *,
+                        output_format: Optional[str] = None) -> Any:
         """One transaction: :func:`pyTD.accounts.transactions.get_transaction`."""
-        return _module("accounts.transactions").get_transaction(account_id, transaction_id,
-                                                                api=self, **kwargs)
 
     # -- user principals and preferences -------------------------------------
-    def get_user_principals(self, **kwargs: Any) -> Any:
+    @forwards_to("accounts.user")
+    def get_user_principals(self, *, fields: Fields = None,
+                            output_format: Optional[str] = None) -> Any:
         """User principals: :func:`pyTD.accounts.user.get_user_principals`."""
-        return _module("accounts.user").get_user_principals(api=self, **kwargs)
 
-    def get_streamer_subscription_keys(self, account_ids: Any, **kwargs: Any) -> Any:
+    @forwards_to("accounts.user")
+    def get_streamer_subscription_keys(self, account_ids: Union[Id, Sequence[Id]], *,
+                                       output_format: Optional[str] = None) -> Any:
         """Streamer keys: :func:`pyTD.accounts.user.get_streamer_subscription_keys`."""
-        return _module("accounts.user").get_streamer_subscription_keys(account_ids, api=self,
-                                                                       **kwargs)
 
-    def get_preferences(self, account_id: Any, **kwargs: Any) -> Any:
+    @forwards_to("accounts.user")
+    def get_preferences(self, account_id: Id, *, output_format: Optional[str] = None) -> Any:
         """Account preferences: :func:`pyTD.accounts.user.get_preferences`."""
-        return _module("accounts.user").get_preferences(account_id, api=self, **kwargs)
 
-    def update_preferences(self, account_id: Any, preferences: Any) -> None:
+    @forwards_to("accounts.user")
+    def update_preferences(self, account_id: Id, preferences: Mapping[str, Any]) -> None:
         """Update account preferences: :func:`pyTD.accounts.user.update_preferences`."""
-        return _module("accounts.user").update_preferences(account_id, preferences, api=self)
 
     # -- watchlists ----------------------------------------------------------
-    def create_watchlist(self, account_id: Any, name: str, symbols_or_items: Any) -> Any:
+    @forwards_to("accounts.watchlists")
+    def create_watchlist(self, account_id: Id, name: str,  # type: ignore[empty-body]
+                         symbols_or_items: Items) -> int:
         """Create a watchlist: :func:`pyTD.accounts.watchlists.create_watchlist`."""
-        return _module("accounts.watchlists").create_watchlist(account_id, name,
-                                                               symbols_or_items, api=self)
 
-    def get_watchlists(self, account_id: Any = None, **kwargs: Any) -> Any:
+    @forwards_to("accounts.watchlists")
+    def get_watchlists(self, account_id: Optional[Id] = None, *,
+                       output_format: Optional[str] = None) -> Any:
         """Watchlists: :func:`pyTD.accounts.watchlists.get_watchlists`."""
-        return _module("accounts.watchlists").get_watchlists(account_id, api=self, **kwargs)
 
-    def get_watchlist(self, account_id: Any, watchlist_id: Any, **kwargs: Any) -> Any:
+    @forwards_to("accounts.watchlists")
+    def get_watchlist(self, account_id: Id, watchlist_id: Id, *,
+                      output_format: Optional[str] = None) -> Any:
         """One watchlist: :func:`pyTD.accounts.watchlists.get_watchlist`."""
-        return _module("accounts.watchlists").get_watchlist(account_id, watchlist_id, api=self,
-                                                            **kwargs)
 
-    def replace_watchlist(self, account_id: Any, watchlist_id: Any, name: str,
-                          symbols_or_items: Any) -> None:
+    @forwards_to("accounts.watchlists")
+    def replace_watchlist(self, account_id: Id, watchlist_id: Id, name: str,
+                          symbols_or_items: Items) -> None:
         """Replace a watchlist: :func:`pyTD.accounts.watchlists.replace_watchlist`."""
-        return _module("accounts.watchlists").replace_watchlist(account_id, watchlist_id, name,
-                                                                symbols_or_items, api=self)
 
-    def update_watchlist(self, account_id: Any, watchlist_id: Any, **kwargs: Any) -> None:
+    @forwards_to("accounts.watchlists")
+    def update_watchlist(self, account_id: Id, watchlist_id: Id, *, name: Optional[str] = None,
+                         symbols_or_items: Optional[Items] = None) -> None:
         """Change a watchlist (PATCH): :func:`pyTD.accounts.watchlists.update_watchlist`."""
-        return _module("accounts.watchlists").update_watchlist(account_id, watchlist_id,
-                                                               api=self, **kwargs)
 
-    def delete_watchlist(self, account_id: Any, watchlist_id: Any) -> None:
+    @forwards_to("accounts.watchlists")
+    def delete_watchlist(self, account_id: Id, watchlist_id: Id) -> None:
         """Delete a watchlist: :func:`pyTD.accounts.watchlists.delete_watchlist`."""
-        return _module("accounts.watchlists").delete_watchlist(account_id, watchlist_id, api=self)

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import numbers
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 from pyTD import output
-from pyTD.endpoints import resolve_api
+from pyTD.endpoints import fetch
 from pyTD.exceptions import ValidationError
-from pyTD.validation import Symbols, check_enum, check_text, normalize_symbols, quote_segment
+from pyTD.validation import Symbols, check_enum, check_text, normalize_symbols
+
+if TYPE_CHECKING:
+    from pyTD.api import api as Client
 
 PROJECTIONS = ("symbol-search", "symbol-regex", "desc-search", "desc-regex", "fundamental")
 
 
-def get_instruments(symbol: Symbols, *, projection: str = "symbol-search", api: Any = None,
+def get_instruments(symbol: Symbols, *, projection: str = "symbol-search",
+                    api: Optional[Client] = None,
                     output_format: Optional[str] = None) -> Any:
     """Search instruments by symbol, symbol regex, description or description regex.
 
@@ -31,15 +35,14 @@ def get_instruments(symbol: Symbols, *, projection: str = "symbol-search", api: 
         query = ",".join(normalize_symbols(symbol, "symbol"))
     else:  # a pattern or description: commas are part of it
         query = check_text("symbol", symbol)
-    api = resolve_api(api)
-    fmt = output.resolve_format(api, output_format)
-    data = api.request("GET", "/instruments",
-                       params={"symbol": query, "projection": projection}) or {}
-    return output.render(data, fmt,
-                         lambda d: output.records_frame(list(d.values()), index="symbol"))
+    return fetch(api, "instruments", lambda d: output.records_frame(list(d.values()),
+                                                                    index="symbol"),
+                 output_format=output_format, params={"symbol": query, "projection": projection},
+                 empty={})
 
 
-def get_instrument(cusip: str, *, api: Any = None, output_format: Optional[str] = None) -> Any:
+def get_instrument(cusip: str, *, api: Optional[Client] = None,
+                   output_format: Optional[str] = None) -> Any:
     """The instrument with this CUSIP (a string: leading zeros matter).
 
     JSON: TD's one-element list; pandas: one row (index ``cusip``).
@@ -51,8 +54,6 @@ def get_instrument(cusip: str, *, api: Any = None, output_format: Optional[str] 
     if isinstance(cusip, numbers.Number):
         raise ValidationError(f"cusip must be a string such as '037833100', not a number "
                               f"({cusip!r}): a number loses the leading zeros. Pass it quoted.")
-    cusip = check_text("cusip", cusip, "037833100")
-    api = resolve_api(api)
-    fmt = output.resolve_format(api, output_format)
-    data = api.request("GET", f"/instruments/{quote_segment(cusip)}") or []
-    return output.render(data, fmt, lambda d: output.records_frame(d, index="cusip"))
+    return fetch(api, "instrument", lambda d: output.records_frame(d, index="cusip"),
+                 output_format=output_format, empty=[],
+                 cusip=check_text("cusip", cusip, "037833100"))

@@ -22,9 +22,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from types import MappingProxyType
 from typing import Any, Callable, Mapping, Optional
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 from pyTD.exceptions import ConfigurationError, NotSupportedError
+from pyTD.validation import quote_segment
 
 #: How the client proves itself to the token endpoint.
 FORM_CLIENT_ID = "client_id"  # a public client: client_id in the form, no secret
@@ -145,7 +146,7 @@ class Provider:
             raise NotSupportedError(
                 f"{self.title} has no {endpoint.replace('_', ' ')} endpoint; this call "
                 "exists only on other providers.") from None
-        return template.format(**{k: quote(str(v), safe="") for k, v in segments.items()})
+        return template.format(**{k: quote_segment(str(v)) for k, v in segments.items()})
 
     def client_id(self, consumer_key: str) -> str:
         """The consumer key with the provider's suffix (``@AMER.OAUTHAP``) appended once."""

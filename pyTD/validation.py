@@ -28,6 +28,10 @@ DateArg = Union[date, datetime, str]
 Id = Union[str, int]
 #: One symbol, a comma-separated string of symbols, or a sequence of symbols.
 Symbols = Union[str, Sequence[str]]
+#: ``fields=`` of accounts and user principals: one name, a comma list, or a list.
+Fields = Union[str, Sequence[str], None]
+#: Watchlist items: symbols (equities) or TD ``watchlistItems`` dicts.
+Items = Union[str, Sequence[Union[str, Mapping[str, Any]]]]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _ONE_MS = timedelta(milliseconds=1)
@@ -122,20 +126,6 @@ def check_id(name: str, value: Any) -> str:
         return value.strip()
     raise ValidationError(f"{name} must be a non-empty string or a non-negative int, "
                           f"such as '123456789'; got {_show(value)}.")
-
-
-def id_segment(name: str, value: Any) -> str:
-    """An id checked by :func:`check_id` and quoted as a path segment."""
-    return quote_segment(check_id(name, value))
-
-
-def account_path(account_id: Any) -> str:
-    """``/accounts/{accountId}`` with the id checked and quoted.
-
-    >>> account_path(123456789)
-    '/accounts/123456789'
-    """
-    return f"/accounts/{id_segment('account_id', account_id)}"
 
 
 def check_int(name: str, value: Any, minimum: int = 1) -> int:

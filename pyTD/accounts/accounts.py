@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
-from typing import Any, Optional, Union
+from typing import TYPE_CHECKING, Any, Optional
 
 from pyTD import output
-from pyTD.endpoints import resolve_api
-from pyTD.transport import decode_json
-from pyTD.validation import Id, account_path, check_enum_list
+from pyTD.endpoints import Call, fetch
+from pyTD.validation import Fields, Id, check_enum_list, check_id
+
+if TYPE_CHECKING:
+    from pyTD.api import api as Client
 
 log = logging.getLogger(__name__)
 
@@ -16,10 +18,8 @@ FIELDS = ("positions", "orders")
 #: List-valued parts of an account, left out of the one-row-per-account table.
 _NESTED = ("positions", "orderStrategies")
 
-Fields = Union[str, list[str], None]
 
-
-def get_accounts(*, fields: Fields = None, api: Any = None,
+def get_accounts(*, fields: Fields = None, api: Optional[Client] = None,
                  output_format: Optional[str] = None) -> Any:
     """Every linked account with its balances (and ``positions``/``orders`` if asked).
 
@@ -32,26 +32,23 @@ def get_accounts(*, fields: Fields = None, api: Any = None,
     [{'securitiesAccount': {'accountId': '123456789', 'positions': [...], ...}}]
     """
     params = _fields_param(fields)
-    api = resolve_api(api)
-    fmt = output.resolve_format(api, output_format)
-    return output.render(_all_accounts(api, params), fmt, _frame)
+    call = Call(api, output_format)
+    return call.render(_all_accounts(call, params), _frame)
 
 
-def get_account(account_id: Id, *, fields: Fields = None, api: Any = None,
+def get_account(account_id: Id, *, fields: Fields = None, api: Optional[Client] = None,
                 output_format: Optional[str] = None) -> Any:
     """One account with its balances (and ``positions``/``orders`` if asked).
 
     >>> from pyTD.accounts import get_account
     >>> get_account("123456789")["securitiesAccount"]["currentBalances"]  # doctest: +SKIP
     """
-    path = account_path(account_id)
-    params = _fields_param(fields)
-    api = resolve_api(api)
-    fmt = output.resolve_format(api, output_format)
-    return output.render(api.request("GET", path, params=params), fmt, lambda d: _frame([d]))
+    account_id = check_id("account_id", account_id)
+    return fetch(api, "account", lambda d: _frame([d]), output_format=output_format,
+                 params=_fields_param(fields), account_id=account_id)
 
 
-def get_positions(account_id: Optional[Id] = None, *, api: Any = None,
+def get_positions(account_id: Optional[Id] = None, *, api: Optional[Client] = None,
                   output_format: Optional[str] = None) -> Any:
     """The positions of one account, or of every linked account when ``account_id`` is None.
 
@@ -62,18 +59,16 @@ def get_positions(account_id: Optional[Id] = None, *, api: Any = None,
     >>> get_positions(output_format="pandas")[["accountId", "instrument.symbol"]]  # doctest: +SKIP
     """
     params = {"fields": "positions"}
-    api = resolve_api(api)
-    fmt = output.resolve_format(api, output_format)
-    if account_id is None:
-        accounts = _all_accounts(api, params)
+    one = None if account_id is None else check_id("account_id", account_id)
+    call = Call(api, output_format)
+    if one is None:
+        accounts = _all_accounts(call, params)
     else:
-        path = account_path(account_id)
-        accounts = [api.request("GET", path, params=params)]
+        accounts = [call.get("account", params, account_id=one)]
     positions = [{**position, "accountId": account.get("accountId")}
                  for account in map(_securities_account, accounts)
                  for position in account.get("positions") or []]
-    return output.render(positions, fmt,
-                         lambda d: output.records_frame(d, columns=("accountId",)))
+    return call.render(positions, lambda d: output.records_frame(d, columns=("accountId",)))
 
 
 def _fields_param(fields: Fields) -> dict[str, str]:
@@ -81,13 +76,13 @@ def _fields_param(fields: Fields) -> dict[str, str]:
                                                                          FIELDS))}
 
 
-def _all_accounts(api: Any, params: dict[str, str]) -> list[Any]:
+def _all_accounts(call: Call, params: dict[str, str]) -> list[Any]:
     """``GET /accounts``; a 207 (some linked accounts failed) keeps the ones that loaded."""
-    response = api.request("GET", "/accounts", params=params, raw=True)
-    if response.status_code == 207:
+    status, accounts = call.get_with_status("accounts", params)
+    if status == 207:
         log.warning("Only some linked accounts could be loaded (HTTP 207); "
                     "the others are missing from the result.")
-    return decode_json(response) or []
+    return accounts or []
 
 
 def _securities_account(account: Any) -> dict[str, Any]:

@@ -7,38 +7,34 @@ costs money. When their outcome is unknown the error says to check
 
 from __future__ import annotations
 
-import re
-from typing import Any, Mapping, Optional
-from urllib.parse import urlsplit
+from typing import TYPE_CHECKING, Any, Mapping, Optional
 
 from pyTD import output
-from pyTD.endpoints import resolve_api
-from pyTD.exceptions import TDQueryError
-from pyTD.transport import redacted
+from pyTD.endpoints import change, create, fetch
 from pyTD.validation import (
     DateArg,
     Id,
-    account_path,
     check_enum,
+    check_id,
     check_int,
     check_mapping,
     check_order,
-    id_segment,
     to_date,
 )
+
+if TYPE_CHECKING:
+    from pyTD.api import api as Client
 
 STATUSES = ("AWAITING_PARENT_ORDER", "AWAITING_CONDITION", "AWAITING_MANUAL_REVIEW",
             "ACCEPTED", "AWAITING_UR_OUT", "PENDING_ACTIVATION", "QUEUED", "WORKING",
             "REJECTED", "PENDING_CANCEL", "CANCELED", "PENDING_REPLACE", "REPLACED", "FILLED",
             "EXPIRED")
 
-_TRAILING_ID = re.compile(r"/(\d+)/?\Z")
-
 
 def get_orders(account_id: Optional[Id] = None, *, max_results: Optional[int] = None,
                from_entered_time: Optional[DateArg] = None,
                to_entered_time: Optional[DateArg] = None, status: Optional[str] = None,
-               api: Any = None, output_format: Optional[str] = None) -> Any:
+               api: Optional[Client] = None, output_format: Optional[str] = None) -> Any:
     """Orders of one account, or of every linked account when ``account_id`` is None.
 
     ``from_entered_time``/``to_entered_time`` are days (date, datetime or
@@ -61,28 +57,25 @@ def get_orders(account_id: Optional[Id] = None, *, max_results: Optional[int] = 
         params["toEnteredTime"] = end.isoformat()
     if status is not None:
         params["status"] = check_enum("status", status, STATUSES)
-    path = "/orders" if account_id is None else f"{account_path(account_id)}/orders"
-    api = resolve_api(api)
-    fmt = output.resolve_format(api, output_format)
-    data = api.request("GET", path, params=params) or []
-    return output.render(data, fmt, lambda d: output.records_frame(d, index="orderId"))
+    if account_id is None:
+        return fetch(api, "orders", _frame, output_format=output_format, params=params,
+                     empty=[])
+    return fetch(api, "account_orders", _frame, output_format=output_format, params=params,
+                 empty=[], account_id=check_id("account_id", account_id))
 
 
-def get_order(account_id: Id, order_id: Id, *, api: Any = None,
+def get_order(account_id: Id, order_id: Id, *, api: Optional[Client] = None,
               output_format: Optional[str] = None) -> Any:
     """One order (``OrderGet``); pandas: a one-row frame (index ``orderId``).
 
     >>> get_order("123456789", 987654321)["status"]  # doctest: +SKIP
     'FILLED'
     """
-    path = _order_path(account_id, order_id)
-    api = resolve_api(api)
-    fmt = output.resolve_format(api, output_format)
-    data = api.request("GET", path)
-    return output.render(data, fmt, lambda d: output.records_frame([d], index="orderId"))
+    return fetch(api, "order", lambda d: _frame([d]),
+                 output_format=output_format, **_order_ids(account_id, order_id))
 
 
-def place_order(account_id: Id, order: Mapping[str, Any], *, api: Any = None) -> int:
+def place_order(account_id: Id, order: Mapping[str, Any], *, api: Optional[Client] = None) -> int:
     """Place ``order`` (TD's ``Order`` JSON) and return the new order's id.
 
     >>> place_order("123456789", {"orderType": "MARKET", "session": "NORMAL",
@@ -91,50 +84,35 @@ def place_order(account_id: Id, order: Mapping[str, Any], *, api: Any = None) ->
     ...         "instrument": {"symbol": "XYZ", "assetType": "EQUITY"}}]})  # doctest: +SKIP
     1001
     """
-    path = f"{account_path(account_id)}/orders"
-    body = check_mapping("order", order)
-    response = resolve_api(api).request("POST", path, json=body, raw=True)
-    return id_from_location(response, f"get_orders({account_id!r})")
+    account = check_id("account_id", account_id)
+    return create(api, "POST", "account_orders", f"get_orders({account_id!r})",
+                  json=check_mapping("order", order), account_id=account)
 
 
 def replace_order(account_id: Id, order_id: Id, order: Mapping[str, Any], *,
-                  api: Any = None) -> int:
+                  api: Optional[Client] = None) -> int:
     """Replace an open order by ``order``; TD cancels it and returns the new order's id.
 
     >>> replace_order("123456789", 1001, new_order)  # doctest: +SKIP
     1002
     """
-    path = _order_path(account_id, order_id)
-    body = check_mapping("order", order)
-    response = resolve_api(api).request("PUT", path, json=body, raw=True)
-    return id_from_location(response, f"get_orders({account_id!r})")
+    ids = _order_ids(account_id, order_id)
+    return create(api, "PUT", "order", f"get_orders({account_id!r})",
+                  json=check_mapping("order", order), **ids)
 
 
-def cancel_order(account_id: Id, order_id: Id, *, api: Any = None) -> None:
+def cancel_order(account_id: Id, order_id: Id, *, api: Optional[Client] = None) -> None:
     """Cancel an open order.
 
     >>> cancel_order("123456789", 1002)  # doctest: +SKIP
     """
-    resolve_api(api).request("DELETE", _order_path(account_id, order_id))
+    change(api, "DELETE", "order", **_order_ids(account_id, order_id))
 
 
-def id_from_location(response: Any, check: str) -> int:
-    """The id at the end of the ``Location`` header of a create/replace response.
-
-    Without one, a ``TDQueryError`` says the change may have been applied and to
-    run ``check`` before sending it again.
-    """
-    location = response.headers.get("Location") or ""
-    match = _TRAILING_ID.search(urlsplit(location).path)
-    if match is None:
-        request = response.request
-        raise TDQueryError(
-            f"{request.method} {urlsplit(request.url).path} answered HTTP "
-            f"{response.status_code} without a readable id in its Location header "
-            f"({location!r}). It may have been applied: check {check} before sending it again.",
-            status_code=response.status_code, response=redacted(response))
-    return int(match.group(1))
+def _frame(orders: list[Any]) -> Any:
+    return output.records_frame(orders, index="orderId")
 
 
-def _order_path(account_id: Id, order_id: Id) -> str:
-    return f"{account_path(account_id)}/orders/{id_segment('order_id', order_id)}"
+def _order_ids(account_id: Id, order_id: Id) -> dict[str, str]:
+    return {"account_id": check_id("account_id", account_id),
+            "order_id": check_id("order_id", order_id)}

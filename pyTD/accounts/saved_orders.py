@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Optional
+from typing import TYPE_CHECKING, Any, Mapping, Optional
 
 from pyTD import output
-from pyTD.endpoints import resolve_api
-from pyTD.validation import Id, account_path, check_mapping, id_segment
+from pyTD.endpoints import change, fetch
+from pyTD.validation import Id, check_id, check_mapping
+
+if TYPE_CHECKING:
+    from pyTD.api import api as Client
 
 
-def create_saved_order(account_id: Id, order: Mapping[str, Any], *, api: Any = None) -> None:
+def create_saved_order(account_id: Id, order: Mapping[str, Any], *,
+                       api: Optional[Client] = None) -> None:
     """Save ``order`` (TD's ``Order`` JSON) without placing it.
 
     TD answers with an empty body: :func:`get_saved_orders` lists the new one.
@@ -18,53 +22,53 @@ def create_saved_order(account_id: Id, order: Mapping[str, Any], *, api: Any = N
     >>> create_saved_order("123456789", order)  # doctest: +SKIP
     """
     body = check_mapping("order", order)
-    resolve_api(api).request("POST", f"{account_path(account_id)}/savedorders", json=body)
+    change(api, "POST", "saved_orders", json=body, account_id=check_id("account_id", account_id))
 
 
-def get_saved_orders(account_id: Id, *, api: Any = None,
+def get_saved_orders(account_id: Id, *, api: Optional[Client] = None,
                      output_format: Optional[str] = None) -> Any:
     """The saved orders of an account; pandas: one row per order (index ``savedOrderId``).
 
     >>> get_saved_orders("123456789")  # doctest: +SKIP
     """
-    path = f"{account_path(account_id)}/savedorders"
-    api = resolve_api(api)
-    fmt = output.resolve_format(api, output_format)
-    data = api.request("GET", path) or []
-    return output.render(data, fmt, lambda d: output.records_frame(d, index="savedOrderId"))
+    return fetch(api, "saved_orders", _frame, output_format=output_format, empty=[],
+                 account_id=check_id("account_id", account_id))
 
 
-def get_saved_order(account_id: Id, saved_order_id: Id, *, api: Any = None,
+def get_saved_order(account_id: Id, saved_order_id: Id, *, api: Optional[Client] = None,
                     output_format: Optional[str] = None) -> Any:
     """One saved order (``SavedOrderGet``); pandas: a one-row frame.
 
     >>> get_saved_order("123456789", 5001)["savedOrderId"]  # doctest: +SKIP
     5001
     """
-    path = _path(account_id, saved_order_id)
-    api = resolve_api(api)
-    fmt = output.resolve_format(api, output_format)
-    data = api.request("GET", path)
-    return output.render(data, fmt, lambda d: output.records_frame([d], index="savedOrderId"))
+    return fetch(api, "saved_order", lambda d: _frame([d]), output_format=output_format,
+                 **_ids(account_id, saved_order_id))
 
 
 def replace_saved_order(account_id: Id, saved_order_id: Id, order: Mapping[str, Any], *,
-                        api: Any = None) -> None:
+                        api: Optional[Client] = None) -> None:
     """Replace a saved order by ``order``.
 
     >>> replace_saved_order("123456789", 5001, order)  # doctest: +SKIP
     """
     body = check_mapping("order", order)
-    resolve_api(api).request("PUT", _path(account_id, saved_order_id), json=body)
+    change(api, "PUT", "saved_order", json=body, **_ids(account_id, saved_order_id))
 
 
-def delete_saved_order(account_id: Id, saved_order_id: Id, *, api: Any = None) -> None:
+def delete_saved_order(account_id: Id, saved_order_id: Id, *,
+                       api: Optional[Client] = None) -> None:
     """Delete a saved order.
 
     >>> delete_saved_order("123456789", 5001)  # doctest: +SKIP
     """
-    resolve_api(api).request("DELETE", _path(account_id, saved_order_id))
+    change(api, "DELETE", "saved_order", **_ids(account_id, saved_order_id))
 
 
-def _path(account_id: Id, saved_order_id: Id) -> str:
-    return f"{account_path(account_id)}/savedorders/{id_segment('saved_order_id', saved_order_id)}"
+def _frame(orders: list[Any]) -> Any:
+    return output.records_frame(orders, index="savedOrderId")
+
+
+def _ids(account_id: Id, saved_order_id: Id) -> dict[str, str]:
+    return {"account_id": check_id("account_id", account_id),
+            "saved_order_id": check_id("saved_order_id", saved_order_id)}

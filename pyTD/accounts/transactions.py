@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 from pyTD import output
-from pyTD.endpoints import resolve_api
+from pyTD.endpoints import fetch
 from pyTD.exceptions import ValidationError
 from pyTD.validation import (
     DateArg,
     Id,
-    account_path,
     check_enum,
+    check_id,
     check_order,
     check_text,
-    id_segment,
     to_date,
 )
+
+if TYPE_CHECKING:
+    from pyTD.api import api as Client
 
 TYPES = ("ALL", "TRADE", "BUY_ONLY", "SELL_ONLY", "CASH_IN_OR_CASH_OUT", "CHECKING",
          "DIVIDEND", "INTEREST", "OTHER", "ADVISOR_FEES")
@@ -25,7 +27,7 @@ TYPES = ("ALL", "TRADE", "BUY_ONLY", "SELL_ONLY", "CASH_IN_OR_CASH_OUT", "CHECKI
 
 def get_transactions(account_id: Id, *, type: Optional[str] = None,
                      symbol: Optional[str] = None, start_date: Optional[DateArg] = None,
-                     end_date: Optional[DateArg] = None, api: Any = None,
+                     end_date: Optional[DateArg] = None, api: Optional[Client] = None,
                      output_format: Optional[str] = None) -> Any:
     """Transactions of an account, optionally of one ``type`` (see :data:`TYPES`) or symbol.
 
@@ -51,26 +53,24 @@ def get_transactions(account_id: Id, *, type: Optional[str] = None,
         params["startDate"] = start.isoformat()
     if end is not None:
         params["endDate"] = end.isoformat()
-    path = f"{account_path(account_id)}/transactions"
-    api = resolve_api(api)
-    fmt = output.resolve_format(api, output_format)
-    data = api.request("GET", path, params=params) or []
-    return output.render(data, fmt, lambda d: output.records_frame(d, index="transactionId"))
+    return fetch(api, "transactions", _frame, output_format=output_format, params=params,
+                 empty=[], account_id=check_id("account_id", account_id))
 
 
-def get_transaction(account_id: Id, transaction_id: Id, *, api: Any = None,
+def get_transaction(account_id: Id, transaction_id: Id, *, api: Optional[Client] = None,
                     output_format: Optional[str] = None) -> Any:
     """One transaction; pandas: a one-row frame (index ``transactionId``).
 
     >>> get_transaction("123456789", 27444883992)["type"]  # doctest: +SKIP
     'TRADE'
     """
-    path = (f"{account_path(account_id)}/transactions/"
-            f"{id_segment('transaction_id', transaction_id)}")
-    api = resolve_api(api)
-    fmt = output.resolve_format(api, output_format)
-    data = api.request("GET", path)
-    return output.render(data, fmt, lambda d: output.records_frame([d], index="transactionId"))
+    return fetch(api, "transaction", lambda d: _frame([d]), output_format=output_format,
+                 account_id=check_id("account_id", account_id),
+                 transaction_id=check_id("transaction_id", transaction_id))
+
+
+def _frame(transactions: list[Any]) -> Any:
+    return output.records_frame(transactions, index="transactionId")
 
 
 def _one_year_after(day: date) -> date:

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import numbers
-from typing import Any, Mapping, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Any, Mapping, Optional, Sequence, Union
 
 from pyTD import output
-from pyTD.endpoints import resolve_api
+from pyTD.endpoints import change, fetch
 from pyTD.exceptions import ValidationError
-from pyTD.validation import Id, account_path, check_enum_list, check_id, check_mapping
+from pyTD.validation import Fields, Id, check_enum_list, check_id, check_mapping
+
+if TYPE_CHECKING:
+    from pyTD.api import api as Client
 
 PRINCIPAL_FIELDS = ("streamerSubscriptionKeys", "streamerConnectionInfo", "preferences",
                     "surrogateIds")
 
 
-def get_user_principals(*, fields: Union[str, Sequence[str], None] = None, api: Any = None,
+def get_user_principals(*, fields: Fields = None, api: Optional[Client] = None,
                         output_format: Optional[str] = None) -> Any:
     """The user's principal data; ``fields`` adds any of :data:`PRINCIPAL_FIELDS`.
 
@@ -26,13 +29,12 @@ def get_user_principals(*, fields: Union[str, Sequence[str], None] = None, api: 
     params = {}
     if fields is not None:
         params["fields"] = ",".join(check_enum_list("fields", fields, PRINCIPAL_FIELDS))
-    api = resolve_api(api)
-    fmt = output.resolve_format(api, output_format)
-    data = api.request("GET", "/userprincipals", params=params)
-    return output.render(data, fmt, lambda d: output.records_frame([d], index="userId"))
+    return fetch(api, "user_principals", lambda d: output.records_frame([d], index="userId"),
+                 output_format=output_format, params=params)
 
 
-def get_streamer_subscription_keys(account_ids: Union[Id, Sequence[Id]], *, api: Any = None,
+def get_streamer_subscription_keys(account_ids: Union[Id, Sequence[Id]], *,
+                                   api: Optional[Client] = None,
                                    output_format: Optional[str] = None) -> Any:
     """Streamer subscription keys for one or more accounts; pandas: one row per key.
 
@@ -49,31 +51,26 @@ def get_streamer_subscription_keys(account_ids: Union[Id, Sequence[Id]], *, api:
         raise ValidationError("account_ids is empty; pass an account id such as '123456789' "
                               "or a list of them.")
     ids = ",".join(dict.fromkeys(check_id("account_ids", item) for item in items))
-    api = resolve_api(api)
-    fmt = output.resolve_format(api, output_format)
-    data = api.request("GET", "/userprincipals/streamersubscriptionkeys",
-                       params={"accountIds": ids})
-    return output.render(data, fmt, lambda d: output.records_frame((d or {}).get("keys") or [],
-                                                                   columns=("key",)))
+    return fetch(api, "streamer_subscription_keys",
+                 lambda d: output.records_frame((d or {}).get("keys") or [], columns=("key",)),
+                 output_format=output_format, params={"accountIds": ids})
 
 
-def get_preferences(account_id: Id, *, api: Any = None,
+def get_preferences(account_id: Id, *, api: Optional[Client] = None,
                     output_format: Optional[str] = None) -> Any:
     """An account's trading preferences; pandas: a one-row frame (index ``accountId``).
 
     >>> get_preferences("123456789")["defaultEquityOrderType"]  # doctest: +SKIP
     'LIMIT'
     """
-    path = f"{account_path(account_id)}/preferences"
-    api = resolve_api(api)
-    fmt = output.resolve_format(api, output_format)
-    data = api.request("GET", path)
-    return output.render(data, fmt, lambda d: output.records_frame(
-        [{**(d or {}), "accountId": check_id("account_id", account_id)}], index="accountId"))
+    account = check_id("account_id", account_id)
+    return fetch(api, "preferences", lambda d: output.records_frame(
+        [{**(d or {}), "accountId": account}], index="accountId"),
+        output_format=output_format, account_id=account)
 
 
 def update_preferences(account_id: Id, preferences: Mapping[str, Any], *,
-                       api: Any = None) -> None:
+                       api: Optional[Client] = None) -> None:
     """Replace an account's preferences (every writable field, as :func:`get_preferences`
     returns them; ``directOptionsRouting``/``directEquityRouting`` cannot change).
 
@@ -81,4 +78,4 @@ def update_preferences(account_id: Id, preferences: Mapping[str, Any], *,
     >>> update_preferences("123456789", {**prefs, "defaultEquityQuantity": 10})  # doctest: +SKIP
     """
     body = check_mapping("preferences", preferences)
-    resolve_api(api).request("PUT", f"{account_path(account_id)}/preferences", json=body)
+    change(api, "PUT", "preferences", json=body, account_id=check_id("account_id", account_id))

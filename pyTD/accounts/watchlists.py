@@ -9,39 +9,32 @@ Items are given as symbols (equities) or as TD ``watchlistItems`` dicts::
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Any, Mapping, Optional, Sequence
 
 from pyTD import output
-from pyTD.accounts.orders import id_from_location
-from pyTD.endpoints import resolve_api
+from pyTD.endpoints import change, create, fetch
 from pyTD.exceptions import ValidationError
-from pyTD.validation import (
-    Id,
-    account_path,
-    check_id,
-    check_text,
-    id_segment,
-    normalize_symbols,
-)
+from pyTD.validation import Id, Items, check_id, check_text, normalize_symbols
 
-Items = Union[str, Sequence[Union[str, Mapping[str, Any]]]]
+if TYPE_CHECKING:
+    from pyTD.api import api as Client
 
 
 def create_watchlist(account_id: Id, name: str, symbols_or_items: Items, *,
-                     api: Any = None) -> int:
+                     api: Optional[Client] = None) -> int:
     """Create a watchlist and return its id.
 
     >>> from pyTD.accounts import create_watchlist
     >>> create_watchlist("123456789", "Tech", ["AAPL", "MSFT"])  # doctest: +SKIP
     3001
     """
+    account = check_id("account_id", account_id)
     body = {"name": check_text("name", name, "Tech"), "watchlistItems": _items(symbols_or_items)}
-    response = resolve_api(api).request("POST", f"{account_path(account_id)}/watchlists",
-                                        json=body, raw=True)
-    return id_from_location(response, f"get_watchlists({account_id!r})")
+    return create(api, "POST", "watchlists", f"get_watchlists({account_id!r})", json=body,
+                  account_id=account)
 
 
-def get_watchlists(account_id: Optional[Id] = None, *, api: Any = None,
+def get_watchlists(account_id: Optional[Id] = None, *, api: Optional[Client] = None,
                    output_format: Optional[str] = None) -> Any:
     """The watchlists of one account, or of every linked account when ``account_id`` is None.
 
@@ -50,27 +43,24 @@ def get_watchlists(account_id: Optional[Id] = None, *, api: Any = None,
 
     >>> get_watchlists(output_format="pandas")  # doctest: +SKIP
     """
-    path = "/accounts/watchlists" if account_id is None else \
-        f"{account_path(account_id)}/watchlists"
-    api = resolve_api(api)
-    fmt = output.resolve_format(api, output_format)
-    return output.render(api.request("GET", path) or [], fmt, _frame)
+    if account_id is None:
+        return fetch(api, "all_watchlists", _frame, output_format=output_format, empty=[])
+    return fetch(api, "watchlists", _frame, output_format=output_format, empty=[],
+                 account_id=check_id("account_id", account_id))
 
 
-def get_watchlist(account_id: Id, watchlist_id: Id, *, api: Any = None,
+def get_watchlist(account_id: Id, watchlist_id: Id, *, api: Optional[Client] = None,
                   output_format: Optional[str] = None) -> Any:
     """One watchlist; pandas: one row per item.
 
     >>> get_watchlist("123456789", 3001)["watchlistItems"]  # doctest: +SKIP
     """
-    api = resolve_api(api)
-    fmt = output.resolve_format(api, output_format)
-    data = api.request("GET", _path(account_id, watchlist_id))
-    return output.render(data, fmt, lambda d: _frame([d]))
+    return fetch(api, "watchlist", lambda d: _frame([d]), output_format=output_format,
+                 **_ids(account_id, watchlist_id))
 
 
 def replace_watchlist(account_id: Id, watchlist_id: Id, name: str, symbols_or_items: Items, *,
-                      api: Any = None) -> None:
+                      api: Optional[Client] = None) -> None:
     """Replace a watchlist's name and items (PUT).
 
     >>> replace_watchlist("123456789", 3001, "Tech", ["AAPL", "NVDA"])  # doctest: +SKIP
@@ -78,11 +68,12 @@ def replace_watchlist(account_id: Id, watchlist_id: Id, name: str, symbols_or_it
     body = {"name": check_text("name", name, "Tech"),
             "watchlistId": check_id("watchlist_id", watchlist_id),
             "watchlistItems": _items(symbols_or_items)}
-    resolve_api(api).request("PUT", _path(account_id, watchlist_id), json=body)
+    change(api, "PUT", "watchlist", json=body, **_ids(account_id, watchlist_id))
 
 
 def update_watchlist(account_id: Id, watchlist_id: Id, *, name: Optional[str] = None,
-                     symbols_or_items: Optional[Items] = None, api: Any = None) -> None:
+                     symbols_or_items: Optional[Items] = None,
+                     api: Optional[Client] = None) -> None:
     """Rename a watchlist and/or change its items (PATCH); give ``name``, items or both.
 
     Items with a ``sequenceId`` update that item; items without one are added.
@@ -97,19 +88,20 @@ def update_watchlist(account_id: Id, watchlist_id: Id, *, name: Optional[str] = 
         body["name"] = check_text("name", name, "Tech")
     if symbols_or_items is not None:
         body["watchlistItems"] = _items(symbols_or_items)
-    resolve_api(api).request("PATCH", _path(account_id, watchlist_id), json=body)
+    change(api, "PATCH", "watchlist", json=body, **_ids(account_id, watchlist_id))
 
 
-def delete_watchlist(account_id: Id, watchlist_id: Id, *, api: Any = None) -> None:
+def delete_watchlist(account_id: Id, watchlist_id: Id, *, api: Optional[Client] = None) -> None:
     """Delete a watchlist.
 
     >>> delete_watchlist("123456789", 3001)  # doctest: +SKIP
     """
-    resolve_api(api).request("DELETE", _path(account_id, watchlist_id))
+    change(api, "DELETE", "watchlist", **_ids(account_id, watchlist_id))
 
 
-def _path(account_id: Id, watchlist_id: Id) -> str:
-    return f"{account_path(account_id)}/watchlists/{id_segment('watchlist_id', watchlist_id)}"
+def _ids(account_id: Id, watchlist_id: Id) -> dict[str, str]:
+    return {"account_id": check_id("account_id", account_id),
+            "watchlist_id": check_id("watchlist_id", watchlist_id)}
 
 
 def _items(symbols_or_items: Items) -> list[dict[str, Any]]:

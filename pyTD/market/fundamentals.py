@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 from pyTD import output
-from pyTD.endpoints import resolve_api
+from pyTD.endpoints import Call
 from pyTD.validation import Symbols, normalize_symbols
 
+if TYPE_CHECKING:
+    from pyTD.api import api as Client
 
-def get_fundamentals(symbols: Symbols, *, api: Any = None,
+
+def get_fundamentals(symbols: Symbols, *, api: Optional[Client] = None,
                      output_format: Optional[str] = None) -> Any:
     """Fundamentals (P/E, dividends, margins, ...) of one or more symbols.
 
@@ -21,13 +24,11 @@ def get_fundamentals(symbols: Symbols, *, api: Any = None,
     >>> get_fundamentals(["AAPL", "MSFT"], output_format="pandas")["peRatio"]  # doctest: +SKIP
     """
     names = normalize_symbols(symbols)
-    api = resolve_api(api)
-    fmt = output.resolve_format(api, output_format)
+    call = Call(api, output_format)
     data: dict[str, Any] = {}
     for name in names:
-        data.update(api.request("GET", "/instruments",
-                                params={"symbol": name, "projection": "fundamental"}) or {})
-    return output.render(data, fmt, _frame)
+        data.update(call.get("instruments", {"symbol": name, "projection": "fundamental"}) or {})
+    return call.render(data, _frame)
 
 
 def _frame(data: dict[str, Any]) -> Any:

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional, Union
+from typing import TYPE_CHECKING, Any, Optional, Union
 
 from pyTD import output
-from pyTD.endpoints import resolve_api
+from pyTD.endpoints import fetch
 from pyTD.validation import DateArg, check_enum_list, date_param
+
+if TYPE_CHECKING:
+    from pyTD.api import api as Client
 
 MARKETS = ("EQUITY", "OPTION", "FUTURE", "BOND", "FOREX")
 
 
 def get_market_hours(markets: Union[str, list[str]] = "EQUITY", *,
-                     date: Optional[DateArg] = None, api: Any = None,
+                     date: Optional[DateArg] = None, api: Optional[Client] = None,
                      output_format: Optional[str] = None) -> Any:
     """Hours of one or several markets (EQUITY, OPTION, FUTURE, BOND, FOREX) on a day.
 
@@ -27,13 +30,10 @@ def get_market_hours(markets: Union[str, list[str]] = "EQUITY", *,
     names = check_enum_list("markets", markets, MARKETS)
     params = {} if date is None else {"date": date_param("date", date)}
     if len(names) == 1:
-        path = f"/marketdata/{names[0]}/hours"
-    else:
-        path, params["markets"] = "/marketdata/hours", ",".join(names)
-    api = resolve_api(api)
-    fmt = output.resolve_format(api, output_format)
-    data = api.request("GET", path, params=params) or {}
-    return output.render(data, fmt, _frame)
+        return fetch(api, "market_hours", _frame, output_format=output_format, params=params,
+                     empty={}, market=names[0])
+    params["markets"] = ",".join(names)
+    return fetch(api, "hours", _frame, output_format=output_format, params=params, empty={})
 
 
 def _frame(data: dict[str, Any]) -> Any:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 from pyTD import output
-from pyTD.endpoints import resolve_api
-from pyTD.validation import check_enum, quote_segment
+from pyTD.endpoints import fetch
+from pyTD.validation import check_enum
+
+if TYPE_CHECKING:
+    from pyTD.api import api as Client
 
 INDEXES = ("$COMPX", "$DJI", "$SPX.X")
 DIRECTIONS = ("up", "down")
@@ -14,7 +17,7 @@ CHANGES = ("value", "percent")
 
 
 def get_movers(index: str, *, direction: Optional[str] = None, change: Optional[str] = None,
-               api: Any = None, output_format: Optional[str] = None) -> Any:
+               api: Optional[Client] = None, output_format: Optional[str] = None) -> Any:
     """The top (up to 10) movers of ``$COMPX``, ``$DJI`` or ``$SPX.X``.
 
     ``direction`` is ``up`` or ``down``; ``change`` is ``percent`` (TD's default) or
@@ -29,8 +32,5 @@ def get_movers(index: str, *, direction: Optional[str] = None, change: Optional[
         params["direction"] = check_enum("direction", direction, DIRECTIONS)
     if change is not None:
         params["change"] = check_enum("change", change, CHANGES)
-    path = f"/marketdata/{quote_segment(check_enum('index', index, INDEXES))}/movers"
-    api = resolve_api(api)
-    fmt = output.resolve_format(api, output_format)
-    data = api.request("GET", path, params=params) or []
-    return output.render(data, fmt, output.records_frame)
+    return fetch(api, "movers", output.records_frame, output_format=output_format,
+                 params=params, empty=[], index=check_enum("index", index, INDEXES))

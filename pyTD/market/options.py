@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 from pyTD import output, validation
-from pyTD.endpoints import resolve_api
+from pyTD.endpoints import fetch
 from pyTD.exceptions import ValidationError
 from pyTD.validation import (
     DateArg,
@@ -17,6 +17,9 @@ from pyTD.validation import (
     check_order,
     check_text,
 )
+
+if TYPE_CHECKING:
+    from pyTD.api import api as Client
 
 CONTRACT_TYPES = ("CALL", "PUT", "ALL")
 STRATEGIES = ("SINGLE", "ANALYTICAL", "COVERED", "VERTICAL", "CALENDAR", "STRANGLE",
@@ -38,7 +41,8 @@ def get_option_chain(symbol: str, *, contract_type: Optional[str] = None,
                      volatility: Optional[float] = None, underlying_price: Optional[float] = None,
                      interest_rate: Optional[float] = None,
                      days_to_expiration: Optional[int] = None, exp_month: Optional[str] = None,
-                     option_type: Optional[str] = None, api: Any = None,
+                     option_type: Optional[str] = None,
+                     api: Optional[Client] = None,
                      output_format: Optional[str] = None) -> Any:
     """The option chain of one underlying symbol.
 
@@ -80,10 +84,7 @@ def get_option_chain(symbol: str, *, contract_type: Optional[str] = None,
     params.update(_analytical(params.get("strategy"), volatility=volatility,
                               underlying_price=underlying_price, interest_rate=interest_rate,
                               days_to_expiration=days_to_expiration))
-    api = resolve_api(api)
-    fmt = output.resolve_format(api, output_format)
-    data = api.request("GET", "/marketdata/chains", params=params)
-    return output.render(data, fmt, _frame)
+    return fetch(api, "option_chain", _frame, output_format=output_format, params=params)
 
 
 get_option_chains = get_option_chain

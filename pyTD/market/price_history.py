@@ -3,10 +3,10 @@ checked before anything is sent."""
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 from pyTD import output
-from pyTD.endpoints import resolve_api
+from pyTD.endpoints import Call
 from pyTD.exceptions import ValidationError
 from pyTD.validation import (
     Symbols,
@@ -15,9 +15,11 @@ from pyTD.validation import (
     check_enum,
     check_order,
     normalize_symbols,
-    quote_segment,
     to_epoch_ms,
 )
+
+if TYPE_CHECKING:
+    from pyTD.api import api as Client
 
 #: Allowed ``period`` values per ``period_type`` (TD's defaults: 10, 1, 1, 1).
 PERIODS = {"day": (1, 2, 3, 4, 5, 10), "month": (1, 2, 3, 6),
@@ -35,7 +37,8 @@ def get_price_history(symbol_or_symbols: Symbols, *, period_type: Optional[str] 
                       period: Optional[int] = None, frequency_type: Optional[str] = None,
                       frequency: Optional[int] = None, start_date: Optional[TimeArg] = None,
                       end_date: Optional[TimeArg] = None,
-                      need_extended_hours_data: Optional[bool] = None, api: Any = None,
+                      need_extended_hours_data: Optional[bool] = None,
+                      api: Optional[Client] = None,
                       output_format: Optional[str] = None) -> Any:
     """Price history (candles) of one symbol, or of several (one request each).
 
@@ -55,13 +58,11 @@ def get_price_history(symbol_or_symbols: Symbols, *, period_type: Optional[str] 
     names = normalize_symbols(symbol_or_symbols, "symbol_or_symbols")
     params = _params(period_type, period, frequency_type, frequency, start_date, end_date,
                      need_extended_hours_data)
-    api = resolve_api(api)
-    fmt = output.resolve_format(api, output_format)
-    data = {name: api.request("GET", f"/marketdata/{quote_segment(name)}/pricehistory",
-                              params=params) for name in names}
+    call = Call(api, output_format)
+    data = {name: call.get("price_history", params, symbol=name) for name in names}
     if isinstance(symbol_or_symbols, str) and len(names) == 1:
-        return output.render(data[names[0]], fmt, _frame)
-    return output.render(data, fmt, _multi_frame)
+        return call.render(data[names[0]], _frame)
+    return call.render(data, _multi_frame)
 
 
 def _params(period_type: Optional[str], period: Optional[int], frequency_type: Optional[str],

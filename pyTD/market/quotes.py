@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 from pyTD import output
-from pyTD.endpoints import resolve_api
-from pyTD.validation import Symbols, normalize_symbols, quote_segment
+from pyTD.endpoints import Call
+from pyTD.validation import Symbols, normalize_symbols
+
+if TYPE_CHECKING:
+    from pyTD.api import api as Client
 
 
-def get_quotes(symbols: Symbols, *, api: Any = None, output_format: Optional[str] = None) -> Any:
+def get_quotes(symbols: Symbols, *, api: Optional[Client] = None,
+               output_format: Optional[str] = None) -> Any:
     """Quotes for one or more symbols, as ``{symbol: quote}`` or one row per symbol.
 
     Any number of symbols may be asked for: they are sent in batches of the
@@ -23,17 +27,16 @@ def get_quotes(symbols: Symbols, *, api: Any = None, output_format: Optional[str
     209.35
     """
     names = normalize_symbols(symbols)
-    api = resolve_api(api)
-    fmt = output.resolve_format(api, output_format)
+    call = Call(api, output_format)
     if len(names) == 1 and "/" not in names[0]:
-        data = api.request("GET", f"/marketdata/{quote_segment(names[0])}/quotes") or {}
+        data = call.get("quote", symbol=names[0]) or {}
     else:
-        size = api.settings.provider.max_quote_symbols
+        size = call.api.provider.max_quote_symbols
         data = {}
         for start in range(0, len(names), size):
             batch = ",".join(names[start:start + size])
-            data.update(api.request("GET", "/marketdata/quotes", params={"symbol": batch}) or {})
-    return output.render(data, fmt, lambda d: _frame(d, names))
+            data.update(call.get("quotes", {"symbol": batch}) or {})
+    return call.render(data, lambda d: _frame(d, names))
 
 
 def _frame(data: dict[str, Any], names: list[str]) -> Any:

@@ -88,8 +88,11 @@ def test_utc_index_from_epoch_ms():
     assert len(output.utc_from_ms([])) == 0
 
 
-def test_api_methods_delegate_to_module_functions_of_the_same_name():
+def test_api_methods_forward_to_module_functions_with_their_signatures():
+    from importlib import import_module
+
     from pyTD import accounts, instruments, market
+    from pyTD.api import api
 
     public = {**vars(market), **vars(accounts), **vars(instruments)}
     methods = {name for name, _ in inspect.getmembers(EndpointMethods, inspect.isfunction)}
@@ -97,6 +100,33 @@ def test_api_methods_delegate_to_module_functions_of_the_same_name():
                                   "get_instrument"]}
     assert methods == wrappers
     for name in methods:
-        source = inspect.getsource(getattr(EndpointMethods, name))
-        assert f".{name}(" in source or name == "get_option_chains", name
-        assert callable(public[name])
+        method = getattr(api, name)
+        module, _, function = method.forwards_to.rpartition(".")
+        target = getattr(import_module(module), function)
+        assert target is public[name], name
+        expected = [p for p in inspect.signature(target).parameters.values() if p.name != "api"]
+        assert list(inspect.signature(method).parameters.values())[1:] == expected, name
+
+
+def test_help_shows_the_real_parameters():
+    import pydoc
+
+    from pyTD.api import api
+
+    text = pydoc.render_doc(api.get_price_history, renderer=pydoc.plaintext)
+    for name in ("period_type", "period", "frequency_type", "frequency", "start_date",
+                 "end_date", "need_extended_hours_data", "output_format"):
+        assert f"{name}:" in text or f"{name}=" in text, name
+    assert "**kwargs" not in text
+
+
+def test_a_method_calls_its_module_function_with_the_api(monkeypatch):
+    from pyTD.api import api
+    from pyTD.market import movers
+
+    seen = {}
+    monkeypatch.setattr(movers, "get_movers", lambda *args, **kwargs: seen.update(
+        args=args, kwargs=kwargs) or "answer")
+    client = api(consumer_key="KEY", store_tokens=False)
+    assert client.get_movers("$DJI", direction="up") == "answer"
+    assert seen == {"args": ("$DJI",), "kwargs": {"api": client, "direction": "up"}}

@@ -5,8 +5,8 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 
 from pyTD.exceptions import ValidationError
+from pyTD.provider import TD_AMERITRADE
 from pyTD.validation import (
-    account_path,
     bool_param,
     check_enum,
     check_enum_list,
@@ -17,7 +17,6 @@ from pyTD.validation import (
     check_order,
     check_text,
     date_param,
-    id_segment,
     normalize_symbols,
     quote_segment,
     to_date,
@@ -87,8 +86,9 @@ def test_quote_segment(raw, quoted):
 def test_ids_are_checked_and_quoted():
     assert check_id("order_id", 42) == "42"
     assert check_id("account_id", " 123 ") == "123"
-    assert id_segment("order_id", "1/2") == "1%2F2"
-    assert account_path(123456789) == "/accounts/123456789"
+    assert TD_AMERITRADE.path("order", account_id=check_id("account_id", 123456789),
+                              order_id=check_id("order_id", "1/2")) == \
+        "/accounts/123456789/orders/1%2F2"
 
 
 @pytest.mark.parametrize("bad", ["", "  ", None, True, -1, 1.5, ["1"]])
