@@ -187,3 +187,159 @@ def test_the_quota_wait_is_capped_and_retry_after_wins():
     assert retry.get_retry_after(Answer(503, {"Date": date})) is None          # plain backoff
     assert retry.get_retry_after(Answer(429, {})) is None
     assert retry.get_retry_after(Answer(429, {"Date": "garbage"})) is None
+
+
+class Recorder:
+    """A server that records the raw bytes of every request and answers ``{}``."""
+
+    def __init__(self):
+        import socketserver
+
+        self.requests: list[bytes] = []
+        recorder = self
+
+        class Handler(socketserver.StreamRequestHandler):
+            def handle(self):
+                while True:
+                    head = b""
+                    while not head.endswith(b"\r\n\r\n"):
+                        chunk = self.rfile.readline()
+                        if not chunk:
+                            return
+                        head += chunk
+                    length = 0
+                    for line in head.split(b"\r\n"):
+                        if line.lower().startswith(b"content-length:"):
+                            length = int(line.split(b":")[1])
+                    recorder.requests.append(head + self.rfile.read(length))
+                    self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                                     b"Content-Length: 2\r\n\r\n{}")
+
+        self.server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+CALLS = [
+    ("GET", "/marketdata/quotes", {"params": {"symbol": "AAPL,/ES", "x": "a b"},
+                                   "headers": {"Authorization": "Bearer T"}}),
+    ("GET", "/marketdata/%24SPX.X/quotes", {"headers": {"Authorization": "Bearer T"}}),
+    ("POST", "/accounts/1/orders", {"json": {"orderType": "MARKET", "price": 1.5},
+                                    "headers": {"Authorization": "Bearer T"}}),
+    ("PUT", "/accounts/1/orders/2", {"json": {"orderType": "LIMIT"}}),
+    ("DELETE", "/accounts/1/orders/2", {"headers": {"Authorization": "Bearer T"}}),
+    ("PATCH", "/accounts/1/watchlists/3", {"json": {"name": "x"}}),
+    ("POST", "/oauth2/token", {"data": {"grant_type": "refresh_token", "refresh_token": "R"},
+                               "auth": ("KEY", "SECRET")}),
+]
+
+
+@pytest.mark.parametrize("method, path, options", CALLS, ids=[f"{c[0]} {c[1]}" for c in CALLS])
+def test_the_fast_path_puts_the_same_bytes_on_the_wire_as_session_request(method, path,
+                                                                           options):
+    from pyTD.transport import Transport
+
+    recorder = Recorder()
+    try:
+        transport = Transport(recorder.url, retry_count=0)
+        assert transport.owns_session
+        url = recorder.url + path
+        transport.send(method, url, **options)
+        transport.send(method, url, **options)          # the memoized second call too
+        transport.session.request(method, url, timeout=5, **options)
+    finally:
+        recorder.close()
+    fast, memoized, reference = recorder.requests
+    assert fast == reference and memoized == reference
+    assert reference.startswith(f"{method} /v1{path}".encode())
+
+
+def _silent_server(close: bool):
+    """A server that accepts and reads, then closes (``close``) or never answers."""
+    import socket
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    held = []
+
+    def serve():
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            conn.recv(65536)
+            if close:
+                conn.close()
+            else:
+                held.append(conn)
+
+    threading.Thread(target=serve, daemon=True).start()
+    return listener, f"http://127.0.0.1:{listener.getsockname()[1]}/v1"
+
+
+def _unused_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_a_refused_connection_is_never_an_unknown_outcome(method):
+    from pyTD.transport import Transport
+
+    url = f"http://127.0.0.1:{_unused_port()}/v1/accounts/1/orders?apikey=SECRET"
+    with pytest.raises(TransportError, match=r"\(connection refused\)") as info:
+        Transport(url, retry_count=0).send(method, url, json={} if method == "POST" else None)
+    assert not isinstance(info.value, UnknownOutcomeError)
+    assert "SECRET" not in str(info.value) and info.value.__cause__ is None
+
+
+def test_an_unknown_host_says_so():
+    from pyTD.transport import Transport
+
+    url = "http://pytd-no-such-host.invalid/v1/marketdata/quotes"
+    with pytest.raises(TransportError, match="host name could not be resolved") as info:
+        Transport(url, retry_count=0, timeout=(5, 5)).send("POST", url, json={})
+    assert not isinstance(info.value, UnknownOutcomeError)
+
+
+@pytest.mark.parametrize("close, reason", [(False, "timed out waiting for the answer"),
+                                           (True, "closed without an answer|was reset")])
+def test_a_sent_request_without_an_answer(close, reason):
+    from pyTD.transport import Transport
+
+    listener, base = _silent_server(close)
+    try:
+        transport = Transport(base, retry_count=0, timeout=(2, 0.3))
+        with pytest.raises(TransportError, match=reason) as info:
+            transport.send("GET", base + "/marketdata/quotes")
+        assert not isinstance(info.value, UnknownOutcomeError)
+        with pytest.raises(UnknownOutcomeError, match=reason) as info:
+            transport.send("POST", base + "/accounts/1/orders", json={"price": 1})
+        assert "may or may not have been applied" in str(info.value)
+    finally:
+        listener.close()
+
+
+def test_classification_reads_the_exception_chain_not_its_text():
+    import urllib3
+
+    from pyTD.transport import classify
+
+    refused = ConnectionRefusedError(111, "refused")
+    wrapped = urllib3.exceptions.NewConnectionError(None, "no connection")  # type: ignore
+    wrapped.__cause__ = refused
+    error = requests.exceptions.ConnectionError(
+        urllib3.exceptions.MaxRetryError(None, "/x", reason=wrapped))  # type: ignore
+    assert classify(error) == ("connection refused", False)
+    reset = requests.exceptions.ConnectionError("NewConnectionError in the text only")
+    assert classify(reset)[1] is True          # the words in a message change nothing
