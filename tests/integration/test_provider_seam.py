@@ -30,7 +30,7 @@ def _problem(data):
 def fake_provider(base_url: str) -> Provider:
     return Provider(
         name="fakebroker", title="Fake Broker", base_url=base_url,
-        auth_url=base_url + "/login", token_path="/auth/v2/token",  # noqa: S106 - a path
+        auth_url=base_url + "/login", token_path="/auth/v2/token",
         key_suffix="", access_token_lifetime=600, refresh_token_lifetime=3600,
         paths={"quote": "/md/v9/quote/{symbol}", "quotes": "/md/v9/quotes"},
         client_auth=HTTP_BASIC, renewable_refresh=False, parse_error=_problem,
@@ -48,7 +48,7 @@ class Stub(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(raw)
 
-    def do_POST(self):  # noqa: N802 - http.server's name
+    def do_POST(self):
         form = parse_qs(self.rfile.read(int(self.headers["Content-Length"])).decode())
         Stub.seen.append({"method": "POST", "path": self.path, "form": form,
                           "authorization": self.headers.get("Authorization")})
@@ -58,7 +58,7 @@ class Stub(BaseHTTPRequestHandler):
         self._answer(200, {"access_token": "NEW-ACCESS", "token_type": "Bearer",
                            "expires_in": 600})
 
-    def do_GET(self):  # noqa: N802 - http.server's name
+    def do_GET(self):
         url = urlsplit(self.path)
         Stub.seen.append({"method": "GET", "path": url.path,
                           "authorization": self.headers.get("Authorization")})
