@@ -6,7 +6,8 @@ from pathlib import Path
 from setuptools import find_packages, setup
 
 HERE = Path(__file__).parent
-VERSION = re.search(r'__version__ = "([^"]+)"', (HERE / "pyTD" / "__init__.py").read_text()).group(1)
+INIT = (HERE / "pyTD" / "__init__.py").read_text()
+VERSION = re.search(r'__version__ = "([^"]+)"', INIT).group(1)
 
 EXTRAS = {
     "pandas": ["pandas>=1.3"],

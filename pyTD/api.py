@@ -109,8 +109,10 @@ class api(EndpointMethods):
                   manual: bool = False) -> None:
         """Authorize once through the browser (or ``manual=True``: paste the redirected URL).
 
+        ``open_browser`` may also be a callable: it receives the URL to open.
+
         >>> a.authorize()                                  # doctest: +SKIP
-        >>> a.authorize(open_browser=my_opener)            # a callable receives the URL
+        >>> a.authorize(open_browser=my_opener)            # doctest: +SKIP
         """
         self.auth.authorize(open_browser, timeout, manual=manual)
 
