@@ -22,6 +22,7 @@ EXTRAS["test"] = [
     "nbformat>=5",
     "ipykernel>=6",
     "ruff>=0.4",
+    "mypy>=1.8",
     *EXTRAS["pandas"],
     *EXTRAS["https"],
     *EXTRAS["docs"],

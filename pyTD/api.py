@@ -70,7 +70,7 @@ class api(EndpointMethods):
         if unknown:
             raise ConfigurationError(f"Unknown option(s) {sorted(unknown)}; known: "
                                      f"{sorted((*_SETTING_NAMES, 'cache'))}.")
-        merged = {name: given[name] if given[name] is not None else extra.get(name)
+        merged: dict[str, Any] = {name: given[name] if given[name] is not None else extra.get(name)
                   for name in _SETTING_NAMES}
         if output_format not in FORMATS:
             raise ConfigurationError(f"output_format={output_format!r}: use one of "
@@ -85,7 +85,7 @@ class api(EndpointMethods):
                                    retry_count=retry_count, pause=pause,
                                    max_wait=retry_max_wait)
         self.output_format = output_format
-        manager_options = {} if refresh_window is None else {"refresh_window": refresh_window}
+        manager_options: dict[str, Any] = {} if refresh_window is None else {"refresh_window": refresh_window}
         self.auth = AuthManager(self.settings, self.cache, self.transport, clock=clock,
                                 **manager_options)
 

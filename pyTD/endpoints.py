@@ -117,7 +117,7 @@ def id_from_location(response: requests.Response, check: str) -> int:
     if match is None:
         request = response.request
         raise TDQueryError(
-            f"{request.method} {urlsplit(request.url).path} answered HTTP "
+            f"{request.method!s} {urlsplit(str(request.url)).path} answered HTTP "
             f"{response.status_code} without a readable id in its Location header "
             f"({location!r}). It may have been applied: check {check} before sending it again.",
             status_code=response.status_code, response=redacted(response))

@@ -30,6 +30,7 @@ from urllib3.util.retry import Retry
 from pyTD.exceptions import (
     ResponseFormatError,
     SSLError,
+    TDError,
     TransportError,
     UnknownOutcomeError,
     error_class,
@@ -234,7 +235,7 @@ def classify(exc: BaseException) -> tuple[str, bool]:
     return type(exc).__name__, True
 
 
-def failure(method: str, url: str, exc: BaseException) -> TransportError:
+def failure(method: str, url: str, exc: BaseException) -> TDError:
     """The pyTD exception for a request that got no answer (no URL query, no credentials)."""
     parts = urlsplit(url)
     what = f"{method.upper()} {parts.path}"

@@ -120,7 +120,7 @@ def check_text(name: str, value: Any, example: str = "AAPL") -> str:
 
 def check_id(name: str, value: Any) -> str:
     """An account, order, transaction or watchlist id (non-empty string or int) as a string."""
-    if isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= 0:
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool) and int(value) >= 0:
         return str(int(value))
     if isinstance(value, str) and value.strip():
         return value.strip()
@@ -130,7 +130,8 @@ def check_id(name: str, value: Any) -> str:
 
 def check_int(name: str, value: Any, minimum: int = 1) -> int:
     """``value`` if it is an int of at least ``minimum``."""
-    if isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= minimum:
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool) and \
+            int(value) >= minimum:
         return int(value)
     raise ValidationError(f"{name} must be a whole number of at least {minimum}; "
                           f"got {_show(value)}.")

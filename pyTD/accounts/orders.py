@@ -113,6 +113,6 @@ def _frame(orders: list[Any]) -> Any:
     return output.records_frame(orders, index="orderId")
 
 
-def _order_ids(account_id: Id, order_id: Id) -> dict[str, str]:
+def _order_ids(account_id: Id, order_id: Id) -> dict[str, Any]:
     return {"account_id": check_id("account_id", account_id),
             "order_id": check_id("order_id", order_id)}

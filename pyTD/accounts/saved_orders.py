@@ -69,6 +69,6 @@ def _frame(orders: list[Any]) -> Any:
     return output.records_frame(orders, index="savedOrderId")
 
 
-def _ids(account_id: Id, saved_order_id: Id) -> dict[str, str]:
+def _ids(account_id: Id, saved_order_id: Id) -> dict[str, Any]:
     return {"account_id": check_id("account_id", account_id),
             "saved_order_id": check_id("saved_order_id", saved_order_id)}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numbers
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Mapping, Optional, Sequence, Union
 
 from pyTD import output
@@ -45,8 +46,10 @@ def get_streamer_subscription_keys(account_ids: Union[Id, Sequence[Id]], *,
         items: list[Any] = account_ids.split(",")
     elif isinstance(account_ids, numbers.Integral):
         items = [account_ids]
-    else:
+    elif isinstance(account_ids, Iterable):
         items = list(account_ids)
+    else:
+        items = [account_ids]  # refused by check_id below with the usual message
     if not items:
         raise ValidationError("account_ids is empty; pass an account id such as '123456789' "
                               "or a list of them.")

@@ -99,7 +99,7 @@ def delete_watchlist(account_id: Id, watchlist_id: Id, *, api: Optional[Client] 
     change(api, "DELETE", "watchlist", **_ids(account_id, watchlist_id))
 
 
-def _ids(account_id: Id, watchlist_id: Id) -> dict[str, str]:
+def _ids(account_id: Id, watchlist_id: Id) -> dict[str, Any]:
     return {"account_id": check_id("account_id", account_id),
             "watchlist_id": check_id("watchlist_id", watchlist_id)}
 

@@ -42,6 +42,7 @@ def _frame(data: dict[str, Any]) -> Any:
                                 for key, value in hours.items()}
             for market, products in data.items() for product, hours in products.items()}
     frame = pd.DataFrame.from_dict(rows, orient="index")
-    frame.index = pd.MultiIndex.from_arrays(list(zip(*rows)) or [[], []],
+    columns: list[Any] = list(zip(*rows)) or [[], []]
+    frame.index = pd.MultiIndex.from_arrays(columns,
                                             names=["market", "product"])
     return frame

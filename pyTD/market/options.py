@@ -74,9 +74,9 @@ def get_option_chain(symbol: str, *, contract_type: Optional[str] = None,
         params["strikeCount"] = check_int("strike_count", strike_count)
     if include_quotes is not None:
         params["includeQuotes"] = bool_param("include_quotes", include_quotes, upper=True)
-    for key, arg, value in (("interval", "interval", interval), ("strike", "strike", strike)):
-        if value is not None:
-            params[key] = check_number(arg, value)
+    for key, number in (("interval", interval), ("strike", strike)):
+        if number is not None:
+            params[key] = check_number(key, number)
     first = None if from_date is None else validation.to_date("from_date", from_date)
     last = None if to_date is None else validation.to_date("to_date", to_date)
     check_order("from_date", first, "to_date", last)

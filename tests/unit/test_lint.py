@@ -19,3 +19,11 @@ def test_ruff_is_clean():
     result = subprocess.run([sys.executable, "-m", "ruff", "check", "."], cwd=ROOT,
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_mypy_is_clean():
+    if shutil.which("mypy") is None and os.environ.get("CI") != "true":
+        pytest.skip("mypy is not installed (pip install -e '.[test]' brings it)")
+    result = subprocess.run([sys.executable, "-m", "mypy", "--config-file", "mypy.ini"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
