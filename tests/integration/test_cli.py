@@ -17,8 +17,8 @@ import requests
 from pyTD.auth.tokens import AccessToken
 from pyTD.cache.disk import DiskCache
 from pyTD.cache.select import cache_file_name
-from pyTD.demo import free_port
 from pyTD.sandbox import DEMO_CONSUMER_KEY, Sandbox
+from tests.support import free_port
 
 from .cli_support import CLI_KEY, Child, child_env, run_pytd, store_tokens
 
