@@ -20,7 +20,7 @@ import requests
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from pyTD.api import api
-from pyTD.demo import follow_in_background
+from pyTD.cli.demo import follow_in_background
 from pyTD.sandbox import Sandbox
 from tests.support import free_port
 

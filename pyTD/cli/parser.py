@@ -1,29 +1,24 @@
-"""The ``pytd`` command line (also ``python -m pyTD``).
+"""The arguments of ``pytd``: :func:`build_parser` and :func:`parse_args`.
 
-    $ pytd auth login            # once: authorize in the browser, tokens are cached
-    $ pytd quote AAPL MSFT       # then use them
-    $ pytd --json history AAPL --period-type month --frequency-type daily
+Each command's ``func`` (in :mod:`pyTD.cli.commands`) receives the parsed
+namespace. The global options (credentials, URLs, ``--json``) are accepted
+before or after the command name.
 
-Exit codes: 0 success, 1 error (the message says what to do), 2 bad usage
-(including arguments the library rejects), 130 interrupted.
+>>> parse_args(["quote", "aapl", "--json"]).symbols, parse_args(["--json", "hours"]).json
+(['AAPL'], True)
 """
 
 from __future__ import annotations
 
 import argparse
-import os
-import sys
 from datetime import date, datetime
-from typing import Callable, Optional, Sequence, Union
+from typing import Any, Callable, Optional, Sequence, Union
 
-from pyTD import cli_commands as commands
-from pyTD.exceptions import AuthorizationError, TDError, ValidationError
+from pyTD.cli import commands
 from pyTD.market.hours import MARKETS
 from pyTD.market.movers import CHANGES, DIRECTIONS, INDEXES
 from pyTD.market.options import CONTRACT_TYPES
 from pyTD.market.price_history import FREQUENCIES, PERIODS
-
-LOGIN_HINT = "Run `pytd auth login` to authorize."
 
 GLOBAL_EPILOG = ("Global options (--consumer-key, --callback-url, --config-dir, --base-url, "
                  "--auth-url, --no-store, --json) may come before or after the command; each "
@@ -100,7 +95,7 @@ class _Commands:
         self.api_commands = api_commands
 
     def add(self, name: str, help_text: str, func: Optional[Callable[..., int]] = None,
-            **kwargs: object) -> argparse.ArgumentParser:
+            **kwargs: Any) -> argparse.ArgumentParser:
         description = help_text[:1].upper() + help_text[1:] + "."
         if func is None:
             return self.group.add_parser(name, help=help_text, description=description, **kwargs)
@@ -190,8 +185,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _parse(argv: Optional[Sequence[str]]) -> argparse.Namespace:
-    """Parse ``argv``; ``pytd sandbox`` hands everything after it to the sandbox's own parser."""
+def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
+    """Parse ``argv``; ``pytd sandbox`` hands everything after it to the sandbox's own parser.
+
+    Bad usage, ``--help`` and ``--version`` exit (``SystemExit``) as argparse does.
+    """
     parser = build_parser()
     args, rest = parser.parse_known_args(argv)
     if getattr(args, "passthrough", False):
@@ -199,37 +197,3 @@ def _parse(argv: Optional[Sequence[str]]) -> argparse.Namespace:
     elif rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
     return args
-
-
-def _fail(message: str, code: int) -> int:
-    print(f"pytd: error: {message}", file=sys.stderr)
-    return code
-
-
-def main(argv: Optional[Sequence[str]] = None) -> int:
-    """Run ``pytd`` with ``argv`` (default ``sys.argv[1:]``); returns the exit code."""
-    args = _parse(argv)
-    try:
-        code = args.func(args)
-        sys.stdout.flush()  # a closed pipe shows up here, inside the handlers below
-        return code
-    except ValidationError as exc:
-        return _fail(str(exc), 2)
-    except AuthorizationError as exc:
-        message = str(exc)
-        if "pytd auth login" not in message:
-            message = f"{message} {LOGIN_HINT}".strip()
-        return _fail(message, 1)
-    except TDError as exc:
-        return _fail(str(exc), 1)
-    except KeyboardInterrupt:
-        print("pytd: interrupted", file=sys.stderr)
-        return 130
-    except BrokenPipeError:
-        # The reader went away (``pytd history AAPL | head``): stop quietly.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 1
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -16,6 +16,8 @@ from typing import Optional, TextIO
 
 import requests
 
+from pyTD.cli import EXIT_OK
+
 DEMO_SYMBOLS = ("AAPL", "MSFT", "SPY", "$SPX.X")
 
 
@@ -40,7 +42,7 @@ def run_demo(*, config_dir: Optional[str] = None, symbols: tuple[str, ...] = DEM
              out: TextIO = sys.stdout) -> int:
     """Authorize against a fresh sandbox, print quotes and where the tokens went; 0 on success."""
     from pyTD.api import api
-    from pyTD.cli_format import quote_rows, table
+    from pyTD.cli.format import quote_rows, table
     from pyTD.sandbox import DEMO_CONSUMER_KEY, Sandbox
 
     config_dir = config_dir or tempfile.mkdtemp(prefix="pytd-demo-")
@@ -62,4 +64,4 @@ def run_demo(*, config_dir: Optional[str] = None, symbols: tuple[str, ...] = DEM
         print(f"Tokens stored in {client.cache.describe()} (file mode 0600). Run `pytd demo` "
               "again any time; nothing touched a real account.", file=out)
         client.close()
-    return 0
+    return EXIT_OK
