@@ -14,6 +14,7 @@ import argparse
 from datetime import date, datetime
 from typing import Any, Callable, Optional, Sequence, Union
 
+import pyTD
 from pyTD.cli import commands
 from pyTD.market.hours import MARKETS
 from pyTD.market.movers import CHANGES, DIRECTIONS, INDEXES
@@ -168,6 +169,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pytd", description="TD Ameritrade API client and local sandbox.",
         epilog=GLOBAL_EPILOG)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {pyTD.__version__}",
+                        help="print the version of pyTD and exit")
     _add_global_options(parser, top=True)
     top = _Commands(parser, "command", [])
     _add_auth(top)
