@@ -3,19 +3,28 @@
     $ pytd auth login            # once: authorize in the browser, tokens are cached
     $ pytd quote AAPL MSFT       # then use them
     $ pytd --json history AAPL --period-type month --frequency-type daily
+    $ pytd -v quote AAPL         # also show each request, its status and timing
 
 :func:`main` parses the arguments (:mod:`pyTD.cli.parser`), runs the command
 (:mod:`pyTD.cli.commands`, tables from :mod:`pyTD.cli.format`, the demo in
 :mod:`pyTD.cli.demo`) and turns library errors into one-line messages and the
 exit codes below.
+
+While it runs, what pyTD logs reaches standard error as ``pytd: warning: ...``
+(warnings and errors by default; ``-v``/``--verbose``, ``--log-level LEVEL`` or
+``TD_LOG_LEVEL`` for more, including urllib3's connections and retries).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import logging
 import os
+import re
 import sys
-from typing import Optional, Sequence
+import warnings
+from typing import Iterator, Optional, Sequence
 
 from pyTD.exceptions import AuthorizationError, TDError, ValidationError
 
@@ -29,6 +38,79 @@ EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 
 LOGIN_HINT = "Run `pytd auth login` to authorize."
+
+#: Loggers shown on standard error: pyTD's always; urllib3's (connections, retries)
+#: only when a level is asked for.
+LIBRARY_LOGGER, TRANSPORT_LOGGER = "pyTD", "urllib3"
+
+#: Values of ``TD_LOG_LEVEL`` that set the level of what ``pytd`` shows (any case).
+_ENV_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+# Credentials in a query string or a header, should any log line carry one.
+_SECRETS = re.compile(r"(?i)(\b[a-z_]*(?:token|secret|password|code|state)=)[^&\s'\"]+"
+                      r"|(\b(?:bearer|basic)\s+)[\w.~+/=-]+")
+
+
+def _redact(text: str) -> str:
+    return _SECRETS.sub(lambda m: (m.group(1) or m.group(2)) + "***", text)
+
+
+class _StderrFormatter(logging.Formatter):
+    """``pytd: warning: message``; below WARNING the logger's name too."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        source = f"{record.name}: " if record.levelno < logging.WARNING else ""
+        text = f"pytd: {record.levelname.lower()}: {source}{_redact(record.getMessage())}"
+        if record.exc_info:
+            text += "\n" + self.formatException(record.exc_info)
+        return text
+
+
+def requested_level(explicit: Optional[str]) -> Optional[str]:
+    """The level asked for: ``-v``/``--log-level``, else ``TD_LOG_LEVEL``, else ``None``.
+
+    An invalid ``TD_LOG_LEVEL`` is left to the ``api``, which names it in its error.
+
+    >>> requested_level("DEBUG")
+    'DEBUG'
+    """
+    if explicit:
+        return explicit
+    value = os.environ.get("TD_LOG_LEVEL", "").strip().upper()
+    return value if value in _ENV_LEVELS else None
+
+
+@contextlib.contextmanager
+def log_to_stderr(level: Optional[str] = None) -> Iterator[logging.Handler]:
+    """Show pyTD's log records on standard error until the block ends.
+
+    Without ``level`` only the ``pyTD`` logger is shown, at its own level
+    (WARNING unless configured); with one, the ``pyTD`` and ``urllib3`` loggers
+    are set to it. Levels and handlers are restored afterwards. Python warnings
+    issued by pyTD are not printed a second time: pyTD logs each of them.
+
+    >>> with log_to_stderr("DEBUG"):                # doctest: +SKIP
+    ...     get_quotes("AAPL")
+    """
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_StderrFormatter())
+    names = (LIBRARY_LOGGER, TRANSPORT_LOGGER) if level else (LIBRARY_LOGGER,)
+    loggers = [logging.getLogger(name) for name in names]
+    saved = [(logger, logger.level) for logger in loggers]
+    for logger in loggers:
+        if level:
+            logger.setLevel(level)
+        logger.addHandler(handler)
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", category=UserWarning, module=r"pyTD\.")
+            yield handler
+    finally:
+        for logger, previous in saved:
+            logger.removeHandler(handler)
+            logger.setLevel(previous)
+        handler.close()
+
 
 def _fail(message: str, code: int) -> int:
     print(f"pytd: error: {message}", file=sys.stderr)
@@ -72,4 +154,6 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     """
     from pyTD.cli.parser import parse_args
 
-    return _run(parse_args(argv))
+    args = parse_args(argv)
+    with log_to_stderr(requested_level(args.log_level)):
+        return _run(args)

@@ -39,7 +39,7 @@ def make_api(args: argparse.Namespace) -> api:
     """An ``api`` from the global options; options not given fall back to ``TD_*`` variables."""
     return api(consumer_key=args.consumer_key, callback_url=args.callback_url,
                config_dir=args.config_dir, base_url=args.base_url, auth_url=args.auth_url,
-               store_tokens=False if args.no_store else None)
+               store_tokens=False if args.no_store else None, log_level=args.log_level)
 
 
 def _print_json(data: Any) -> None:
@@ -205,7 +205,7 @@ def demo(args: argparse.Namespace) -> int:
     """``pytd demo``: the whole flow against an in-process sandbox."""
     from pyTD.cli.demo import run_demo
 
-    return run_demo(config_dir=args.config_dir)
+    return run_demo(config_dir=args.config_dir, log_level=args.log_level)
 
 
 def sandbox(args: argparse.Namespace) -> int:

@@ -1,11 +1,11 @@
 """The arguments of ``pytd``: :func:`build_parser` and :func:`parse_args`.
 
 Each command's ``func`` (in :mod:`pyTD.cli.commands`) receives the parsed
-namespace. The global options (credentials, URLs, ``--json``) are accepted
-before or after the command name.
+namespace. The global options (credentials, URLs, ``--json``, ``-v`` and
+``--log-level``) are accepted before or after the command name.
 
->>> parse_args(["quote", "aapl", "--json"]).symbols, parse_args(["--json", "hours"]).json
-(['AAPL'], True)
+>>> parse_args(["quote", "aapl", "-v"]).symbols, parse_args(["-v", "quote", "A"]).log_level
+(['AAPL'], 'DEBUG')
 """
 
 from __future__ import annotations
@@ -21,9 +21,12 @@ from pyTD.market.movers import CHANGES, DIRECTIONS, INDEXES
 from pyTD.market.options import CONTRACT_TYPES
 from pyTD.market.price_history import FREQUENCIES, PERIODS
 
+#: Levels ``--log-level`` accepts (any case).
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
 GLOBAL_EPILOG = ("Global options (--consumer-key, --callback-url, --config-dir, --base-url, "
-                 "--auth-url, --no-store, --json) may come before or after the command; each "
-                 "falls back to its TD_* environment variable.")
+                 "--auth-url, --no-store, --json, -v, --log-level) may come before or after "
+                 "the command; each falls back to its TD_* environment variable.")
 
 
 def _add_global_options(parser: argparse.ArgumentParser, top: bool) -> None:
@@ -44,6 +47,20 @@ def _add_global_options(parser: argparse.ArgumentParser, top: bool) -> None:
                        help="keep tokens in memory only, for this run (default: $TD_STORE_TOKENS)")
     group.add_argument("--json", action="store_true", default=default(False),
                        help="print machine-readable JSON instead of tables")
+    _add_logging_options(group, top)
+
+
+def _add_logging_options(group: argparse._ActionsContainer, top: bool) -> None:
+    """``-v`` and ``--log-level``: both set ``log_level``; the last one given wins."""
+    default = None if top else argparse.SUPPRESS
+    group.add_argument("-v", "--verbose", dest="log_level", action="store_const", const="DEBUG",
+                       default=default,
+                       help="show each request, its status and timing, retries and token "
+                            "refreshes on standard error (as --log-level DEBUG)")
+    group.add_argument("--log-level", dest="log_level", choices=LOG_LEVELS, type=_upper,
+                       default=default, metavar="LEVEL",
+                       help=f"what pyTD logs to standard error: {', '.join(LOG_LEVELS)} "
+                            "(default: $TD_LOG_LEVEL, else WARNING)")
 
 
 def _upper(text: str) -> str:
@@ -181,6 +198,7 @@ def build_parser() -> argparse.ArgumentParser:
                            "print quotes")
     demo.add_argument("--config-dir", default=argparse.SUPPRESS,
                       help="where to store the demo tokens (default: a new temporary directory)")
+    _add_logging_options(demo, top=False)
     demo.set_defaults(func=commands.demo)
     sandbox = top.add("sandbox", "run the local TD Ameritrade emulator (see pytd sandbox --help)",
                       add_help=False)
