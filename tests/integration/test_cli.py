@@ -10,20 +10,26 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 import os
 import re
 import signal
+import stat
 import sys
 import time
 
 import pytest
 import requests
 
+import pyTD
+from pyTD.accounts import get_accounts
 from pyTD.auth.tokens import AccessToken
 from pyTD.cache.disk import DiskCache
 from pyTD.cache.select import cache_file_name
-from pyTD.cli import EXIT_INTERRUPTED, EXIT_USAGE
+from pyTD.cli import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, log_to_stderr
 from pyTD.sandbox import DEMO_CONSUMER_KEY, Sandbox
+from pyTD.sandbox.accounts_state import state
+from pyTD.sandbox.client import sandbox_api
 from tests.support import free_port
 
 from .cli_support import (
@@ -141,6 +147,28 @@ def test_login_manual_reads_the_pasted_url(env, monkeypatch):
     assert code == 0, err
     assert "Authorized" in out and "valid for 29 minutes" in out
     assert all(secret not in out + err for secret in tokens_in_cache(env))
+
+
+def test_verbose_login_logs_the_grant_but_no_code_or_token(env, monkeypatch):
+    pasted = []
+
+    def user(console):
+        url = console.wait_for(AUTH_URL).group(1)
+        redirect = requests.get(url, allow_redirects=False, timeout=10)
+        pasted.append(redirect.headers["Location"])
+        console.paste(redirect.headers["Location"])
+
+    result = run_alongside(monkeypatch, ["-v", "auth", "login", "--manual"], env, user,
+                           stdin=True)
+    assert result.returncode == EXIT_OK, result.stderr
+    assert "pytd: debug: pyTD.auth.flow: Requesting tokens (grant_type=authorization_code)" \
+        in result.stderr
+    assert "pytd: debug: pyTD.auth.flow: Token grant authorization_code succeeded" \
+        in result.stderr
+    code = re.search(r"[?&]code=([^&]+)", pasted[0]).group(1)
+    output = result.stdout + result.stderr
+    assert code not in output and requests.utils.unquote(code) not in output
+    assert all(secret not in output for secret in tokens_in_cache(env))
 
 
 def test_login_manual_without_input_fails_cleanly(env, pytd):
@@ -457,6 +485,11 @@ def test_demo(tmp_path, env):  # a child process: `python -m pyTD demo`, end to 
     (["movers", "NASDAQ"], "invalid choice: '$NASDAQ'"),
     (["auth", "login", "--manual", "--no-browser"], "not allowed with argument"),
     (["auth"], "pytd auth: error: the following arguments are required: COMMAND"),
+    (["--log-level", "loud", "quote", "AAPL"],
+     "argument --log-level: invalid choice: 'LOUD' (choose from 'DEBUG', 'INFO', 'WARNING', "
+     "'ERROR', 'CRITICAL')"),
+    (["quote", "AAPL", "--log-level"], "argument --log-level: expected one argument"),
+    (["demo", "--verbose=yes"], "argument -v/--verbose: ignored explicit argument 'yes'"),
 ])
 def test_bad_usage_exits_2(env, args, message, pytd):
     result = pytd(args, env)
@@ -493,3 +526,118 @@ def test_help_of_each_command(env, command, expected, pytd):
     assert result.stdout.startswith(f"usage: pytd {' '.join(command)}".rstrip())
     assert expected in result.stdout
 
+
+# -- version and logging ------------------------------------------------------------------------
+
+REQUEST_LINE = r"^pytd: debug: pyTD\.api: GET /marketdata/AAPL/quotes -> 200 in \d+\.\d ms$"
+
+
+def test_version(env):  # a child process: the module entry point, end to end
+    result = run_pytd(["--version"], env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == f"pytd {pyTD.__version__}\n"
+    assert result.stderr == ""
+
+
+def test_verbose_shows_each_request_with_its_timing(env, secrets):  # a child process
+    result = run_pytd(["-v", "quote", "AAPL"], env)
+    assert result.returncode == 0, result.stderr
+    assert re.search(REQUEST_LINE, result.stderr, re.MULTILINE), result.stderr
+    assert table_rows(result.stdout)[0][0] == "AAPL"  # stdout carries only the table
+    assert "pytd: debug:" not in result.stdout
+    assert_clean(result, secrets)
+
+
+@pytest.mark.parametrize("args", [["quote", "AAPL", "--verbose"],
+                                  ["--log-level", "debug", "quote", "AAPL"],
+                                  ["quote", "AAPL", "--log-level", "DEBUG"],
+                                  ["--log-level", "warning", "quote", "AAPL", "-v"]])
+def test_verbose_and_log_level_debug_anywhere(env, secrets, pytd, args):
+    result = pytd(args, env)
+    assert result.returncode == EXIT_OK, result.stderr
+    assert re.search(REQUEST_LINE, result.stderr, re.MULTILINE), result.stderr
+    # urllib3's lines too: connections and the wire request (where retries would show)
+    assert re.search(r"^pytd: debug: urllib3\.connectionpool: .*\"GET /v1/marketdata/AAPL/quotes"
+                     r" HTTP/1\.1\" 200", result.stderr, re.MULTILINE), result.stderr
+    assert_clean(result, secrets)
+
+
+def test_quiet_by_default_and_at_log_level_warning(env, secrets, pytd):
+    for args in (["quote", "AAPL"], ["--log-level", "WARNING", "quote", "AAPL"],
+                 ["-v", "quote", "AAPL", "--log-level", "warning"]):  # the last one wins
+        result = pytd(args, env)
+        assert result.returncode == EXIT_OK
+        assert result.stderr == "", args
+
+
+def test_td_log_level_sets_the_level_and_options_override_it(env, secrets, pytd):
+    shown = pytd(["quote", "AAPL"], {**env, "TD_LOG_LEVEL": "debug"})
+    assert shown.returncode == EXIT_OK, shown.stderr
+    assert re.search(REQUEST_LINE, shown.stderr, re.MULTILINE), shown.stderr
+
+    overridden = pytd(["--log-level", "WARNING", "quote", "AAPL"], {**env, "TD_LOG_LEVEL": "DEBUG"})
+    assert overridden.returncode == EXIT_OK
+    assert overridden.stderr == ""
+
+    raised = pytd(["-v", "quote", "AAPL"], {**env, "TD_LOG_LEVEL": "ERROR"})
+    assert re.search(REQUEST_LINE, raised.stderr, re.MULTILINE), raised.stderr
+
+
+def test_bad_td_log_level_is_an_error_naming_the_variable(env, secrets, pytd):
+    result = pytd(["quote", "AAPL"], {**env, "TD_LOG_LEVEL": "loud"})
+    assert result.returncode == EXIT_ERROR
+    assert result.stderr.startswith("pytd: error: TD_LOG_LEVEL='LOUD' is not a log level")
+    assert result.stdout == ""
+
+
+def test_library_warning_reaches_stderr_once(env, secrets, pytd, caplog):
+    path = cache_path(env)
+    os.chmod(path, 0o644)
+    result = pytd(["auth", "status"], env)
+    assert result.returncode == EXIT_OK, result.stderr
+    message = (f"Token cache {path} was readable by other users (mode 0644); its mode is "
+               "now 0600.")
+    assert result.stderr == f"pytd: warning: {message}\n"  # the log line, not also a warning
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert [(r.name, r.levelno, r.getMessage()) for r in caplog.records] == [
+        ("pyTD.cache", logging.WARNING, message)]
+    assert_clean(result, secrets)
+
+    os.chmod(path, 0o644)
+    quiet = pytd(["--log-level", "error", "auth", "status"], env)  # asked for errors only
+    assert quiet.returncode == EXIT_OK and quiet.stderr == ""
+
+
+def test_partial_accounts_answer_is_a_warning_on_stderr(sandbox, capsys):
+    client = sandbox_api(sandbox)
+    state(sandbox).partial_failure = True
+    try:
+        with log_to_stderr():
+            accounts = get_accounts(api=client)
+    finally:
+        state(sandbox).partial_failure = False
+        client.close()
+    assert len(accounts) == 1
+    assert capsys.readouterr().err == (
+        "pytd: warning: Only some linked accounts could be loaded (HTTP 207); the others are "
+        "missing from the result.\n")
+
+
+def test_log_lines_never_show_codes_or_tokens(capsys):
+    with log_to_stderr("DEBUG"):
+        logging.getLogger("urllib3.connectionpool").debug(
+            '"GET /callback?code=SECRET%2BCODE&state=S3 HTTP/1.1" 200; refresh_token=R; '
+            "Authorization: Bearer A.B-C")
+        logging.getLogger("pyTD.test").warning("client_secret=XYZ")
+    err = capsys.readouterr().err
+    for secret in ("SECRET", "S3", "=R;", "A.B-C", "XYZ"):
+        assert secret not in err, err
+    assert "code=***&state=***" in err and "Bearer ***" in err
+
+
+def test_main_leaves_logging_as_it_found_it(env, secrets, pytd):
+    loggers = [logging.getLogger("pyTD"), logging.getLogger("urllib3")]
+    before = [(list(logger.handlers), logger.level) for logger in loggers]
+    for args in (["-v", "quote", "AAPL"], ["auth", "status"], ["quote"], ["--version"]):
+        pytd(args, {**env, "TD_LOG_LEVEL": "INFO"})
+        assert [(list(logger.handlers), logger.level) for logger in loggers] == before
