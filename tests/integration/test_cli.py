@@ -30,6 +30,7 @@ from pyTD.cli import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, log_to_s
 from pyTD.sandbox import DEMO_CONSUMER_KEY, Sandbox
 from pyTD.sandbox.accounts_state import state
 from pyTD.sandbox.client import sandbox_api
+from pyTD.sandbox.faults import Faults
 from tests.support import free_port
 
 from .cli_support import (
@@ -559,6 +560,34 @@ def test_verbose_and_log_level_debug_anywhere(env, secrets, pytd, args):
     # urllib3's lines too: connections and the wire request (where retries would show)
     assert re.search(r"^pytd: debug: urllib3\.connectionpool: .*\"GET /v1/marketdata/AAPL/quotes"
                      r" HTTP/1\.1\" 200", result.stderr, re.MULTILINE), result.stderr
+    assert_clean(result, secrets)
+
+
+def seed_failing_once(probability: float) -> int:
+    """A fault seed whose first draw is a fault and whose second is not (drawn as the sandbox
+    draws them), so one request meets exactly one 5xx and its immediate retry succeeds."""
+    for seed in range(1000):
+        faults = Faults()
+        faults.set("/", methods=None, probabilities={"error_5xx": probability},
+                   slow_seconds=0.0, seed=seed, apply_after=False)
+        if faults.draw("GET", "/") is not None and faults.draw("GET", "/") is None:
+            return seed
+    raise AssertionError("no such seed")
+
+
+def test_verbose_shows_retries(sandbox, env, secrets, pytd):
+    sandbox.set_faults("/v1/marketdata/", error_5xx=0.5, seed=seed_failing_once(0.5))
+    try:
+        result = pytd(["-v", "quote", "AAPL"], env)
+    finally:
+        sandbox.clear_faults()
+    assert result.returncode == EXIT_OK, result.stderr
+    err = result.stderr
+    assert re.search(r"^pytd: debug: urllib3\.connectionpool: .*\"GET /v1/marketdata/AAPL/quotes "
+                     r"HTTP/1\.1\" 50[023]", err, re.MULTILINE), err
+    assert re.search(r"^pytd: debug: urllib3\.util\.retry: Incremented Retry for "
+                     r"\(url='/v1/marketdata/AAPL/quotes'\)", err, re.MULTILINE), err
+    assert re.search(REQUEST_LINE, err, re.MULTILINE), err  # one line per call, with its retry
     assert_clean(result, secrets)
 
 
