@@ -43,6 +43,8 @@ LOGIN_HINT = "Run `pytd auth login` to authorize."
 #: only when a level is asked for.
 LIBRARY_LOGGER, TRANSPORT_LOGGER = "pyTD", "urllib3"
 
+#: What ``pytd`` shows when no level is asked for.
+DEFAULT_LEVEL = "WARNING"
 #: Values of ``TD_LOG_LEVEL`` that set the level of what ``pytd`` shows (any case).
 _ENV_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
@@ -84,10 +86,11 @@ def requested_level(explicit: Optional[str]) -> Optional[str]:
 def log_to_stderr(level: Optional[str] = None) -> Iterator[logging.Handler]:
     """Show pyTD's log records on standard error until the block ends.
 
-    Without ``level`` only the ``pyTD`` logger is shown, at its own level
-    (WARNING unless configured); with one, the ``pyTD`` and ``urllib3`` loggers
-    are set to it. Levels and handlers are restored afterwards. Python warnings
-    issued by pyTD are not printed a second time: pyTD logs each of them.
+    The ``pyTD`` logger is set to ``level`` (default :data:`DEFAULT_LEVEL`,
+    whatever it was set to before); a ``level`` asked for also shows the
+    ``urllib3`` logger (connections, retries) at that level. Levels and
+    handlers are restored afterwards. Python warnings issued by pyTD are not
+    printed a second time: pyTD logs each of them.
 
     >>> with log_to_stderr("DEBUG"):                # doctest: +SKIP
     ...     get_quotes("AAPL")
@@ -98,8 +101,7 @@ def log_to_stderr(level: Optional[str] = None) -> Iterator[logging.Handler]:
     loggers = [logging.getLogger(name) for name in names]
     saved = [(logger, logger.level) for logger in loggers]
     for logger in loggers:
-        if level:
-            logger.setLevel(level)
+        logger.setLevel(level or DEFAULT_LEVEL)
         logger.addHandler(handler)
     try:
         with warnings.catch_warnings():

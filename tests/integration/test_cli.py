@@ -599,6 +599,19 @@ def test_quiet_by_default_and_at_log_level_warning(env, secrets, pytd):
         assert result.stderr == "", args
 
 
+def test_quiet_by_default_whatever_level_the_library_logger_had(env, secrets, pytd):
+    logger = logging.getLogger("pyTD")
+    previous = logger.level
+    logger.setLevel(logging.DEBUG)  # as an earlier api(log_level="DEBUG") in this process leaves it
+    try:
+        result = pytd(["quote", "AAPL"], env)
+        assert logger.level == logging.DEBUG  # and as pytd found it
+    finally:
+        logger.setLevel(previous)
+    assert result.returncode == EXIT_OK
+    assert result.stderr == ""
+
+
 def test_td_log_level_sets_the_level_and_options_override_it(env, secrets, pytd):
     shown = pytd(["quote", "AAPL"], {**env, "TD_LOG_LEVEL": "debug"})
     assert shown.returncode == EXIT_OK, shown.stderr
