@@ -11,13 +11,18 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import sys
 import time
+from pathlib import Path
 
 import requests
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
 from pyTD.api import api
-from pyTD.demo import follow_in_background, free_port
+from pyTD.cli.demo import follow_in_background
 from pyTD.sandbox import Sandbox
+from tests.support import free_port
 
 KEY = "PYTDBENCHAPP00000000000000000000"
 PATH = "/marketdata/quotes"

@@ -10,8 +10,8 @@ import requests
 
 from pyTD.api import api
 from pyTD.cache import conformance
-from pyTD.demo import free_port
 from pyTD.sandbox import DEMO_CONSUMER_KEY
+from tests.support import free_port
 
 APP_KEY = "PYTDTESTAPP00000000000000000000B"
 #: Thread name of the browser stand-in (its own HTTP logging is not pyTD's).

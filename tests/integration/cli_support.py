@@ -1,7 +1,14 @@
-"""Running ``python -m pyTD`` in a child process against a sandbox in the test process."""
+"""Running ``pytd`` against a sandbox in the test process: in process, or as a child process.
+
+In process, :func:`run_main` calls :func:`pyTD.cli.main` with the environment a
+child would get; :func:`run_alongside` does the same while another thread plays
+the user (opens the printed URL, pastes the redirect, sends a signal). A few
+tests still run ``python -m pyTD`` as a child (:func:`run_pytd`) end to end.
+"""
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import subprocess
@@ -9,14 +16,19 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any, Optional, Sequence
+from typing import Any, Callable, Optional, Sequence
 
+import pytest
+
+from pyTD.cli import main
 from pyTD.sandbox.client import sandbox_api
 
 CLI_KEY = "PYTDCLITESTAPP0000000000000000C"
-#: Seconds any child may take; a child still running then is a hang, and the test fails.
+#: Seconds any child (or helper thread) may take; longer is a hang, and the test fails.
 CHILD_TIMEOUT = 30
 _DROPPED = re.compile(r"^(TD_|HTTPS?_PROXY$|ALL_PROXY$|NO_PROXY$)", re.IGNORECASE)
+#: argparse's help width in a child whose output is a pipe (no terminal, no $COLUMNS).
+_PIPE_COLUMNS = "80"
 
 
 def child_env(sandbox: Any, config_dir: Path, callback: str) -> dict[str, str]:
@@ -46,50 +58,126 @@ def store_tokens(sandbox: Any, env: dict[str, str]) -> list[str]:
     return [tokens.refresh_token.token, tokens.access_token.token]
 
 
-class Child:
-    """A ``pytd`` child process whose output is read as it comes."""
+# -- in process ---------------------------------------------------------------------------------
 
-    def __init__(self, args: Sequence[str], env: dict[str, str], *, stdin: bool = False) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "pyTD", *args], env=env, text=True,
-            stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        self.out: list[str] = []
-        self.err: list[str] = []
-        self._readers = [threading.Thread(target=self._read, args=(stream, sink), daemon=True)
-                         for stream, sink in ((self.proc.stdout, self.out),
-                                              (self.proc.stderr, self.err))]
-        for reader in self._readers:
-            reader.start()
+def use_env(patch: pytest.MonkeyPatch, env: dict[str, str]) -> None:
+    """Give this process the TD_* and proxy variables of ``env`` (and only those)."""
+    for name in [name for name in os.environ if _DROPPED.match(name)]:
+        patch.delenv(name)
+    for name, value in env.items():
+        if _DROPPED.match(name):
+            patch.setenv(name, value)
+    patch.setenv("COLUMNS", env.get("COLUMNS", _PIPE_COLUMNS))
 
-    @staticmethod
-    def _read(stream: Any, sink: list[str]) -> None:
-        for line in stream:
-            sink.append(line)
+
+def call_main(args: Sequence[str]) -> int:
+    """``main(args)``; argparse's ``SystemExit`` (usage, ``--help``) becomes its exit code."""
+    try:
+        return main(list(args))
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+
+
+def run_main(capsys: pytest.CaptureFixture, patch: pytest.MonkeyPatch, args: Sequence[str],
+             env: dict[str, str], stdin: str = "") -> subprocess.CompletedProcess:
+    """``main(args)`` in this process, as a child with ``env`` would run; stdin holds ``stdin``."""
+    capsys.readouterr()  # what fixtures printed is not pytd's output
+    with patch.context() as scoped:
+        use_env(scoped, env)
+        scoped.setattr(sys, "stdin", io.StringIO(stdin))
+        code = call_main(args)
+    out, err = capsys.readouterr()
+    return subprocess.CompletedProcess(["pytd", *args], code, out, err)
+
+
+class Stream(io.TextIOBase):
+    """A text stream that one thread writes while another reads it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._parts: list[str] = []
+        self._lock = threading.Lock()
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        with self._lock:
+            self._parts.append(text)
+        return len(text)
+
+    def getvalue(self) -> str:
+        with self._lock:
+            return "".join(self._parts)
+
+
+class Console:
+    """What the helper thread of :func:`run_alongside` sees: pytd's output, and its stdin."""
+
+    def __init__(self, out: Stream, err: Stream, stdin: Optional[io.TextIOBase]) -> None:
+        self.out, self.err, self.stdin = out, err, stdin
 
     def wait_for(self, pattern: str, *, stderr: bool = False,
                  timeout: float = CHILD_TIMEOUT) -> re.Match:
         """The first match of ``pattern`` in stdout (or stderr) once it has been printed."""
-        sink = self.err if stderr else self.out
+        stream = self.err if stderr else self.out
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            found = re.search(pattern, "".join(sink))
+            found = re.search(pattern, stream.getvalue())
             if found:
                 return found
-            if self.proc.poll() is not None and not any(r.is_alive() for r in self._readers):
-                break
-            time.sleep(0.02)
-        self.proc.kill()
-        raise AssertionError(f"{pattern!r} never printed; stdout: {''.join(self.out)!r} "
-                             f"stderr: {''.join(self.err)!r}")
+            time.sleep(0.01)
+        raise AssertionError(f"{pattern!r} never printed; stdout: {self.out.getvalue()!r} "
+                             f"stderr: {self.err.getvalue()!r}")
 
-    def finish(self, timeout: float = CHILD_TIMEOUT) -> tuple[int, str, str]:
-        """Wait for the exit; ``(returncode, stdout, stderr)``."""
+    def paste(self, line: str) -> None:
+        """Type ``line`` into pytd's standard input, then close it."""
+        assert self.stdin is not None, "run_alongside(..., stdin=True) gives pytd a stdin"
+        self.stdin.write(line + "\n")
+        self.stdin.close()
+
+
+def run_alongside(patch: pytest.MonkeyPatch, args: Sequence[str], env: dict[str, str],
+                  user: Callable[[Console], Any], *,
+                  stdin: bool = False) -> subprocess.CompletedProcess:
+    """``main(args)`` in this (the main) thread while ``user(console)`` runs in another.
+
+    Signals reach ``main`` as in a child, since it runs on the main thread.
+    ``stdin=True`` connects pytd's standard input to :meth:`Console.paste`; else
+    it is closed. The helper's failure is raised once ``main`` has returned.
+    """
+    out, err = Stream(), Stream()
+    reader: Any = io.StringIO("")
+    writer = None
+    if stdin:
+        read_fd, write_fd = os.pipe()
+        reader, writer = os.fdopen(read_fd, "r"), os.fdopen(write_fd, "w")
+    console = Console(out, err, writer)
+    failures: list[BaseException] = []
+
+    def play() -> None:
         try:
-            code = self.proc.wait(timeout)
-        finally:
-            if self.proc.poll() is None:
-                self.proc.kill()
-        for reader in self._readers:
-            reader.join(5)
-        return code, "".join(self.out), "".join(self.err)
+            user(console)
+        except BaseException as exc:
+            failures.append(exc)
+            if writer is not None and not writer.closed:
+                writer.close()  # a pytd waiting for input gives up
+
+    helper = threading.Thread(target=play, name="pytd-test-user", daemon=True)
+    try:
+        with patch.context() as scoped:
+            use_env(scoped, env)
+            scoped.setattr(sys, "stdin", reader)
+            scoped.setattr(sys, "stdout", out)
+            scoped.setattr(sys, "stderr", err)
+            helper.start()
+            code = call_main(args)
+        helper.join(CHILD_TIMEOUT)
+    finally:
+        reader.close()
+        if writer is not None and not writer.closed:
+            writer.close()
+    if failures:
+        raise failures[0]
+    assert not helper.is_alive(), "the helper thread is still running"
+    return subprocess.CompletedProcess(["pytd", *args], code, out.getvalue(), err.getvalue())

@@ -32,13 +32,13 @@ import pytest
 
 from pyTD.auth import server as callback_module
 from pyTD.auth.server import CONNECTION_TIMEOUT, CallbackServer
-from pyTD.demo import free_port
 from pyTD.exceptions import (
     AccessDeniedError,
     AuthorizationError,
     CallbackTimeoutError,
 )
 from pyTD.sandbox import Sandbox
+from tests.support import free_port
 
 SEED = 4242
 REQUESTS = 5000

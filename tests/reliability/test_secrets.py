@@ -33,7 +33,6 @@ import requests
 
 from pyTD.auth.tls import CERT_NAME, KEY_NAME
 from pyTD.cache import DiskCache, MemCache, SQLCache
-from pyTD.demo import free_port
 from pyTD.exceptions import TDError
 from pyTD.sandbox import Sandbox
 from tests.integration.auth_support import (
@@ -43,6 +42,7 @@ from tests.integration.auth_support import (
     client_for,
     clock_from_now,
 )
+from tests.support import free_port
 
 DAY = 86400
 

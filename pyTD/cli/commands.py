@@ -1,4 +1,4 @@
-"""What each ``pytd`` command does; :mod:`pyTD.cli` parses the arguments.
+"""What each ``pytd`` command does; :mod:`pyTD.cli.parser` parses the arguments.
 
 Every command takes the parsed ``argparse.Namespace`` and returns the exit code;
 library errors propagate to :func:`pyTD.cli.main`, which turns them into messages.
@@ -17,7 +17,8 @@ from typing import Any
 from pyTD.api import api
 from pyTD.auth.tokens import Token
 from pyTD.cache.base import TokenSet
-from pyTD.cli_format import (
+from pyTD.cli import EXIT_ERROR, EXIT_OK
+from pyTD.cli.format import (
     Table,
     candle_rows,
     chain_rows,
@@ -38,7 +39,7 @@ def make_api(args: argparse.Namespace) -> api:
     """An ``api`` from the global options; options not given fall back to ``TD_*`` variables."""
     return api(consumer_key=args.consumer_key, callback_url=args.callback_url,
                config_dir=args.config_dir, base_url=args.base_url, auth_url=args.auth_url,
-               store_tokens=False if args.no_store else None)
+               store_tokens=False if args.no_store else None, log_level=args.log_level)
 
 
 def _print_json(data: Any) -> None:
@@ -86,7 +87,7 @@ def _report_status(args: argparse.Namespace, client: api) -> int:
         print(f"Access token:   {_token_text(tokens.access_token, authorized)}")
         if not authorized:
             print(NOT_AUTHORIZED)
-    return 0 if authorized else 1
+    return EXIT_OK if authorized else EXIT_ERROR
 
 
 def login(args: argparse.Namespace) -> int:
@@ -124,7 +125,7 @@ def logout(args: argparse.Namespace) -> int:
                          "logged_out": True})
         else:
             print(f"Logged out: tokens removed from {location}.")
-    return 0
+    return EXIT_OK
 
 
 # -- market data --------------------------------------------------------------------------------
@@ -137,7 +138,7 @@ def quote(args: argparse.Namespace) -> int:
         if symbol not in data:
             print(f"pytd: no quote for {symbol}", file=sys.stderr)
     _show(args, data, quote_rows(data))
-    return 0 if data else 1
+    return EXIT_OK if data else EXIT_ERROR
 
 
 def _write_csv(path: str, parts: Table) -> str:
@@ -164,13 +165,13 @@ def history(args: argparse.Namespace) -> int:
     parts = candle_rows(data)
     if not args.csv:
         _show(args, data, parts)
-        return 0
+        return EXIT_OK
     target = _write_csv(args.csv, parts)
     if args.json:
         _print_json({"csv": target, "candles": len(parts[1])})
     else:
         print(f"Wrote {len(parts[1])} candles of {args.symbol} to {target}")
-    return 0
+    return EXIT_OK
 
 
 def chain(args: argparse.Namespace) -> int:
@@ -179,7 +180,7 @@ def chain(args: argparse.Namespace) -> int:
         data = client.get_option_chain(args.symbol, contract_type=args.contract_type,
                                        strike_count=args.strike_count)
     _show(args, data, chain_rows(data))
-    return 0
+    return EXIT_OK
 
 
 def hours(args: argparse.Namespace) -> int:
@@ -187,7 +188,7 @@ def hours(args: argparse.Namespace) -> int:
     with make_api(args) as client:
         data = client.get_market_hours(args.markets or list(MARKETS), date=args.date)
     _show(args, data, hours_rows(data))
-    return 0
+    return EXIT_OK
 
 
 def movers(args: argparse.Namespace) -> int:
@@ -195,16 +196,16 @@ def movers(args: argparse.Namespace) -> int:
     with make_api(args) as client:
         data = client.get_movers(args.index, direction=args.direction, change=args.change)
     _show(args, data, mover_rows(data, percent=args.change != "value"))
-    return 0
+    return EXIT_OK
 
 
 # -- sandbox and demo ---------------------------------------------------------------------------
 
 def demo(args: argparse.Namespace) -> int:
     """``pytd demo``: the whole flow against an in-process sandbox."""
-    from pyTD.demo import run_demo
+    from pyTD.cli.demo import run_demo
 
-    return run_demo(config_dir=args.config_dir)
+    return run_demo(config_dir=args.config_dir, log_level=args.log_level)
 
 
 def sandbox(args: argparse.Namespace) -> int:

@@ -144,7 +144,7 @@ def candle_rows(candle_list: Mapping[str, Any]) -> Table:
 
 def chain_rows(chain: Mapping[str, Any]) -> Table:
     """One row per contract of both maps, by expiration, strike, then calls before puts."""
-    rows = []
+    rows: list[list[Any]] = []
     for map_name in ("callExpDateMap", "putExpDateMap"):
         for exp_key, strikes in (chain.get(map_name) or {}).items():
             expiration = exp_key.partition(":")[0]

@@ -16,6 +16,8 @@ from typing import Optional, TextIO
 
 import requests
 
+from pyTD.cli import EXIT_OK
+
 DEMO_SYMBOLS = ("AAPL", "MSFT", "SPY", "$SPX.X")
 
 
@@ -37,12 +39,19 @@ def follow_in_background(url: str) -> None:
 
 
 def run_demo(*, config_dir: Optional[str] = None, symbols: tuple[str, ...] = DEMO_SYMBOLS,
-             out: TextIO = sys.stdout) -> int:
-    """Authorize against a fresh sandbox, print quotes and where the tokens went; 0 on success."""
+             out: Optional[TextIO] = None, log_level: Optional[str] = None) -> int:
+    """Authorize against a fresh sandbox, print quotes and where the tokens went; 0 on success.
+
+    ``out`` defaults to standard output; ``log_level`` is the client's (as ``api(log_level=)``).
+
+    >>> run_demo(symbols=("AAPL",))               # doctest: +SKIP
+    0
+    """
     from pyTD.api import api
-    from pyTD.cli_format import quote_rows, table
+    from pyTD.cli.format import quote_rows, table
     from pyTD.sandbox import DEMO_CONSUMER_KEY, Sandbox
 
+    out = out if out is not None else sys.stdout
     config_dir = config_dir or tempfile.mkdtemp(prefix="pytd-demo-")
     with Sandbox(auto_approve=True) as sandbox:
         callback = f"http://127.0.0.1:{free_port()}/callback"
@@ -50,7 +59,7 @@ def run_demo(*, config_dir: Optional[str] = None, symbols: tuple[str, ...] = DEM
         print(f"Sandbox running at {sandbox.url} (TD Ameritrade emulator)", file=out)
         client = api(consumer_key=DEMO_CONSUMER_KEY, callback_url=callback,
                      base_url=sandbox.base_url, auth_url=sandbox.auth_url,
-                     config_dir=config_dir, store_tokens=True)
+                     config_dir=config_dir, store_tokens=True, log_level=log_level)
         print(f"Authorizing: consent page -> callback server on {callback}", file=out)
         client.authorize(open_browser=follow_in_background, timeout=30)
         print(f"Authorized. Refresh token valid until {client.refresh_token.expires_text()}, "
@@ -62,4 +71,4 @@ def run_demo(*, config_dir: Optional[str] = None, symbols: tuple[str, ...] = DEM
         print(f"Tokens stored in {client.cache.describe()} (file mode 0600). Run `pytd demo` "
               "again any time; nothing touched a real account.", file=out)
         client.close()
-    return 0
+    return EXIT_OK

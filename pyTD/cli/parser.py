@@ -1,33 +1,32 @@
-"""The ``pytd`` command line (also ``python -m pyTD``).
+"""The arguments of ``pytd``: :func:`build_parser` and :func:`parse_args`.
 
-    $ pytd auth login            # once: authorize in the browser, tokens are cached
-    $ pytd quote AAPL MSFT       # then use them
-    $ pytd --json history AAPL --period-type month --frequency-type daily
+Each command's ``func`` (in :mod:`pyTD.cli.commands`) receives the parsed
+namespace. The global options (credentials, URLs, ``--json``, ``-v`` and
+``--log-level``) are accepted before or after the command name.
 
-Exit codes: 0 success, 1 error (the message says what to do), 2 bad usage
-(including arguments the library rejects), 130 interrupted.
+>>> parse_args(["quote", "aapl", "-v"]).symbols, parse_args(["-v", "quote", "A"]).log_level
+(['AAPL'], 'DEBUG')
 """
 
 from __future__ import annotations
 
 import argparse
-import os
-import sys
 from datetime import date, datetime
-from typing import Callable, Optional, Sequence, Union
+from typing import Any, Callable, Optional, Sequence, Union
 
-from pyTD import cli_commands as commands
-from pyTD.exceptions import AuthorizationError, TDError, ValidationError
+import pyTD
+from pyTD.cli import commands
 from pyTD.market.hours import MARKETS
 from pyTD.market.movers import CHANGES, DIRECTIONS, INDEXES
 from pyTD.market.options import CONTRACT_TYPES
 from pyTD.market.price_history import FREQUENCIES, PERIODS
 
-LOGIN_HINT = "Run `pytd auth login` to authorize."
+#: Levels ``--log-level`` accepts (any case).
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 GLOBAL_EPILOG = ("Global options (--consumer-key, --callback-url, --config-dir, --base-url, "
-                 "--auth-url, --no-store, --json) may come before or after the command; each "
-                 "falls back to its TD_* environment variable.")
+                 "--auth-url, --no-store, --json, -v, --log-level) may come before or after "
+                 "the command; each falls back to its TD_* environment variable.")
 
 
 def _add_global_options(parser: argparse.ArgumentParser, top: bool) -> None:
@@ -48,6 +47,20 @@ def _add_global_options(parser: argparse.ArgumentParser, top: bool) -> None:
                        help="keep tokens in memory only, for this run (default: $TD_STORE_TOKENS)")
     group.add_argument("--json", action="store_true", default=default(False),
                        help="print machine-readable JSON instead of tables")
+    _add_logging_options(group, top)
+
+
+def _add_logging_options(group: argparse._ActionsContainer, top: bool) -> None:
+    """``-v`` and ``--log-level``: both set ``log_level``; the last one given wins."""
+    default = None if top else argparse.SUPPRESS
+    group.add_argument("-v", "--verbose", dest="log_level", action="store_const", const="DEBUG",
+                       default=default,
+                       help="show each request, its status and timing, retries and token "
+                            "refreshes on standard error (as --log-level DEBUG)")
+    group.add_argument("--log-level", dest="log_level", choices=LOG_LEVELS, type=_upper,
+                       default=default, metavar="LEVEL",
+                       help=f"what pyTD logs to standard error: {', '.join(LOG_LEVELS)} "
+                            "(default: $TD_LOG_LEVEL, else WARNING)")
 
 
 def _upper(text: str) -> str:
@@ -100,7 +113,7 @@ class _Commands:
         self.api_commands = api_commands
 
     def add(self, name: str, help_text: str, func: Optional[Callable[..., int]] = None,
-            **kwargs: object) -> argparse.ArgumentParser:
+            **kwargs: Any) -> argparse.ArgumentParser:
         description = help_text[:1].upper() + help_text[1:] + "."
         if func is None:
             return self.group.add_parser(name, help=help_text, description=description, **kwargs)
@@ -173,6 +186,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pytd", description="TD Ameritrade API client and local sandbox.",
         epilog=GLOBAL_EPILOG)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {pyTD.__version__}",
+                        help="print the version of pyTD and exit")
     _add_global_options(parser, top=True)
     top = _Commands(parser, "command", [])
     _add_auth(top)
@@ -183,6 +198,7 @@ def build_parser() -> argparse.ArgumentParser:
                            "print quotes")
     demo.add_argument("--config-dir", default=argparse.SUPPRESS,
                       help="where to store the demo tokens (default: a new temporary directory)")
+    _add_logging_options(demo, top=False)
     demo.set_defaults(func=commands.demo)
     sandbox = top.add("sandbox", "run the local TD Ameritrade emulator (see pytd sandbox --help)",
                       add_help=False)
@@ -190,8 +206,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _parse(argv: Optional[Sequence[str]]) -> argparse.Namespace:
-    """Parse ``argv``; ``pytd sandbox`` hands everything after it to the sandbox's own parser."""
+def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
+    """Parse ``argv``; ``pytd sandbox`` hands everything after it to the sandbox's own parser.
+
+    Bad usage, ``--help`` and ``--version`` exit (``SystemExit``) as argparse does.
+    """
     parser = build_parser()
     args, rest = parser.parse_known_args(argv)
     if getattr(args, "passthrough", False):
@@ -199,37 +218,3 @@ def _parse(argv: Optional[Sequence[str]]) -> argparse.Namespace:
     elif rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
     return args
-
-
-def _fail(message: str, code: int) -> int:
-    print(f"pytd: error: {message}", file=sys.stderr)
-    return code
-
-
-def main(argv: Optional[Sequence[str]] = None) -> int:
-    """Run ``pytd`` with ``argv`` (default ``sys.argv[1:]``); returns the exit code."""
-    args = _parse(argv)
-    try:
-        code = args.func(args)
-        sys.stdout.flush()  # a closed pipe shows up here, inside the handlers below
-        return code
-    except ValidationError as exc:
-        return _fail(str(exc), 2)
-    except AuthorizationError as exc:
-        message = str(exc)
-        if "pytd auth login" not in message:
-            message = f"{message} {LOGIN_HINT}".strip()
-        return _fail(message, 1)
-    except TDError as exc:
-        return _fail(str(exc), 1)
-    except KeyboardInterrupt:
-        print("pytd: interrupted", file=sys.stderr)
-        return 130
-    except BrokenPipeError:
-        # The reader went away (``pytd history AAPL | head``): stop quietly.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 1
-
-
-if __name__ == "__main__":
-    sys.exit(main())
