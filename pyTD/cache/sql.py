@@ -16,8 +16,8 @@ import time
 from contextlib import contextmanager
 from typing import Any, Iterator, Optional, Union
 
+from pyTD._files import PRIVATE_FILE, create_private_file, fix_private_mode, make_private_dir
 from pyTD.auth.tokens import Clock
-from pyTD.cache._lock import create_private_file, fix_private_mode, make_private_dir
 from pyTD.cache.base import FORMAT_VERSION, TokenCache, TokenSet
 from pyTD.cache.disk import cache_path
 from pyTD.exceptions import CacheError
@@ -88,7 +88,7 @@ class SQLCache(TokenCache):
     def _private_sidecars(self) -> None:
         for suffix in ("-wal", "-shm"):
             try:
-                os.chmod(self.path + suffix, 0o600)
+                os.chmod(self.path + suffix, PRIVATE_FILE)
             except FileNotFoundError:
                 continue
 
