@@ -67,6 +67,30 @@ def test_bound_to_loopback_and_only_callback_with_code_ends_the_wait():
         assert requests.get(url + "?code=again", timeout=5).status_code == 409
 
 
+def test_handle_callback_answers_through_the_responder():
+    pages = []
+
+    def respond(status, title, message, *, ok):
+        pages.append((status, title, ok))
+
+    with CallbackServer(free_callback("/cb"), expected_state="s1") as server:
+        server.handle_callback("/favicon.ico", respond)
+        server.handle_callback("/cb?state=s1", respond)            # neither code nor error
+        server.handle_callback("/cb?code=x&state=other", respond)
+        assert pages == [(404, "Not found", False), (404, "Not found", False),
+                         (400, "Ignored", False)]
+        assert server.ignored == 1
+        first = threading.Thread(target=server.handle_callback,
+                                 args=("/cb?code=a%40b&state=s1", respond))
+        first.start()
+        assert server.wait(5) == "code=a%40b&state=s1"
+        server.handle_callback("/cb?code=again&state=s1", respond)  # only one is accepted
+        assert pages[-1] == (409, "Already received", False)
+        server.finish(True, "done")
+        first.join(5)
+        assert pages[-1] == (200, "Authorization complete", True)
+
+
 def test_busy_port_is_a_clear_error():
     with socket.socket() as squatter:
         squatter.bind(("127.0.0.1", 0))
