@@ -18,7 +18,7 @@ from typing import Callable, Optional, Union
 import requests
 
 from pyTD.auth.flow import REAUTHORIZE, OAuthFlow, TokenGrant
-from pyTD.auth.tokens import AccessToken, Clock, EmptyToken, Token
+from pyTD.auth.tokens import Clock, EmptyToken, Token
 from pyTD.cache.base import TokenCache, TokenSet
 from pyTD.exceptions import AuthorizationError, TDError
 from pyTD.settings import Settings
@@ -255,8 +255,3 @@ class AuthManager:
         with self._lock:
             self.cache.clear()
             self._remember(EmptyToken(), EmptyToken())
-
-    def access_token_value(self) -> Optional[str]:
-        """The current access token string (for code that builds its own requests)."""
-        token = self.cache.access_token
-        return token.token if isinstance(token, AccessToken) else None

@@ -98,8 +98,6 @@ class DiskCache(TokenCache):
     ...     tokens.access_token = new_token
     """
 
-    persistent = True
-
     def __init__(self, path: Union[str, os.PathLike], *, clock: Clock = time.time,
                  config_dir: Optional[str] = None) -> None:
         super().__init__(clock=clock)

@@ -38,8 +38,6 @@ class SQLCache(TokenCache):
     >>> b = SQLCache("/srv/tokens.db", key="KEY_B")  # same file, separate tokens
     """
 
-    persistent = True
-
     def __init__(self, path: Union[str, os.PathLike], key: str = "default", *,
                  clock: Clock = time.time, config_dir: Optional[str] = None,
                  timeout: float = 30.0) -> None:
