@@ -212,7 +212,8 @@ class AuthManager:
         with self.cache.transaction() as tokens:
             now = self.clock()
             access, refresh = tokens.access_token, tokens.refresh_token
-            if not refresh:
+            refresh_value = refresh.token
+            if not refresh_value:
                 self._remember(EmptyToken(), EmptyToken())
                 return True
             # Never renew on every call when the refresh token lives less than the window.
@@ -225,7 +226,7 @@ class AuthManager:
                 raise AuthorizationError(
                     f"The refresh token expired on {refresh.expires_text()} (they last 90 days). "
                     + REAUTHORIZE)
-            grant = self.flow.refresh(refresh.token, renew=renew)
+            grant = self.flow.refresh(refresh_value, renew=renew)
             tokens.access_token = grant.access_token
             if grant.refresh_token is not None:
                 tokens.refresh_token = grant.refresh_token

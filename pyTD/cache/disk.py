@@ -32,7 +32,8 @@ from pyTD.exceptions import CacheError
 #: write in the same timestamp tick could reuse its inode, size and mtime.
 RACY_WINDOW_NS = 2_000_000_000
 
-_TOKEN_FIELDS = {"token": str, "access_time": (int, float), "expires_in": (int, float)}
+_TOKEN_FIELDS: dict[str, Union[type, tuple[type, ...]]] = {
+    "token": str, "access_time": (int, float), "expires_in": (int, float)}
 
 
 def cache_path(path: Union[str, os.PathLike], config_dir: Optional[str]) -> tuple[str, bool]:

@@ -160,12 +160,13 @@ class SQLCache(TokenCache):
             raise CacheError(f"Cannot store these tokens as JSON ({exc}); nothing was written.") \
                 from exc
         with self.lock():
+            db = self._connect()  # the connection lock() holds the transaction on
             self._memo = None  # this connection's own commits do not change data_version
             with self._errors("write"):
-                if text is None:
-                    self._db.execute("DELETE FROM tokens WHERE key = ?", (self.key,))
+                if data is None:
+                    db.execute("DELETE FROM tokens WHERE key = ?", (self.key,))
                 else:
-                    self._db.execute(
+                    db.execute(
                         "INSERT OR REPLACE INTO tokens (key, data, version, updated) "
                         "VALUES (?, ?, ?, ?)",
                         (self.key, text, data.get("version", FORMAT_VERSION), self.clock()),
