@@ -124,8 +124,7 @@ class api(EndpointMethods):
             if not interactive():
                 raise AuthorizationError("The cached tokens are still valid; pass force=True to "
                                          "replace them anyway.")
-            answer = input("Valid tokens are cached. Overwrite them? [y/N] ").strip().lower()
-            if answer not in ("y", "yes"):
+            if not self.auth.confirm("Valid tokens are cached. Overwrite them?"):
                 return
         self.authorize(**authorize_kwargs)
 

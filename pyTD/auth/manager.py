@@ -16,7 +16,7 @@ import time
 from typing import Callable, Optional, Union
 
 from pyTD.auth.flow import REAUTHORIZE, OAuthFlow, TokenGrant
-from pyTD.auth.tokens import AccessToken, Clock, EmptyToken, Token
+from pyTD.auth.tokens import Clock, EmptyToken, Token
 from pyTD.cache.base import TokenCache, TokenSet
 from pyTD.exceptions import AuthorizationError, TDError
 from pyTD.settings import Settings
@@ -25,9 +25,23 @@ from pyTD.transport import Transport
 log = logging.getLogger(__name__)
 
 BrowserOpener = Union[bool, Callable[[str], object]]
+#: Shows a message to the user (the default prints it to stdout).
+Output = Callable[[str], object]
+#: Asks the user: receives the prompt, returns the answer (the default is ``input``).
+Input = Callable[[str], str]
 
 #: Renew the refresh token when less than this many seconds of it remain (10 days).
 REFRESH_WINDOW = 10 * 86400
+
+
+def print_message(text: str) -> None:
+    """The default :data:`Output`: ``text`` on stdout, flushed."""
+    print(text, flush=True)
+
+
+def ask(prompt: str) -> str:
+    """The default :data:`Input`: the builtin ``input`` (looked up on every call)."""
+    return input(prompt)
 
 
 def interactive() -> bool:
@@ -39,18 +53,28 @@ def interactive() -> bool:
 
 
 class AuthManager:
-    """Authorization state of one ``api``: flows, cache, and refresh."""
+    """Authorization state of one ``api``: flows, cache, and refresh.
+
+    Everything said to the user (the URL to open, the manual flow's steps) goes
+    through ``output`` and every question through ``input_func``; by default
+    they print to stdout and read with ``input``. A GUI or a web app passes its own::
+
+        AuthManager(settings, cache, transport, output=log_window.append,
+                    input_func=dialog.ask)
+    """
 
     def __init__(self, settings: Settings, cache: TokenCache, transport: Transport, *,
                  clock: Clock = time.time,
                  refresh_window: float = REFRESH_WINDOW,
-                 input_func: Optional[Callable[[str], str]] = None) -> None:
+                 input_func: Optional[Input] = None,
+                 output: Optional[Output] = None) -> None:
         self.settings = settings
         self.cache = cache
         self.clock = clock
         self.refresh_window = refresh_window
         self.flow = OAuthFlow(settings, transport, clock=clock)
-        self._input = input_func or (lambda prompt: input(prompt))
+        self._input: Input = input_func or ask
+        self._output: Output = output or print_message
         self._lock = threading.Lock()
         self._access: Token = EmptyToken()
         self._renew_at = 0.0
@@ -113,12 +137,12 @@ class AuthManager:
     def _show(self, url: str, open_browser: BrowserOpener) -> None:
         from pyTD.auth.notebook import show_link
 
-        shown = show_link(url)              # a clickable link inside Jupyter
+        shown = show_link(url, output=self._output)   # a clickable link inside Jupyter
         if callable(open_browser):
             open_browser(url)
             return
         if not shown:
-            print(f"Open this URL to authorize pyTD:\n\n    {url}\n", flush=True)
+            self._output(f"Open this URL to authorize pyTD:\n\n    {url}\n")
         if open_browser:
             import webbrowser
 
@@ -128,14 +152,30 @@ class AuthManager:
         url, state = self.flow.authorization_url()
         from pyTD.auth.notebook import show_link
 
-        show_link(url)
-        print("1. Open this URL in any browser and log in:\n\n    " + url + "\n\n"
-              "2. Click Allow. The browser is sent to your callback URL; the page may fail to "
-              "load, that is fine.\n3. Copy the full address from the address bar and paste "
-              "it here.\n", flush=True)
+        show_link(url, output=self._output)
+        self._output("1. Open this URL in any browser and log in:\n\n    " + url + "\n\n"
+                     "2. Click Allow. The browser is sent to your callback URL; the page may "
+                     "fail to load, that is fine.\n3. Copy the full address from the address "
+                     "bar and paste it here.\n")
         pasted = self._input("Redirected URL: ")
         self.exchange_code(pasted, state=state)
-        print("Authorized: tokens saved in " + self.cache.describe(), flush=True)
+        self._output("Authorized: tokens saved in " + self.cache.describe())
+
+    def confirm(self, question: str, *, default: bool = False) -> bool:
+        """Ask a yes/no ``question`` through the input hook; an empty answer is ``default``.
+
+        The prompt is ``question`` followed by `` [y/N] `` (or `` [Y/n] `` when
+        ``default`` is True). It asks even without a terminal: check
+        :func:`interactive` first where there may be nobody to answer.
+
+        >>> if a.auth.confirm("Valid tokens are cached. Overwrite them?"):  # doctest: +SKIP
+        ...     a.authorize()
+        """
+        hint = "[Y/n]" if default else "[y/N]"
+        answer = self._input(f"{question} {hint} ").strip().lower()
+        if not answer:
+            return default
+        return answer in ("y", "yes")
 
     # -- refresh ------------------------------------------------------------
     def _remember(self, access: Token, refresh: Optional[Token]) -> None:
@@ -170,7 +210,8 @@ class AuthManager:
         with self.cache.transaction() as tokens:
             now = self.clock()
             access, refresh = tokens.access_token, tokens.refresh_token
-            if not refresh:
+            refresh_value = refresh.token
+            if not refresh_value:
                 self._remember(EmptyToken(), EmptyToken())
                 return True
             # Never renew on every call when the refresh token lives less than the window.
@@ -183,7 +224,7 @@ class AuthManager:
                 raise AuthorizationError(
                     f"The refresh token expired on {refresh.expires_text()} (they last 90 days). "
                     + REAUTHORIZE)
-            grant = self.flow.refresh(refresh.token, renew=renew)
+            grant = self.flow.refresh(refresh_value, renew=renew)
             tokens.access_token = grant.access_token
             if grant.refresh_token is not None:
                 tokens.refresh_token = grant.refresh_token
@@ -198,9 +239,8 @@ class AuthManager:
                 f"{self.settings.provider.bare_key(self.settings.consumer_key or '')[:4]}..., and "
                 "there is no terminal to ask in. Run `pytd auth login` once in a terminal (or "
                 "call api.authorize()); the tokens are cached for the next runs.")
-        answer = self._input("pyTD is not authorized yet. Open a browser to authorize now? "
-                             "[Y/n] ").strip().lower()
-        if answer not in ("", "y", "yes"):
+        if not self.confirm("pyTD is not authorized yet. Open a browser to authorize now?",
+                            default=True):
             raise AuthorizationError("Authorization declined. " + REAUTHORIZE)
         self.authorize()
 
@@ -214,8 +254,3 @@ class AuthManager:
         with self._lock:
             self.cache.clear()
             self._remember(EmptyToken(), EmptyToken())
-
-    def access_token_value(self) -> Optional[str]:
-        """The current access token string (for code that builds its own requests)."""
-        token = self.cache.access_token
-        return token.token if isinstance(token, AccessToken) else None

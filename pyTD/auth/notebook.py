@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import sys
+from typing import Callable, Optional
 
 
 def in_notebook() -> bool:
@@ -15,8 +16,11 @@ def in_notebook() -> bool:
     return shell is not None and type(shell).__name__ == "ZMQInteractiveShell"
 
 
-def show_link(url: str) -> bool:
-    """Display ``url`` as a link in a notebook; False (nothing shown) elsewhere."""
+def show_link(url: str, output: Optional[Callable[[str], object]] = None) -> bool:
+    """Display ``url`` as a link in a notebook; False (nothing shown) elsewhere.
+
+    The plain-text copy of the URL goes to ``output`` (default: printed).
+    """
     if not in_notebook():
         return False
     from IPython.display import HTML, display
@@ -24,5 +28,9 @@ def show_link(url: str) -> bool:
     safe = html.escape(url, quote=True)
     display(HTML(f'<p>Authorize pyTD: <a href="{safe}" target="_blank" rel="noopener">'
                  "open the authorization page</a></p>"))
-    print(f"Authorization URL: {url}", flush=True)
+    text = f"Authorization URL: {url}"
+    if output is None:
+        print(text, flush=True)
+    else:
+        output(text)
     return True

@@ -27,7 +27,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from string import Template
-from typing import Optional
+from typing import Optional, Protocol
 from urllib.parse import parse_qs, urlsplit
 
 from pyTD.exceptions import AuthorizationError, CallbackTimeoutError, ConfigurationError
@@ -122,28 +122,7 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
     def do_GET(self) -> None:
-        owner = self.server.owner
-        parts = urlsplit(self.path)
-        params = parse_qs(parts.query, keep_blank_values=True)
-        if parts.path != owner.path or not ({"code", "error"} & params.keys()):
-            self._page(404, "Not found", "This is pyTD's authorization callback. Nothing here.",
-                       ok=False)
-            return
-        if not owner._state_matches(params.get("state", [""])[0]):
-            self._page(400, "Ignored", "This authorization does not belong to the login pyTD "
-                       "is waiting for (its state differs), so it was ignored.", ok=False)
-            return
-        outcome = owner._deliver(parts.query)
-        if outcome is None:
-            self._page(409, "Already received",
-                       "An authorization was already received; this one was ignored.", ok=False)
-            return
-        ok, message = outcome
-        try:
-            self._page(200 if ok else 400,
-                       "Authorization complete" if ok else "Authorization failed", message, ok=ok)
-        finally:
-            owner._answered.set()
+        self.server.owner.handle_callback(self.path, self._page)
 
     def _refuse(self) -> None:
         self._page(405, "Method not allowed", "Only GET is served here.", ok=False)
@@ -166,6 +145,12 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("X-Content-Type-Options", "nosniff")
         self.end_headers()
         self.wfile.write(body)
+
+
+class Responder(Protocol):
+    """Writes one page to the browser: ``respond(status, title, message, ok=...)``."""
+
+    def __call__(self, status: int, title: str, message: str, *, ok: bool) -> None: ...
 
 
 class CallbackServer:
@@ -203,6 +188,36 @@ class CallbackServer:
     def port(self) -> int:
         """The port actually bound."""
         return self.address[1]
+
+    def handle_callback(self, target: str, respond: Responder) -> None:
+        """Answer one GET of ``target`` (the request's path and query) through ``respond``.
+
+        Called on the connection's thread. Another path, or no ``code``/``error``,
+        is a 404 and a different ``state`` a 400 (the wait goes on); the first
+        matching callback is recorded for :meth:`wait` and answered with the
+        outcome given to :meth:`finish`; later ones get a 409.
+        """
+        parts = urlsplit(target)
+        params = parse_qs(parts.query, keep_blank_values=True)
+        if parts.path != self.path or not ({"code", "error"} & params.keys()):
+            respond(404, "Not found", "This is pyTD's authorization callback. Nothing here.",
+                    ok=False)
+            return
+        if not self._state_matches(params.get("state", [""])[0]):
+            respond(400, "Ignored", "This authorization does not belong to the login pyTD "
+                    "is waiting for (its state differs), so it was ignored.", ok=False)
+            return
+        outcome = self._deliver(parts.query)
+        if outcome is None:
+            respond(409, "Already received",
+                    "An authorization was already received; this one was ignored.", ok=False)
+            return
+        ok, message = outcome
+        try:
+            respond(200 if ok else 400,
+                    "Authorization complete" if ok else "Authorization failed", message, ok=ok)
+        finally:
+            self._answered.set()
 
     def _state_matches(self, state: str) -> bool:
         if self.expected_state is None or hmac.compare_digest(state.encode(),

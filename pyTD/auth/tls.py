@@ -2,8 +2,9 @@
 
 Made once with the ``https`` extra (``cryptography``) and kept in the
 configuration directory: ``callback-cert.pem`` and ``callback-key.pem``
-(0600, directory 0700). Browsers warn about it once; that is expected for a
-certificate only this machine trusts.
+(0600, directory 0700, both written atomically through :mod:`pyTD._files`).
+Browsers warn about it once; that is expected for a certificate only this
+machine trusts.
 """
 
 from __future__ import annotations
@@ -13,20 +14,10 @@ import ipaddress
 import os
 import ssl
 
+from pyTD._files import PRIVATE_FILE, atomic_write, make_private_dir
 from pyTD.exceptions import ConfigurationError, SSLError
 
 CERT_NAME, KEY_NAME = "callback-cert.pem", "callback-key.pem"
-
-
-def _write_private(path: str, data: bytes) -> None:
-    tmp = f"{path}.tmp-{os.getpid()}"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        os.write(fd, data)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
 
 
 def ensure_certificate(config_dir: str) -> tuple[str, str]:
@@ -34,7 +25,7 @@ def ensure_certificate(config_dir: str) -> tuple[str, str]:
     cert_path = os.path.join(config_dir, CERT_NAME)
     key_path = os.path.join(config_dir, KEY_NAME)
     if os.path.exists(cert_path) and os.path.exists(key_path):
-        os.chmod(key_path, 0o600)
+        os.chmod(key_path, PRIVATE_FILE)
         return cert_path, key_path
     try:
         from cryptography import x509
@@ -45,7 +36,7 @@ def ensure_certificate(config_dir: str) -> tuple[str, str]:
         raise ConfigurationError(
             "An https callback URL needs a self-signed certificate, which pyTD makes with the "
             "'https' extra: pip install \"pytd-ameritrade[https]\"") from None
-    os.makedirs(config_dir, mode=0o700, exist_ok=True)
+    make_private_dir(config_dir)
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "pyTD local callback")])
     now = datetime.datetime.now(datetime.timezone.utc)
@@ -62,10 +53,10 @@ def ensure_certificate(config_dir: str) -> tuple[str, str]:
         ]), critical=False)
         .sign(key, hashes.SHA256())
     )
-    _write_private(key_path, key.private_bytes(
+    atomic_write(key_path, key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption()))
-    _write_private(cert_path, cert.public_bytes(serialization.Encoding.PEM))
+    atomic_write(cert_path, cert.public_bytes(serialization.Encoding.PEM))
     return cert_path, key_path
 
 

@@ -31,7 +31,6 @@ class Token:
         AccessToken({"token": "...", "access_time": 1700000000, "expires_in": 1800})
     """
 
-    kind = "token"
     default_leeway = 0.0
 
     def __init__(self, token: Union[str, Mapping[str, Any], None] = None,
@@ -98,10 +97,6 @@ class Token:
             return NotImplemented
         return self._key() == other._key()
 
-    def __ne__(self, other: object) -> bool:
-        result = self.__eq__(other)
-        return result if result is NotImplemented else not result
-
     def __hash__(self) -> int:
         return hash(self._key())
 
@@ -121,22 +116,17 @@ class Token:
 class AccessToken(Token):
     """A short-lived (30 min) bearer token sent with every API request."""
 
-    kind = "access_token"
     default_leeway = ACCESS_LEEWAY
 
 
 class RefreshToken(Token):
     """A long-lived (90 days) token that obtains new access tokens."""
 
-    kind = "refresh_token"
-
 
 class EmptyToken(Token):
     """No token: never valid, falsy, compares equal to any other ``EmptyToken``."""
 
-    kind = "empty"
-
-    def __init__(self, *args: Any, clock: Clock = time.time, **kwargs: Any) -> None:
+    def __init__(self, *, clock: Clock = time.time) -> None:
         super().__init__(None, 0.0, 0.0, clock=clock)
 
     def _key(self) -> tuple:

@@ -1,4 +1,4 @@
-"""Private files and a cross-process lock for the on-disk token caches.
+"""A cross-process lock for the on-disk token caches (private files: :mod:`pyTD._files`).
 
 :class:`FileLock` holds an exclusive lock on a sidecar file (``<cache>.lock``):
 ``fcntl.flock`` on POSIX, ``msvcrt.locking`` on its first byte on Windows (the
@@ -9,20 +9,15 @@ on the same path in a process shares one :class:`FileLock`.
 
 from __future__ import annotations
 
-import logging
 import os
-import stat
+import sys
 import threading
-import warnings
 import weakref
 from typing import Any
 
-log = logging.getLogger("pyTD.cache")
+from pyTD._files import PRIVATE_FILE
 
-PRIVATE_FILE = 0o600
-PRIVATE_DIR = 0o700
-
-if os.name == "nt":  # pragma: no cover - not exercised on POSIX
+if sys.platform == "win32":  # pragma: no cover - not exercised on POSIX
     import msvcrt
 
     def _lock_fd(fd: int) -> None:
@@ -45,48 +40,6 @@ else:
 
     def _unlock_fd(fd: int) -> None:
         fcntl.flock(fd, fcntl.LOCK_UN)
-
-
-def make_private_dir(path: str) -> None:
-    """Create ``path`` and any missing parents with mode 0700; existing ones are left alone."""
-    missing = []
-    while path and not os.path.isdir(path):
-        missing.append(path)
-        parent = os.path.dirname(path)
-        if parent == path:
-            break
-        path = parent
-    for directory in reversed(missing):
-        try:
-            os.mkdir(directory, PRIVATE_DIR)
-        except FileExistsError:
-            continue
-        os.chmod(directory, PRIVATE_DIR)  # the umask may have removed owner bits
-
-
-def create_private_file(path: str) -> bool:
-    """Create an empty file with mode 0600 unless it exists; True when it was created."""
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE)
-    except FileExistsError:
-        return False
-    try:
-        if hasattr(os, "fchmod"):
-            os.fchmod(fd, PRIVATE_FILE)
-    finally:
-        os.close(fd)
-    return True
-
-
-def fix_private_mode(path: str, mode: int) -> None:
-    """Warn about and remove group/world permission bits of a file that holds secrets."""
-    if os.name == "nt" or not mode & 0o077:
-        return
-    message = (f"Token cache {path} was readable by other users (mode "
-               f"{stat.S_IMODE(mode):04o}); its mode is now 0600.")
-    warnings.warn(message, stacklevel=3)
-    log.warning(message)
-    os.chmod(path, PRIVATE_FILE)
 
 
 class FileLock:

@@ -1,7 +1,8 @@
 """The token cache plug-in interface.
 
 A backend implements two methods, :meth:`TokenCache.load` and
-:meth:`TokenCache.save`, and, when several processes share it, a third,
+:meth:`TokenCache.save` (abstract: a subclass missing one cannot be
+instantiated), and, when several processes share it, a third,
 :meth:`TokenCache.lock`. Everything else (tokens as objects, atomic updates of
 both tokens, clearing) is built on them here. A Redis backend, for example::
 
@@ -33,6 +34,7 @@ from __future__ import annotations
 
 import threading
 import time
+from abc import ABC, abstractmethod
 from contextlib import contextmanager
 from typing import Any, ContextManager, Iterator, Optional
 
@@ -77,7 +79,7 @@ class TokenSet:
         return (self.refresh_token, self.access_token)
 
 
-class TokenCache:
+class TokenCache(ABC):
     """Base class of token caches: implement :meth:`load` and :meth:`save`.
 
     ``load()`` returns the dict last given to ``save()`` (or ``None``);
@@ -90,13 +92,13 @@ class TokenCache:
         self._thread_lock = threading.RLock()
 
     # -- the plug-in methods -------------------------------------------------
+    @abstractmethod
     def load(self) -> Optional[dict]:
         """Return the stored dict, or ``None`` when nothing is stored."""
-        raise NotImplementedError
 
+    @abstractmethod
     def save(self, data: Optional[dict]) -> None:
         """Store ``data`` (a JSON-serializable dict) atomically; ``None`` erases."""
-        raise NotImplementedError
 
     def lock(self) -> ContextManager[Any]:
         """A context manager held around read-modify-write (re-entrant in one thread)."""

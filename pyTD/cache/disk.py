@@ -8,23 +8,23 @@ False
 
 from __future__ import annotations
 
-import errno
 import json
 import math
 import os
-import secrets
 import time
 from datetime import datetime, timezone
 from typing import Any, Optional, Union
 
-from pyTD.auth.tokens import Clock
-from pyTD.cache._lock import (
-    PRIVATE_FILE,
+from pyTD._files import (
+    DirectorySyncError,
+    atomic_write,
     create_private_file,
-    file_lock,
     fix_private_mode,
     make_private_dir,
+    remove_stale_temp_files,
 )
+from pyTD.auth.tokens import Clock
+from pyTD.cache._lock import file_lock
 from pyTD.cache.base import TokenCache, TokenSet
 from pyTD.exceptions import CacheError
 
@@ -32,7 +32,8 @@ from pyTD.exceptions import CacheError
 #: write in the same timestamp tick could reuse its inode, size and mtime.
 RACY_WINDOW_NS = 2_000_000_000
 
-_TOKEN_FIELDS = {"token": str, "access_time": (int, float), "expires_in": (int, float)}
+_TOKEN_FIELDS: dict[str, Union[type, tuple[type, ...]]] = {
+    "token": str, "access_time": (int, float), "expires_in": (int, float)}
 
 
 def cache_path(path: Union[str, os.PathLike], config_dir: Optional[str]) -> tuple[str, bool]:
@@ -73,18 +74,6 @@ def _copy(data: Optional[dict]) -> Optional[dict]:
     return {k: dict(v) if isinstance(v, dict) else v for k, v in data.items()}
 
 
-def _pid_alive(pid: int) -> bool:
-    if os.name == "nt":  # pragma: no cover - no cheap liveness check: keep the file
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True
-    return True
-
-
 class _Parsed:
     """One parse of the file: its stat stamp, the dict, and the tokens built from it."""
 
@@ -110,8 +99,6 @@ class DiskCache(TokenCache):
     ...     tokens.access_token = new_token
     """
 
-    persistent = True
-
     def __init__(self, path: Union[str, os.PathLike], *, clock: Clock = time.time,
                  config_dir: Optional[str] = None) -> None:
         super().__init__(clock=clock)
@@ -123,7 +110,7 @@ class DiskCache(TokenCache):
             self._ensure_storage(create_file=True)
         elif os.path.exists(self.path):
             self._stat()
-        self._remove_stale_temp_files()
+        remove_stale_temp_files(self.path)  # left by writers killed mid-write
 
     # -- storage ----------------------------------------------------------------
     def _ensure_storage(self, create_file: bool = False) -> None:
@@ -136,21 +123,6 @@ class DiskCache(TokenCache):
                 f"Cannot create the token cache {self.path}: {exc.strerror or exc}. "
                 "Choose a writable location (config_dir=... or TD_CONFIG_DIR)."
             ) from exc
-
-    def _remove_stale_temp_files(self) -> None:
-        """Delete temp files left by writers that were killed mid-write (their pid is gone)."""
-        prefix = os.path.basename(self.path) + ".tmp-"
-        try:
-            names = [n for n in os.listdir(self._dir) if n.startswith(prefix)]
-        except OSError:
-            return
-        for name in names:
-            pid = name[len(prefix):].split("-", 1)[0]
-            if pid.isdigit() and not _pid_alive(int(pid)):
-                try:
-                    os.unlink(os.path.join(self._dir, name))
-                except OSError:
-                    continue
 
     def _stat(self) -> Optional[os.stat_result]:
         try:
@@ -261,46 +233,18 @@ class DiskCache(TokenCache):
             raise CacheError(f"Cannot store these tokens as JSON ({exc}); nothing was written.") \
                 from exc
         self._ensure_storage()
-        tmp = f"{self.path}.tmp-{os.getpid()}-{secrets.token_hex(4)}"
-        fd = -1
         try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE)
-            view = memoryview(payload)
-            while view:
-                view = view[os.write(fd, view):]
-            os.fsync(fd)
-            os.close(fd)
-            fd = -1
-            os.replace(tmp, self.path)
+            atomic_write(self.path, payload)
+        except DirectorySyncError as exc:
+            raise CacheError(
+                f"Wrote the token cache {self.path} but could not flush its directory "
+                f"({exc.strerror}); check the disk before relying on the saved tokens."
+            ) from exc
         except OSError as exc:
-            if fd >= 0:
-                os.close(fd)
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
             raise CacheError(
                 f"Could not write the token cache {self.path}: {exc.strerror or exc}. The previous "
                 "tokens are unchanged; free disk space or fix the directory's permissions."
             ) from exc
-        self._sync_dir()
-
-    def _sync_dir(self) -> None:
-        """Make the rename durable; filesystems that cannot fsync a directory are skipped."""
-        if os.name == "nt":  # pragma: no cover - directories cannot be fsynced there
-            return
-        try:
-            fd = os.open(self._dir, os.O_RDONLY)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-        except OSError as exc:
-            if exc.errno not in (errno.EINVAL, errno.ENOTSUP):
-                raise CacheError(
-                    f"Wrote the token cache {self.path} but could not flush its directory "
-                    f"({exc.strerror}); check the disk before relying on the saved tokens."
-                ) from exc
 
     def lock(self) -> Any:
         """The cross-process lock on ``<path>.lock`` (re-entrant; threads serialized)."""

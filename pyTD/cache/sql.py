@@ -16,8 +16,8 @@ import time
 from contextlib import contextmanager
 from typing import Any, Iterator, Optional, Union
 
+from pyTD._files import PRIVATE_FILE, create_private_file, fix_private_mode, make_private_dir
 from pyTD.auth.tokens import Clock
-from pyTD.cache._lock import create_private_file, fix_private_mode, make_private_dir
 from pyTD.cache.base import FORMAT_VERSION, TokenCache, TokenSet
 from pyTD.cache.disk import cache_path
 from pyTD.exceptions import CacheError
@@ -37,8 +37,6 @@ class SQLCache(TokenCache):
     >>> a = SQLCache("/srv/tokens.db", key="KEY_A")  # doctest: +SKIP
     >>> b = SQLCache("/srv/tokens.db", key="KEY_B")  # same file, separate tokens
     """
-
-    persistent = True
 
     def __init__(self, path: Union[str, os.PathLike], key: str = "default", *,
                  clock: Clock = time.time, config_dir: Optional[str] = None,
@@ -88,7 +86,7 @@ class SQLCache(TokenCache):
     def _private_sidecars(self) -> None:
         for suffix in ("-wal", "-shm"):
             try:
-                os.chmod(self.path + suffix, 0o600)
+                os.chmod(self.path + suffix, PRIVATE_FILE)
             except FileNotFoundError:
                 continue
 
@@ -162,12 +160,13 @@ class SQLCache(TokenCache):
             raise CacheError(f"Cannot store these tokens as JSON ({exc}); nothing was written.") \
                 from exc
         with self.lock():
+            db = self._connect()  # the connection lock() holds the transaction on
             self._memo = None  # this connection's own commits do not change data_version
             with self._errors("write"):
-                if text is None:
-                    self._db.execute("DELETE FROM tokens WHERE key = ?", (self.key,))
+                if data is None:
+                    db.execute("DELETE FROM tokens WHERE key = ?", (self.key,))
                 else:
-                    self._db.execute(
+                    db.execute(
                         "INSERT OR REPLACE INTO tokens (key, data, version, updated) "
                         "VALUES (?, ?, ?, ?)",
                         (self.key, text, data.get("version", FORMAT_VERSION), self.clock()),

@@ -96,6 +96,32 @@ def test_manual_flow_with_pasted_url(sandbox, capsys):
     assert "tokens saved" in capsys.readouterr().out
 
 
+def test_manual_flow_talks_only_through_the_injected_output_and_input(sandbox, capsys):
+    from pyTD.auth.manager import AuthManager
+
+    a = client_for(sandbox, new_app(sandbox))
+    shown: list[str] = []
+    asked: list[str] = []
+
+    def paste(prompt: str) -> str:
+        asked.append(prompt)
+        url = next(line.strip() for line in shown[-1].splitlines() if "/auth?" in line)
+        return redirected_url(sandbox, url)
+
+    auth = AuthManager(a.settings, a.cache, a.session, input_func=paste, output=shown.append)
+    auth.authorize(manual=True)
+    url = next(line.strip() for line in shown[0].splitlines() if "/auth?" in line)
+    assert shown == [
+        "1. Open this URL in any browser and log in:\n\n    " + url + "\n\n"
+        "2. Click Allow. The browser is sent to your callback URL; the page may fail to load, "
+        "that is fine.\n3. Copy the full address from the address bar and paste it here.\n",
+        "Authorized: tokens saved in memory (this process only)",
+    ]
+    assert asked == ["Redirected URL: "]
+    assert capsys.readouterr().out == ""
+    assert a.auth_valid                         # same cache: the api sees the tokens
+
+
 def test_web_flow_with_state(sandbox):
     callback = new_app(sandbox)
     a = client_for(sandbox, callback)

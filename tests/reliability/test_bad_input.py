@@ -116,7 +116,8 @@ def tokens_in(path: Path) -> tuple[str, str]:
 # -- what a case does to the environment -------------------------------------------------
 
 class Disk:
-    """The ``os`` module as ``pyTD.cache.disk`` sees it, with a full disk or a read-only dir."""
+    """The ``os`` module as ``pyTD._files`` (the cache's writes) sees it, with a full disk or
+    a read-only dir."""
 
     def __init__(self, real: Any, *, full: tuple[str, ...] = (),
                  read_only: Optional[Path] = None) -> None:
@@ -146,19 +147,19 @@ class Disk:
 
 
 def full_disk(env: Env, failing: str) -> None:
-    import pyTD.cache.disk as disk
+    import pyTD._files as files
 
-    env.monkeypatch.setattr(disk, "os", Disk(os, full=(failing,)))
+    env.monkeypatch.setattr(files, "os", Disk(os, full=(failing,)))
     env.sb.expire_access_tokens()                    # the next call must refresh and save
     env.a.get_quotes("AAPL")
 
 
 def read_only_config(env: Env) -> None:
-    import pyTD.cache.disk as disk
+    import pyTD._files as files
 
     os.chmod(env.config, 0o500)
-    if os.geteuid() == 0:   # root ignores the mode: make the cache module see it anyway
-        env.monkeypatch.setattr(disk, "os", Disk(os, read_only=env.config))
+    if os.geteuid() == 0:   # root ignores the mode: make the cache's writes see it anyway
+        env.monkeypatch.setattr(files, "os", Disk(os, read_only=env.config))
     env.sb.expire_access_tokens()
     env.a.get_quotes("AAPL")
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Optional
 
+import pytest
+
 from pyTD.cache import DiskCache, MemCache, SQLCache, TokenCache
 from pyTD.cache.conformance import TokenCacheContract
 
@@ -55,3 +57,17 @@ class TestDiskCacheRelativeName(TokenCacheContract):
 class TestSQLCache(TokenCacheContract):
     def make_cache(self, tmp_path, clock):
         return SQLCache(tmp_path / "tokens.db", key="KEY", clock=clock)
+
+
+def test_a_backend_missing_load_or_save_fails_at_construction():
+    class NoSave(TokenCache):
+        def load(self) -> Optional[dict]:
+            return None
+
+    class NoLoad(TokenCache):
+        def save(self, data: Optional[dict]) -> None:
+            pass
+
+    for incomplete, missing in ((NoSave, "save"), (NoLoad, "load"), (TokenCache, "load")):
+        with pytest.raises(TypeError, match=missing):
+            incomplete()

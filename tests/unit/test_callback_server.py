@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from pyTD.auth.server import CallbackServer, loopback_address
-from pyTD.auth.tls import KEY_NAME, server_context
+from pyTD.auth.tls import CERT_NAME, KEY_NAME, server_context
 from pyTD.exceptions import AuthorizationError, CallbackTimeoutError, ConfigurationError
 
 
@@ -67,6 +67,30 @@ def test_bound_to_loopback_and_only_callback_with_code_ends_the_wait():
         assert requests.get(url + "?code=again", timeout=5).status_code == 409
 
 
+def test_handle_callback_answers_through_the_responder():
+    pages = []
+
+    def respond(status, title, message, *, ok):
+        pages.append((status, title, ok))
+
+    with CallbackServer(free_callback("/cb"), expected_state="s1") as server:
+        server.handle_callback("/favicon.ico", respond)
+        server.handle_callback("/cb?state=s1", respond)            # neither code nor error
+        server.handle_callback("/cb?code=x&state=other", respond)
+        assert pages == [(404, "Not found", False), (404, "Not found", False),
+                         (400, "Ignored", False)]
+        assert server.ignored == 1
+        first = threading.Thread(target=server.handle_callback,
+                                 args=("/cb?code=a%40b&state=s1", respond))
+        first.start()
+        assert server.wait(5) == "code=a%40b&state=s1"
+        server.handle_callback("/cb?code=again&state=s1", respond)  # only one is accepted
+        assert pages[-1] == (409, "Already received", False)
+        server.finish(True, "done")
+        first.join(5)
+        assert pages[-1] == (200, "Authorization complete", True)
+
+
 def test_busy_port_is_a_clear_error():
     with socket.socket() as squatter:
         squatter.bind(("127.0.0.1", 0))
@@ -95,6 +119,31 @@ def test_https_callback_with_self_signed_certificate(tmp_path):
     before = (config / KEY_NAME).read_bytes()
     server_context(str(config))
     assert (config / KEY_NAME).read_bytes() == before
+
+
+def test_tls_key_and_certificate_are_written_atomically_0600(tmp_path, monkeypatch):
+    import pyTD.auth.tls as tls
+
+    written = []
+    real_write = tls.atomic_write
+    monkeypatch.setattr(tls, "atomic_write",
+                        lambda path, data: written.append(path) or real_write(path, data))
+    config = tmp_path / "config"
+    config.mkdir(mode=0o700)
+    # A symlink planted at a predictable temp name must not receive the private key.
+    victim = tmp_path / "victim"
+    planted = config / f"{KEY_NAME}.tmp-{os.getpid()}"
+    os.symlink(victim, planted)
+    old = os.umask(0)
+    try:
+        server_context(str(config))
+    finally:
+        os.umask(old)
+    assert sorted(written) == sorted([str(config / CERT_NAME), str(config / KEY_NAME)])
+    for name in (KEY_NAME, CERT_NAME):
+        assert stat.S_IMODE(os.stat(config / name).st_mode) == 0o600
+    assert not victim.exists()
+    assert sorted(os.listdir(config)) == sorted([CERT_NAME, KEY_NAME, planted.name])
 
 
 def test_https_callback_needs_a_tls_context():

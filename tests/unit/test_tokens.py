@@ -108,7 +108,10 @@ def test_empty_token():
     empty = EmptyToken()
     assert not empty and not empty.valid and not empty.is_valid(leeway=-1e12)
     assert empty == EmptyToken() and empty != access() and access() != empty
-    assert EmptyToken("ignored", 1, 2) == empty
+    with pytest.raises(TypeError):
+        EmptyToken("ignored", 1, 2)          # an empty token has no value, time or lifetime
+    with pytest.raises(TypeError):
+        EmptyToken(token="ignored")
     assert repr(empty) == "EmptyToken(empty)"
     assert empty.to_dict()["token"] is None
 
