@@ -85,7 +85,9 @@ class api(EndpointMethods):
                                    retry_count=retry_count, pause=pause,
                                    max_wait=retry_max_wait)
         self.output_format = output_format
-        manager_options: dict[str, Any] = {} if refresh_window is None else {"refresh_window": refresh_window}
+        manager_options: dict[str, Any] = {}
+        if refresh_window is not None:
+            manager_options["refresh_window"] = refresh_window
         self.auth = AuthManager(self.settings, self.cache, self.transport, clock=clock,
                                 **manager_options)
 
