@@ -108,7 +108,7 @@ def test_manual_flow_talks_only_through_the_injected_output_and_input(sandbox, c
         url = next(line.strip() for line in shown[-1].splitlines() if "/auth?" in line)
         return redirected_url(sandbox, url)
 
-    auth = AuthManager(a.settings, a.cache, a.session, input_func=paste, output=shown.append)
+    auth = AuthManager(a.settings, a.cache, a.transport, input_func=paste, output=shown.append)
     auth.authorize(manual=True)
     url = next(line.strip() for line in shown[0].splitlines() if "/auth?" in line)
     assert shown == [
