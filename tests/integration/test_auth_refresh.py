@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import threading
 import time
 
 import pytest
@@ -12,6 +11,7 @@ import pytest
 from pyTD.cache import DiskCache
 from pyTD.exceptions import AuthorizationError
 from pyTD.sandbox import Sandbox
+from tests.support.together import threads_started_together
 
 from .auth_support import APP_KEY, client_for, clock_from_now, new_app
 
@@ -111,22 +111,9 @@ def test_eight_threads_with_an_expired_token_cause_one_refresh(tmp_path):
     with Sandbox(auto_approve=True, clock=clock) as sandbox:
         a = authorized(sandbox, new_app(sandbox), clock=clock, config_dir=str(tmp_path))
         clock.advance(1800)
-        barrier = threading.Barrier(8)
-        failures = []
-
-        def call():
-            barrier.wait()
-            try:
-                a.request("GET", QUOTES, params={"symbol": "AAPL"})
-            except Exception as exc:
-                failures.append(exc)
-
-        threads = [threading.Thread(target=call) for _ in range(8)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(20)
-        assert failures == []
+        answers = threads_started_together(
+            8, lambda i: a.request("GET", QUOTES, params={"symbol": "AAPL"}), timeout=20)
+        assert all(answers)
         assert grants(sandbox) == 1
 
 

@@ -10,10 +10,16 @@
 
 from __future__ import annotations
 
+import os
 import sys
+
+if __package__ in (None, ""):  # run as a script: make ``tests`` importable
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(
+        os.path.abspath(__file__)))))
 
 from pyTD.auth.tokens import AccessToken
 from pyTD.cache import DiskCache, SQLCache, TokenCache
+from tests.support.together import wait_for_go
 
 T0 = 1_700_000_000.0
 
@@ -46,8 +52,7 @@ def write(kind: str, path: str, start: int) -> None:
 
 def increment(kind: str, path: str, rounds: int) -> None:
     cache = open_cache(kind, path)
-    print("ready", flush=True)
-    sys.stdin.readline()
+    wait_for_go()
     for _ in range(rounds):
         with cache.transaction() as tokens:
             n = int(tokens.access_token.token) if tokens.access_token else 0

@@ -29,6 +29,7 @@ if __package__ in (None, ""):  # run as a script: make ``tests`` importable
         os.path.abspath(__file__)))))
 
 from tests.reliability._cache_workers import open_cache, token
+from tests.support.together import wait_for_go
 
 SYMBOLS = ("AAPL", "MSFT", "SPY", "QQQ")
 
@@ -70,8 +71,7 @@ def requests_worker(kind: str, path: str, base_url: str, auth_url: str, count: i
 
     client = api(consumer_key=DEMO_CONSUMER_KEY, callback_url=DEMO_CALLBACK_URL,
                  base_url=base_url, auth_url=auth_url, cache=open_cache(kind, path))
-    print("ready", flush=True)
-    sys.stdin.readline()
+    wait_for_go()
     ok, errors = 0, []
     for i in range(count):
         symbol = SYMBOLS[i % len(SYMBOLS)]

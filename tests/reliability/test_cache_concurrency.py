@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
 from tests.reliability._cache_workers import counter, open_cache
+from tests.support.together import processes_started_together
 
 WORKER = str(Path(__file__).with_name("_cache_workers.py"))
 PROCESSES, ROUNDS = 4, 200
@@ -19,24 +19,9 @@ PROCESSES, ROUNDS = 4, 200
 def test_processes_share_one_cache_without_lost_updates(kind, tmp_path):
     path = str(tmp_path / ("tokens.json" if kind == "disk" else "tokens.db"))
     open_cache(kind, path)  # create the storage before the race starts
-    procs = [subprocess.Popen([sys.executable, WORKER, "increment", kind, path, str(ROUNDS)],
-                              stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True)
-             for _ in range(PROCESSES)]
-    try:
+    argv = [sys.executable, WORKER, "increment", kind, path, str(ROUNDS)]
+    with processes_started_together([argv] * PROCESSES) as procs:
         for proc in procs:
-            assert proc.stdout.readline() == "ready\n", proc.stderr.read()
-        for proc in procs:  # start all of them at once
-            proc.stdin.write("go\n")
-            proc.stdin.close()
-        for proc in procs:
-            out, err = proc.stdout.read(), proc.stderr.read()
-            assert proc.wait(120) == 0 and out == "done\n", err
-    finally:
-        for proc in procs:
-            if proc.poll() is None:
-                proc.kill()
-            proc.wait(10)
-            proc.stdout.close()
-            proc.stderr.close()
+            out, err = proc.communicate(timeout=120)
+            assert proc.returncode == 0 and out == "done\n", err
     assert counter(open_cache(kind, path)) == PROCESSES * ROUNDS

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
@@ -23,6 +22,7 @@ import pytest
 from pyTD.sandbox import Sandbox
 from pyTD.sandbox.client import sandbox_api
 from tests.reliability._cache_workers import open_cache
+from tests.support.together import processes_started_together
 
 WORKER = str(Path(__file__).with_name("_workers.py"))
 PROCESSES, REQUESTS = 8, 300
@@ -57,25 +57,11 @@ def run_shared_cache(kind: str, directory: str, *, processes: int = PROCESSES,
     with Sandbox(access_token_lifetime=LIFETIME) as sandbox:
         issued = time.monotonic()      # the first access token's life starts here
         sandbox_api(sandbox, cache=open_cache(kind, path)).close()   # authorized once
-        procs = [subprocess.Popen([sys.executable, WORKER, "requests", kind, path,
-                                   sandbox.base_url, sandbox.auth_url, str(requests),
-                                   str(pause)],
-                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                  stderr=subprocess.PIPE, text=True)
-                 for _ in range(processes)]
-        try:
-            for proc in procs:
-                assert proc.stdout.readline() == "ready\n", proc.stderr.read()
-            for proc in procs:
-                proc.stdin.write("go\n")
-                proc.stdin.flush()
+        argv = [sys.executable, WORKER, "requests", kind, path, sandbox.base_url,
+                sandbox.auth_url, str(requests), str(pause)]
+        with processes_started_together([argv] * processes) as procs:
             results = [proc.communicate(timeout=100) for proc in procs]
             run.seconds = time.monotonic() - issued
-        finally:
-            for proc in procs:
-                if proc.poll() is None:
-                    proc.kill()
-                    proc.wait(10)
         stats = sandbox.stats()
     for proc, (out, err) in zip(procs, results):
         assert proc.returncode == 0, err
