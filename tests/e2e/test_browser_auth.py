@@ -12,7 +12,7 @@ import queue
 import stat
 import threading
 from pathlib import Path
-from typing import Iterator, Optional
+from typing import Optional
 
 import pytest
 import requests
@@ -67,9 +67,8 @@ class BackgroundAuthorization:
 
 
 @pytest.fixture
-def sandbox() -> Iterator[Sandbox]:
-    with Sandbox(auto_approve=False) as sb:
-        yield sb
+def sandbox(make_sandbox) -> Sandbox:
+    return make_sandbox(auto_approve=False)
 
 
 @pytest.fixture

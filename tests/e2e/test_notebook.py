@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import html
 import json
-import os
 import queue
 import re
 import stat
@@ -57,9 +56,6 @@ def jupyter_dirs(tmp_path_factory) -> Iterator[Path]:
         mp.setenv("JUPYTER_CONFIG_DIR", str(root / "config"))
         mp.setenv("JUPYTER_RUNTIME_DIR", str(root / "runtime"))
         mp.setenv("IPYTHONDIR", str(root / "ipython"))
-        for name in list(os.environ):
-            if name.startswith("TD_"):
-                mp.delenv(name)
         yield root
 
 
@@ -79,9 +75,8 @@ def kernel(jupyter_dirs, tmp_path_factory):
 
 
 @pytest.fixture
-def sandbox() -> Iterator[Sandbox]:
-    with Sandbox(auto_approve=True) as sb:
-        yield sb
+def sandbox(make_sandbox) -> Sandbox:
+    return make_sandbox(auto_approve=True)
 
 
 def client_source(sandbox: Sandbox, callback: str, name: str, **extra: Any) -> str:

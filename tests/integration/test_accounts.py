@@ -41,9 +41,8 @@ def limit_order(symbol="XYZ", price=10.5, quantity=15):
 
 
 @pytest.fixture
-def sandbox():
-    with Sandbox(clock=lambda: NOW, seed=11) as sb:
-        yield sb
+def sandbox(make_sandbox):
+    return make_sandbox(clock=lambda: NOW, seed=11)
 
 
 @pytest.fixture

@@ -23,9 +23,8 @@ from .auth_support import APP_KEY, BROWSER_THREAD, Browser, client_for, new_app
 
 
 @pytest.fixture
-def sandbox():
-    with Sandbox(auto_approve=True) as sb:
-        yield sb
+def sandbox(make_sandbox):
+    return make_sandbox(auto_approve=True)
 
 
 def redirected_url(sandbox: Sandbox, auth_url: str) -> str:

@@ -27,7 +27,7 @@ from pyTD.auth.tokens import AccessToken
 from pyTD.cache.disk import DiskCache
 from pyTD.cache.select import cache_file_name
 from pyTD.cli import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, log_to_stderr
-from pyTD.sandbox import DEMO_CONSUMER_KEY, Sandbox
+from pyTD.sandbox import DEMO_CONSUMER_KEY
 from pyTD.sandbox.accounts_state import state
 from pyTD.sandbox.client import sandbox_api
 from pyTD.sandbox.faults import Faults
@@ -48,10 +48,9 @@ AUTH_URL = r"(http://127\.0\.0\.1:\d+/auth\?\S+)"
 
 
 @pytest.fixture(scope="module")
-def sandbox():
+def sandbox(make_sandbox):
     frozen = time.time()  # market data depends on the sandbox clock: freeze it
-    with Sandbox(auto_approve=True, clock=lambda: frozen) as sb:
-        yield sb
+    return make_sandbox(auto_approve=True, clock=lambda: frozen)
 
 
 @pytest.fixture

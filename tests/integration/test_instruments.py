@@ -5,8 +5,8 @@ import pytest
 from pyTD.exceptions import NotAcceptableError, ResourceNotFound, ValidationError
 from pyTD.instruments import get_instrument, get_instruments
 from pyTD.market import get_fundamentals
-from pyTD.sandbox import Sandbox
 from pyTD.sandbox.client import sandbox_api
+from tests.support.sandboxes import start_sandbox
 
 from .sandbox_support import calls
 
@@ -15,9 +15,8 @@ FUNDAMENTAL_FIELDS = {"high52", "low52", "dividendAmount", "dividendYield", "peR
 
 
 @pytest.fixture(scope="module")
-def sandbox():
-    with Sandbox(seed=3) as sb:
-        yield sb
+def sandbox(request):
+    return start_sandbox(request, seed=3)
 
 
 @pytest.fixture(scope="module")

@@ -16,8 +16,8 @@ from pyTD.market import (
     get_price_history,
     get_quotes,
 )
-from pyTD.sandbox import Sandbox
 from pyTD.sandbox.client import sandbox_api
+from tests.support.sandboxes import start_sandbox
 
 from .sandbox_support import calls
 
@@ -26,9 +26,8 @@ NOW = datetime(2024, 3, 13, 15, 0, tzinfo=timezone.utc).timestamp()
 
 
 @pytest.fixture(scope="module")
-def sandbox():
-    with Sandbox(clock=lambda: NOW, seed=7) as sb:
-        yield sb
+def sandbox(request):
+    return start_sandbox(request, clock=lambda: NOW, seed=7)
 
 
 @pytest.fixture(scope="module")

@@ -50,9 +50,8 @@ def clock():
 
 
 @pytest.fixture
-def sb(clock):
-    with Sandbox(seed=99, clock=clock, access_token_lifetime=10**9) as sandbox:
-        yield sandbox
+def sb(make_sandbox, clock):
+    return make_sandbox(seed=99, clock=clock, access_token_lifetime=10**9)
 
 
 @pytest.fixture

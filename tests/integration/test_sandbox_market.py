@@ -11,6 +11,7 @@ import requests
 
 from pyTD.provider import TD_AMERITRADE
 from pyTD.sandbox import DEMO_CONSUMER_KEY, Sandbox
+from tests.support.sandboxes import start_sandbox
 
 NY = ZoneInfo("America/New_York")
 #: Wednesday 2023-11-15 10:30 New York time: a trading day, regular session.
@@ -29,13 +30,13 @@ class Clock:
 
 
 @pytest.fixture(scope="module")
-def world():
+def world(request):
     clock = Clock()
-    with Sandbox(seed=SEED, clock=clock, access_token_lifetime=10**9) as sb:
-        token = sb.issue_tokens()["access_token"]
-        session = requests.Session()
-        session.headers["Authorization"] = "Bearer " + token
-        yield sb, session, clock
+    sb = start_sandbox(request, seed=SEED, clock=clock, access_token_lifetime=10**9)
+    session = requests.Session()
+    session.headers["Authorization"] = "Bearer " + sb.issue_tokens()["access_token"]
+    yield sb, session, clock
+    session.close()
 
 
 @pytest.fixture

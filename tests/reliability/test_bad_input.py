@@ -41,18 +41,19 @@ from pyTD.sandbox import Sandbox
 from pyTD.sandbox.accounts import ACCOUNT_IDS
 from pyTD.sandbox.routing import BEARER, SandboxResponse
 from tests.integration.auth_support import APP_KEY, new_app
+from tests.support.sandboxes import start_sandbox
 
 DAY = 86400
 ACCOUNT = ACCOUNT_IDS[0]
 
 
 @pytest.fixture(scope="module")
-def sb():
-    with Sandbox(auto_approve=True) as sandbox:
-        sandbox.router.add("GET", r"/v1/test/html", lambda sandbox, req: SandboxResponse(
-            200, b"<html><body>Gateway maintenance</body></html>",
-            {"Content-Type": "text/html"}), BEARER)
-        yield sandbox
+def sb(request):
+    sandbox = start_sandbox(request, auto_approve=True)
+    sandbox.router.add("GET", r"/v1/test/html", lambda sandbox, req: SandboxResponse(
+        200, b"<html><body>Gateway maintenance</body></html>",
+        {"Content-Type": "text/html"}), BEARER)
+    return sandbox
 
 
 @dataclass
@@ -85,9 +86,6 @@ class Env:
 
 @pytest.fixture
 def env(sb, tmp_path, monkeypatch):
-    for name in ("TD_CONSUMER_KEY", "TD_CALLBACK_URL", "TD_CONFIG_DIR", "TD_STORE_TOKENS",
-                 "TD_LOG_LEVEL", "TD_BASE_URL", "TD_AUTH_URL"):
-        monkeypatch.delenv(name, raising=False)
     callback = new_app(sb)
     config = tmp_path / "config"
     a = api(consumer_key=APP_KEY, callback_url=callback, base_url=sb.base_url,

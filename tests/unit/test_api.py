@@ -17,10 +17,7 @@ KEY = "APITESTKEY000000000000000000000C"
 
 
 @pytest.fixture(autouse=True)
-def clean_env(monkeypatch, tmp_path):
-    for name in ("TD_CONSUMER_KEY", "TD_CALLBACK_URL", "TD_STORE_TOKENS", "TD_BASE_URL",
-                 "TD_AUTH_URL", "TD_LOG_LEVEL"):
-        monkeypatch.delenv(name, raising=False)
+def config_dir_and_no_default_api(monkeypatch, tmp_path):
     monkeypatch.setenv("TD_CONFIG_DIR", str(tmp_path / "config"))
     monkeypatch.setattr(sys.modules["pyTD.api"], "_default", None)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import stat
+from pathlib import Path
 
 import pytest
 
@@ -16,14 +17,8 @@ from pyTD.settings import resolve
 
 @pytest.fixture
 def home(tmp_path, monkeypatch):
-    """An empty home: appdirs' configuration directory would be created inside it."""
-    home = tmp_path / "home"
-    home.mkdir()
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
-    for name in ("TD_CONSUMER_KEY", "TD_CONFIG_DIR", "TD_STORE_TOKENS"):
-        monkeypatch.delenv(name, raising=False)
-    return home
+    """The empty temporary home of this test (see conftest): appdirs' config dir goes inside."""
+    return Path(os.environ["HOME"])
 
 
 def token() -> AccessToken:

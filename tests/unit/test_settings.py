@@ -11,15 +11,6 @@ from pyTD.exceptions import ConfigurationError
 from pyTD.provider import TD_AMERITRADE
 from pyTD.settings import ENV_VARS, parse_bool, resolve
 
-
-@pytest.fixture(autouse=True)
-def clean_env(tmp_path, monkeypatch):
-    for name in ENV_VARS.values():
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "home" / ".config"))
-
-
 #: A second provider, to tell an argument from the environment.
 OTHER = dataclasses.replace(TD_AMERITRADE, name="other", title="Other")
 
@@ -46,7 +37,7 @@ def test_every_setting_is_covered():
 
 
 def _expected(value, tmp_path):
-    return value.replace("HOME", str(tmp_path / "home")) if isinstance(value, str) else value
+    return value.replace("HOME", os.environ["HOME"]) if isinstance(value, str) else value
 
 
 @pytest.mark.parametrize("name", CASES)
@@ -135,12 +126,12 @@ def test_unknown_setting_lists_the_known_ones():
 def test_config_dir_is_absolute_and_expanded(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert resolve(config_dir="rel").config_dir == str(tmp_path / "rel")
-    assert resolve(config_dir="~/cfg").config_dir == str(tmp_path / "home" / "cfg")
+    assert resolve(config_dir="~/cfg").config_dir == os.path.join(os.environ["HOME"], "cfg")
 
 
-def test_resolving_creates_nothing(tmp_path):
+def test_resolving_creates_nothing():
     resolve(consumer_key="KEY")
-    assert not (tmp_path / "home").exists()
+    assert os.listdir(os.environ["HOME"]) == []
 
 
 def test_token_url_and_requirements():
