@@ -23,8 +23,15 @@ from pyTD.sandbox.data_calendar import local_date
 from pyTD.sandbox.data_options import expirations, option_symbol
 from pyTD.sandbox.data_prices import snapshot
 from pyTD.sandbox.market_options import option_quote
-from pyTD.sandbox.market_params import BadRequest, answers_errors
-from pyTD.sandbox.routing import BEARER, Router, SandboxRequest, SandboxResponse, json_response
+from pyTD.sandbox.routing import (
+    BEARER,
+    BadRequest,
+    Router,
+    SandboxRequest,
+    SandboxResponse,
+    answers_errors,
+    json_response,
+)
 
 __all__ = ["ACCOUNT_IDS", "register", "state"]
 FIELDS = ("positions", "orders")

@@ -8,17 +8,21 @@ import re
 from typing import Any, Optional
 
 from pyTD.sandbox import data
-from pyTD.sandbox.accounts_state import (
-    ORDER_INVALID,
+from pyTD.sandbox.accounts_state import ORDER_INVALID, require_account, state
+from pyTD.sandbox.data_calendar import CLOSE, OPEN, is_trading_day, local_date, minute_of_day
+from pyTD.sandbox.routing import (
+    BEARER,
+    BadRequest,
+    Router,
+    SandboxRequest,
+    SandboxResponse,
+    answers_errors,
+    int_arg,
     int_id,
     json_body,
-    require_account,
-    state,
+    json_response,
     td_time,
 )
-from pyTD.sandbox.data_calendar import CLOSE, OPEN, is_trading_day, local_date, minute_of_day
-from pyTD.sandbox.market_params import BadRequest, answers_errors, int_arg
-from pyTD.sandbox.routing import BEARER, Router, SandboxRequest, SandboxResponse, json_response
 
 SESSIONS = ("NORMAL", "AM", "PM", "SEAMLESS")
 DURATIONS = ("DAY", "GOOD_TILL_CANCEL", "FILL_OR_KILL")

@@ -1,4 +1,4 @@
-"""Per-sandbox account state (orders, saved orders, watchlists, preferences) and helpers.
+"""Per-sandbox account state: orders, saved orders, watchlists, preferences.
 
 A sandbox has one :class:`AccountsState`, created on first use::
 
@@ -9,20 +9,17 @@ A sandbox has one :class:`AccountsState`, created on first use::
 from __future__ import annotations
 
 import copy
-import re
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from pyTD.sandbox import data
-from pyTD.sandbox.market_params import BadRequest
-from pyTD.sandbox.routing import SandboxRequest
+from pyTD.sandbox.routing import VALIDATION_ERROR, BadRequest
 
 #: The synthetic accounts every sandbox has: a cash and a margin account.
 ACCOUNT_TYPES = {"123456789": "CASH", "987654321": "MARGIN"}
 ACCOUNT_IDS = tuple(ACCOUNT_TYPES)
 #: TD's body for any invalid order.
-ORDER_INVALID = "A validation error occurred while processing the request."
+ORDER_INVALID = VALIDATION_ERROR
 
 DEFAULT_PREFERENCES = {
     "expressTrading": False, "directOptionsRouting": False, "directEquityRouting": False,
@@ -70,26 +67,3 @@ def require_account(account_id: str) -> str:
     if account_id not in ACCOUNT_TYPES:
         raise BadRequest(f"Account {account_id} not found", 404)
     return account_id
-
-
-def td_time(epoch: float) -> str:
-    """``2021-01-01T12:01:00+0000``."""
-    return time.strftime("%Y-%m-%dT%H:%M:%S+0000", time.gmtime(epoch))
-
-
-def json_body(req: SandboxRequest, invalid: str = ORDER_INVALID) -> Any:
-    """The JSON body: 415 unless the Content-Type is JSON, 400 (``invalid``) if unparsable."""
-    content_type = req.headers.get("Content-Type", "") or ""
-    if content_type.split(";")[0].strip().lower() != "application/json":
-        raise BadRequest("Unsupported Media Type: send application/json", 415)
-    try:
-        return req.json()
-    except (ValueError, UnicodeDecodeError):
-        raise BadRequest(invalid) from None
-
-
-def int_id(text: str, what: str) -> int:
-    """A numeric path identifier; anything else is not found."""
-    if not re.fullmatch(r"\d{1,18}", text):
-        raise BadRequest(f"{what} {text} not found", 404)
-    return int(text)

@@ -7,11 +7,22 @@ from functools import lru_cache
 from typing import Any
 
 from pyTD.sandbox import data
-from pyTD.sandbox.accounts_state import ACCOUNT_TYPES, int_id, require_account, state, td_time
+from pyTD.sandbox.accounts_state import ACCOUNT_TYPES, require_account, state
 from pyTD.sandbox.data_calendar import OPEN, last_trading_day, local_date, local_epoch
 from pyTD.sandbox.data_prices import day_bar
-from pyTD.sandbox.market_params import BadRequest, answers_errors, enum_arg, parse_date
-from pyTD.sandbox.routing import BEARER, Router, SandboxRequest, SandboxResponse, json_response
+from pyTD.sandbox.routing import (
+    BEARER,
+    BadRequest,
+    Router,
+    SandboxRequest,
+    SandboxResponse,
+    answers_errors,
+    enum_arg,
+    int_id,
+    json_response,
+    parse_date,
+    td_time,
+)
 
 #: The ``type`` filter: both spellings of the advisory fees value are accepted.
 TYPES = ("ALL", "TRADE", "BUY_ONLY", "SELL_ONLY", "CASH_IN_OR_CASH_OUT", "CHECKING", "DIVIDEND",

@@ -6,16 +6,19 @@ import copy
 from typing import Any
 
 from pyTD.sandbox import data
-from pyTD.sandbox.accounts_state import (
-    ACCOUNT_IDS,
-    ACCOUNT_TYPES,
+from pyTD.sandbox.accounts_state import ACCOUNT_IDS, ACCOUNT_TYPES, require_account, state
+from pyTD.sandbox.routing import (
+    BEARER,
+    BadRequest,
+    Router,
+    SandboxRequest,
+    SandboxResponse,
+    answers_errors,
     json_body,
-    require_account,
-    state,
+    json_response,
+    required,
     td_time,
 )
-from pyTD.sandbox.market_params import BadRequest, answers_errors, required
-from pyTD.sandbox.routing import BEARER, Router, SandboxRequest, SandboxResponse, json_response
 
 PRINCIPAL_FIELDS = ("streamerSubscriptionKeys", "streamerConnectionInfo", "preferences",
                     "surrogateIds")

@@ -6,9 +6,17 @@ import copy
 from typing import Any, Optional
 
 from pyTD.sandbox import data
-from pyTD.sandbox.accounts_state import ACCOUNT_IDS, json_body, require_account, state
-from pyTD.sandbox.market_params import BadRequest, answers_errors
-from pyTD.sandbox.routing import BEARER, Router, SandboxRequest, SandboxResponse, json_response
+from pyTD.sandbox.accounts_state import ACCOUNT_IDS, require_account, state
+from pyTD.sandbox.routing import (
+    BEARER,
+    BadRequest,
+    Router,
+    SandboxRequest,
+    SandboxResponse,
+    answers_errors,
+    json_body,
+    json_response,
+)
 
 ASSET_TYPES = ("EQUITY", "OPTION", "MUTUAL_FUND", "FIXED_INCOME", "INDEX")
 _INVALID = "A validation error occurred while processing the request."

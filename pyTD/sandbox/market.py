@@ -10,13 +10,15 @@ from pyTD.sandbox.market_chains import get_chain
 from pyTD.sandbox.market_history import get_price_history
 from pyTD.sandbox.market_hours import get_hours, get_market_hours
 from pyTD.sandbox.market_instruments import get_instrument, search_instruments
-from pyTD.sandbox.market_params import BadRequest, answers_errors, enum_arg
 from pyTD.sandbox.market_quotes import quote
 from pyTD.sandbox.routing import (
     BEARER_OR_APIKEY,
+    BadRequest,
     Router,
     SandboxRequest,
     SandboxResponse,
+    answers_errors,
+    enum_arg,
     json_response,
     td_error,
 )

@@ -14,17 +14,19 @@ from pyTD.sandbox.data_options import (
     strikes,
 )
 from pyTD.sandbox.market_options import OPTIONABLE, contract, market_of
-from pyTD.sandbox.market_params import (
+from pyTD.sandbox.market_quotes import quote
+from pyTD.sandbox.routing import (
     BadRequest,
+    SandboxRequest,
+    SandboxResponse,
     answers_errors,
     bool_arg,
     date_arg,
     enum_arg,
     int_arg,
+    json_response,
     number_arg,
 )
-from pyTD.sandbox.market_quotes import quote
-from pyTD.sandbox.routing import SandboxRequest, SandboxResponse, json_response
 
 STRATEGIES = ("SINGLE", "ANALYTICAL", "COVERED", "VERTICAL", "CALENDAR", "STRANGLE",
               "STRADDLE", "BUTTERFLY", "CONDOR", "DIAGONAL", "COLLAR", "ROLL")

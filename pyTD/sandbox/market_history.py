@@ -19,8 +19,15 @@ from pyTD.sandbox.data_calendar import (
     trading_days,
 )
 from pyTD.sandbox.data_prices import Bar, day_bar, digits, merge, minute_bars
-from pyTD.sandbox.market_params import BadRequest, answers_errors, bool_arg, int_arg
-from pyTD.sandbox.routing import SandboxRequest, SandboxResponse, json_response
+from pyTD.sandbox.routing import (
+    BadRequest,
+    SandboxRequest,
+    SandboxResponse,
+    answers_errors,
+    bool_arg,
+    int_arg,
+    json_response,
+)
 
 #: periodType -> (allowed periods, default period, allowed frequencyTypes, default one).
 PERIODS = {

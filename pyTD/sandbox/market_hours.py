@@ -5,8 +5,15 @@ from __future__ import annotations
 import datetime as dt
 
 from pyTD.sandbox.data_calendar import is_trading_day, local_date, offset_text
-from pyTD.sandbox.market_params import BadRequest, answers_errors, date_arg, required
-from pyTD.sandbox.routing import SandboxRequest, SandboxResponse, json_response
+from pyTD.sandbox.routing import (
+    BadRequest,
+    SandboxRequest,
+    SandboxResponse,
+    answers_errors,
+    date_arg,
+    json_response,
+    required,
+)
 
 MARKETS = ("EQUITY", "OPTION", "FUTURE", "BOND", "FOREX")
 

@@ -7,8 +7,16 @@ from typing import Optional
 
 from pyTD.sandbox import data
 from pyTD.sandbox.data_prices import snapshot
-from pyTD.sandbox.market_params import BadRequest, answers_errors, enum_arg, required
-from pyTD.sandbox.routing import SandboxRequest, SandboxResponse, json_response, td_error
+from pyTD.sandbox.routing import (
+    BadRequest,
+    SandboxRequest,
+    SandboxResponse,
+    answers_errors,
+    enum_arg,
+    json_response,
+    required,
+    td_error,
+)
 
 PROJECTIONS = ("symbol-search", "symbol-regex", "desc-search", "desc-regex", "fundamental")
 _EXCHANGES = {"INDEX": "IND", "FUTURE": "XCME", "FOREX": "GFT", "OPTION": "OPR"}

@@ -7,12 +7,17 @@ named groups of its path pattern, and returns a :class:`SandboxResponse`.
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 import json
 import re
+import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 from urllib.parse import parse_qs
 
+#: TD's body for a request body that does not validate.
+VALIDATION_ERROR = "A validation error occurred while processing the request."
 #: Who may call a route: no credentials, a Bearer token, or a Bearer token or ``apikey``.
 PUBLIC, BEARER, BEARER_OR_APIKEY = "public", "bearer", "bearer_or_apikey"
 
@@ -74,6 +79,124 @@ def td_error(status: int, message: str, **headers: str) -> SandboxResponse:
     body = '\n          {\n        "error":' + json.dumps(message) + "\n      \t   }"
     return SandboxResponse(status, body.encode("utf-8"),
                            {"Content-Type": "application/json", **headers})
+
+
+# -- parsing requests ------------------------------------------------------------------------
+
+class BadRequest(Exception):
+    """Raised by a handler to answer ``status`` with a TD error body."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.message, self.status = message, status
+
+
+def answers_errors(handler: Callable[..., SandboxResponse]) -> Callable[..., SandboxResponse]:
+    """Turn a :class:`BadRequest` raised by ``handler`` into a TD error response."""
+
+    @functools.wraps(handler)
+    def wrapper(*args, **kwargs) -> SandboxResponse:
+        try:
+            return handler(*args, **kwargs)
+        except BadRequest as exc:
+            return td_error(exc.status, exc.message)
+
+    return wrapper
+
+
+def required(req: SandboxRequest, name: str) -> str:
+    """A query parameter that must be present and non-empty."""
+    value = req.arg(name)
+    if not value:
+        raise BadRequest(f"{name} is required")
+    return value
+
+
+def enum_arg(req: SandboxRequest, name: str, allowed: tuple, default: Optional[str] = None,
+             fold: bool = False) -> Optional[str]:
+    """A parameter limited to ``allowed`` (``fold``: compared upper-case)."""
+    value = req.arg(name)
+    if value is None or value == "":
+        return default
+    if fold:
+        value = value.upper()
+    if value not in allowed:
+        raise BadRequest(f"Invalid {name} '{value}': allowed values are {', '.join(allowed)}")
+    return value
+
+
+def number_arg(req: SandboxRequest, name: str) -> Optional[float]:
+    """An optional number."""
+    value = req.arg(name)
+    if value is None or value == "":
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        raise BadRequest(f"Invalid {name} '{value}': a number is required") from None
+
+
+def int_arg(req: SandboxRequest, name: str, minimum: Optional[int] = None) -> Optional[int]:
+    """An optional integer, at least ``minimum``."""
+    value = req.arg(name)
+    if value is None or value == "":
+        return None
+    try:
+        number = int(value)
+    except ValueError:
+        raise BadRequest(f"Invalid {name} '{value}': an integer is required") from None
+    if minimum is not None and number < minimum:
+        raise BadRequest(f"Invalid {name} '{value}': must be at least {minimum}")
+    return number
+
+
+def bool_arg(req: SandboxRequest, name: str, default: bool) -> bool:
+    """``true``/``false`` in any case."""
+    value = req.arg(name)
+    if value is None or value == "":
+        return default
+    if value.lower() not in ("true", "false"):
+        raise BadRequest(f"Invalid {name} '{value}': allowed values are TRUE, FALSE")
+    return value.lower() == "true"
+
+
+def parse_date(text: str, name: str) -> dt.date:
+    """``yyyy-MM-dd``, optionally followed by a time (``yyyy-MM-dd'T'HH:mm:ssz``)."""
+    try:
+        if len(text) > 10 and text[10] != "T":
+            raise ValueError(text)
+        return dt.date.fromisoformat(text[:10])
+    except ValueError:
+        raise BadRequest(f"Invalid {name} '{text}': expected yyyy-MM-dd") from None
+
+
+def date_arg(req: SandboxRequest, name: str) -> Optional[dt.date]:
+    """An optional ``yyyy-MM-dd`` date."""
+    value = req.arg(name)
+    return parse_date(value, name) if value else None
+
+
+def json_body(req: SandboxRequest, invalid: str = VALIDATION_ERROR) -> Any:
+    """The JSON body: 415 unless the Content-Type is JSON, 400 (``invalid``) if unparsable."""
+    content_type = req.headers.get("Content-Type", "") or ""
+    if content_type.split(";")[0].strip().lower() != "application/json":
+        raise BadRequest("Unsupported Media Type: send application/json", 415)
+    try:
+        return req.json()
+    except (ValueError, UnicodeDecodeError):
+        raise BadRequest(invalid) from None
+
+
+def int_id(text: str, what: str) -> int:
+    """A numeric path identifier; anything else is not found."""
+    if not re.fullmatch(r"\d{1,18}", text):
+        raise BadRequest(f"{what} {text} not found", 404)
+    return int(text)
+
+
+def td_time(epoch: float) -> str:
+    """``2021-01-01T12:01:00+0000``."""
+    return time.strftime("%Y-%m-%dT%H:%M:%S+0000", time.gmtime(epoch))
 
 
 Handler = Callable[..., SandboxResponse]
