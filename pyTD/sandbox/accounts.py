@@ -29,7 +29,6 @@ from pyTD.sandbox.routing import (
     Router,
     SandboxRequest,
     SandboxResponse,
-    answers_errors,
     json_response,
 )
 
@@ -157,7 +156,6 @@ def _fields(req: SandboxRequest) -> tuple:
     return wanted
 
 
-@answers_errors
 def get_accounts(sandbox: Any, req: SandboxRequest) -> SandboxResponse:
     """``GET /v1/accounts``: 200, or 207 with only the healthy accounts."""
     fields = _fields(req)
@@ -167,7 +165,6 @@ def get_accounts(sandbox: Any, req: SandboxRequest) -> SandboxResponse:
                          207 if failing else 200)
 
 
-@answers_errors
 def get_account(sandbox: Any, req: SandboxRequest, account_id: str) -> SandboxResponse:
     """``GET /v1/accounts/{accountId}``."""
     fields = _fields(req)

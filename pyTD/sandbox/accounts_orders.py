@@ -16,7 +16,6 @@ from pyTD.sandbox.routing import (
     Router,
     SandboxRequest,
     SandboxResponse,
-    answers_errors,
     int_arg,
     int_id,
     json_body,
@@ -177,7 +176,6 @@ def _entered(text: str, name: str, end: bool) -> str:
     return td_time(moment.timestamp())
 
 
-@answers_errors
 def list_orders(sandbox: Any, req: SandboxRequest, account_id: Optional[str] = None
                 ) -> SandboxResponse:
     """``GET /v1/accounts/{id}/orders`` and ``GET /v1/orders?accountId=``."""
@@ -212,7 +210,6 @@ def _find(sandbox: Any, account_id: str, order_id: str, saved: bool = False) -> 
     return order
 
 
-@answers_errors
 def get_order(sandbox: Any, req: SandboxRequest, account_id: str, order_id: str
               ) -> SandboxResponse:
     """``GET /v1/accounts/{id}/orders/{orderId}``."""
@@ -231,7 +228,6 @@ def _location(sandbox: Any, account_id: str, order_id: int) -> str:
     return f"{sandbox.url}/v1/accounts/{account_id}/orders/{order_id}"
 
 
-@answers_errors
 def place_order(sandbox: Any, req: SandboxRequest, account_id: str) -> SandboxResponse:
     """``POST /v1/accounts/{id}/orders``: 201, empty body, ``Location`` of the new order."""
     require_account(account_id)
@@ -251,7 +247,6 @@ def _close(sandbox: Any, order: dict, status: str) -> None:
                   "closeTime": td_time(sandbox.clock())})
 
 
-@answers_errors
 def replace_order(sandbox: Any, req: SandboxRequest, account_id: str, order_id: str
                   ) -> SandboxResponse:
     """``PUT /v1/accounts/{id}/orders/{orderId}``: old one REPLACED, a new one created (201)."""
@@ -266,7 +261,6 @@ def replace_order(sandbox: Any, req: SandboxRequest, account_id: str, order_id: 
     return SandboxResponse(201, b"", {"Location": _location(sandbox, account_id, new["orderId"])})
 
 
-@answers_errors
 def cancel_order(sandbox: Any, req: SandboxRequest, account_id: str, order_id: str
                  ) -> SandboxResponse:
     """``DELETE /v1/accounts/{id}/orders/{orderId}``: 200 empty; twice is a 400."""
@@ -286,7 +280,6 @@ def _saved(sandbox: Any, account_id: str, order: dict, saved_id: int) -> dict:
     return body
 
 
-@answers_errors
 def create_saved_order(sandbox: Any, req: SandboxRequest, account_id: str) -> SandboxResponse:
     """``POST /v1/accounts/{id}/savedorders``: 200, empty body."""
     require_account(account_id)
@@ -299,7 +292,6 @@ def create_saved_order(sandbox: Any, req: SandboxRequest, account_id: str) -> Sa
     return SandboxResponse(200, b"")
 
 
-@answers_errors
 def list_saved_orders(sandbox: Any, req: SandboxRequest, account_id: str) -> SandboxResponse:
     """``GET /v1/accounts/{id}/savedorders``."""
     require_account(account_id)
@@ -308,7 +300,6 @@ def list_saved_orders(sandbox: Any, req: SandboxRequest, account_id: str) -> San
                               if str(o["accountId"]) == account_id])
 
 
-@answers_errors
 def get_saved_order(sandbox: Any, req: SandboxRequest, account_id: str, saved_id: str
                     ) -> SandboxResponse:
     """``GET /v1/accounts/{id}/savedorders/{savedOrderId}``."""
@@ -316,7 +307,6 @@ def get_saved_order(sandbox: Any, req: SandboxRequest, account_id: str, saved_id
         return json_response(copy.deepcopy(_find(sandbox, account_id, saved_id, saved=True)))
 
 
-@answers_errors
 def replace_saved_order(sandbox: Any, req: SandboxRequest, account_id: str, saved_id: str
                         ) -> SandboxResponse:
     """``PUT /v1/accounts/{id}/savedorders/{savedOrderId}``: 200, empty body."""
@@ -329,7 +319,6 @@ def replace_saved_order(sandbox: Any, req: SandboxRequest, account_id: str, save
     return SandboxResponse(200, b"")
 
 
-@answers_errors
 def delete_saved_order(sandbox: Any, req: SandboxRequest, account_id: str, saved_id: str
                        ) -> SandboxResponse:
     """``DELETE /v1/accounts/{id}/savedorders/{savedOrderId}``: 200, empty body."""

@@ -16,7 +16,6 @@ from pyTD.sandbox.routing import (
     Router,
     SandboxRequest,
     SandboxResponse,
-    answers_errors,
     enum_arg,
     int_id,
     json_response,
@@ -123,7 +122,6 @@ def _year_before(day: dt.date) -> dt.date:
         return dt.date(day.year - 1, 2, 28)
 
 
-@answers_errors
 def list_transactions(sandbox: Any, req: SandboxRequest, account_id: str) -> SandboxResponse:
     """``GET /v1/accounts/{id}/transactions``: an ARRAY, newest first."""
     require_account(account_id)
@@ -139,7 +137,6 @@ def list_transactions(sandbox: Any, req: SandboxRequest, account_id: str) -> San
     return json_response(out)
 
 
-@answers_errors
 def get_transaction(sandbox: Any, req: SandboxRequest, account_id: str, transaction_id: str
                     ) -> SandboxResponse:
     """``GET /v1/accounts/{id}/transactions/{transactionId}``; 404 when unknown."""

@@ -13,7 +13,6 @@ from pyTD.sandbox.routing import (
     Router,
     SandboxRequest,
     SandboxResponse,
-    answers_errors,
     json_body,
     json_response,
     required,
@@ -69,7 +68,6 @@ def _account(sandbox: Any, account_id: str, fields: tuple) -> dict:
     return body
 
 
-@answers_errors
 def get_user_principals(sandbox: Any, req: SandboxRequest) -> SandboxResponse:
     """``GET /v1/userprincipals?fields=...``."""
     fields = tuple(f.strip() for f in (req.arg("fields") or "").split(",") if f.strip())
@@ -101,7 +99,6 @@ def get_user_principals(sandbox: Any, req: SandboxRequest) -> SandboxResponse:
     return json_response(body)
 
 
-@answers_errors
 def get_streamer_keys(sandbox: Any, req: SandboxRequest) -> SandboxResponse:
     """``GET /v1/userprincipals/streamersubscriptionkeys?accountIds=a,b``."""
     for account_id in required(req, "accountIds").split(","):
@@ -110,7 +107,6 @@ def get_streamer_keys(sandbox: Any, req: SandboxRequest) -> SandboxResponse:
     return json_response(subscription_key(sandbox, req))
 
 
-@answers_errors
 def get_preferences(sandbox: Any, req: SandboxRequest, account_id: str) -> SandboxResponse:
     """``GET /v1/accounts/{id}/preferences``."""
     require_account(account_id)
@@ -135,7 +131,6 @@ def _check_preferences(body: Any) -> None:
         raise BadRequest("Invalid expressTrading: true or false is required")
 
 
-@answers_errors
 def put_preferences(sandbox: Any, req: SandboxRequest, account_id: str) -> SandboxResponse:
     """``PUT /v1/accounts/{id}/preferences``: 204; routing preferences stay as they were."""
     require_account(account_id)

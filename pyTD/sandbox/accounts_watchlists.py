@@ -13,7 +13,6 @@ from pyTD.sandbox.routing import (
     Router,
     SandboxRequest,
     SandboxResponse,
-    answers_errors,
     json_body,
     json_response,
 )
@@ -78,7 +77,6 @@ def _find(sandbox: Any, account_id: str, watchlist_id: str) -> dict:
     return found
 
 
-@answers_errors
 def create_watchlist(sandbox: Any, req: SandboxRequest, account_id: str) -> SandboxResponse:
     """``POST /v1/accounts/{id}/watchlists``: 201, empty body, ``Location``."""
     require_account(account_id)
@@ -102,19 +100,16 @@ def _listing(sandbox: Any, account_ids: tuple) -> SandboxResponse:
                               if w["accountId"] in account_ids])
 
 
-@answers_errors
 def list_all_watchlists(sandbox: Any, req: SandboxRequest) -> SandboxResponse:
     """``GET /v1/accounts/watchlists``: the watchlists of every account."""
     return _listing(sandbox, ACCOUNT_IDS)
 
 
-@answers_errors
 def list_watchlists(sandbox: Any, req: SandboxRequest, account_id: str) -> SandboxResponse:
     """``GET /v1/accounts/{id}/watchlists``."""
     return _listing(sandbox, (require_account(account_id),))
 
 
-@answers_errors
 def get_watchlist(sandbox: Any, req: SandboxRequest, account_id: str, watchlist_id: str
                   ) -> SandboxResponse:
     """``GET /v1/accounts/{id}/watchlists/{watchlistId}``."""
@@ -128,7 +123,6 @@ def _check_id(body: dict, watchlist_id: str) -> None:
         raise BadRequest(_INVALID)
 
 
-@answers_errors
 def replace_watchlist(sandbox: Any, req: SandboxRequest, account_id: str, watchlist_id: str
                       ) -> SandboxResponse:
     """``PUT``: name and items replaced wholesale (204)."""
@@ -143,7 +137,6 @@ def replace_watchlist(sandbox: Any, req: SandboxRequest, account_id: str, watchl
     return SandboxResponse(204, b"")
 
 
-@answers_errors
 def patch_watchlist(sandbox: Any, req: SandboxRequest, account_id: str, watchlist_id: str
                     ) -> SandboxResponse:
     """``PATCH``: rename; items with a ``sequenceId`` change that item, others are appended."""
@@ -169,7 +162,6 @@ def patch_watchlist(sandbox: Any, req: SandboxRequest, account_id: str, watchlis
     return SandboxResponse(204, b"")
 
 
-@answers_errors
 def delete_watchlist(sandbox: Any, req: SandboxRequest, account_id: str, watchlist_id: str
                      ) -> SandboxResponse:
     """``DELETE``: 204."""

@@ -17,7 +17,6 @@ from pyTD.sandbox.routing import (
     Router,
     SandboxRequest,
     SandboxResponse,
-    answers_errors,
     enum_arg,
     json_response,
     td_error,
@@ -55,7 +54,6 @@ def get_quote(sandbox, req: SandboxRequest, symbol: str) -> SandboxResponse:
     return json_response(quotes_for(sandbox, [symbol], req.delayed))
 
 
-@answers_errors
 def get_movers(sandbox, req: SandboxRequest, index: str) -> SandboxResponse:
     """``GET /v1/marketdata/{index}/movers``: an ARRAY of up to ten, biggest move first.
 

@@ -19,7 +19,6 @@ from pyTD.sandbox.routing import (
     BadRequest,
     SandboxRequest,
     SandboxResponse,
-    answers_errors,
     bool_arg,
     date_arg,
     enum_arg,
@@ -43,7 +42,6 @@ def _strike_ok(strike: float, put: bool, spot: float, wanted: str) -> bool:
             "SNK": near, "SAK": strike > spot, "SBK": strike < spot}[wanted]
 
 
-@answers_errors
 def get_chain(sandbox, req: SandboxRequest) -> SandboxResponse:
     """``GET /v1/marketdata/chains``."""
     symbol = req.arg("symbol")

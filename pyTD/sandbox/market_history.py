@@ -23,7 +23,6 @@ from pyTD.sandbox.routing import (
     BadRequest,
     SandboxRequest,
     SandboxResponse,
-    answers_errors,
     bool_arg,
     int_arg,
     json_response,
@@ -108,7 +107,6 @@ def _epoch_ms(req: SandboxRequest, name: str) -> Optional[int]:
     return None if value is None else value // 1000
 
 
-@answers_errors
 def get_price_history(sandbox, req: SandboxRequest, symbol: str) -> SandboxResponse:
     """``GET /v1/marketdata/{symbol}/pricehistory``."""
     period_type = _choice(req, "periodType", tuple(PERIODS), "day")

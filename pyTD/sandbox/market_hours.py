@@ -9,7 +9,6 @@ from pyTD.sandbox.routing import (
     BadRequest,
     SandboxRequest,
     SandboxResponse,
-    answers_errors,
     date_arg,
     json_response,
     required,
@@ -70,7 +69,6 @@ def _market(name: str) -> str:
     return market
 
 
-@answers_errors
 def get_hours(sandbox, req: SandboxRequest) -> SandboxResponse:
     """``GET /v1/marketdata/hours?markets=EQUITY,OPTION&date=yyyy-MM-dd``."""
     markets = [_market(m.strip()) for m in required(req, "markets").split(",") if m.strip()]
@@ -78,7 +76,6 @@ def get_hours(sandbox, req: SandboxRequest) -> SandboxResponse:
     return json_response({m.lower(): market_hours(m, day) for m in dict.fromkeys(markets)})
 
 
-@answers_errors
 def get_market_hours(sandbox, req: SandboxRequest, market: str) -> SandboxResponse:
     """``GET /v1/marketdata/{market}/hours``."""
     name = _market(market)

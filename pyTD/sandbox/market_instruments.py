@@ -11,7 +11,6 @@ from pyTD.sandbox.routing import (
     BadRequest,
     SandboxRequest,
     SandboxResponse,
-    answers_errors,
     enum_arg,
     json_response,
     required,
@@ -88,7 +87,6 @@ def _exact(seed: int, term: str) -> Optional[dict]:
     return instrument(seed, security.symbol if security else term)
 
 
-@answers_errors
 def search_instruments(sandbox, req: SandboxRequest) -> SandboxResponse:
     """``GET /v1/instruments?symbol=...&projection=...``: an object keyed by symbol."""
     term = required(req, "symbol")

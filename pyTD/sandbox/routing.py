@@ -8,7 +8,6 @@ named groups of its path pattern, and returns a :class:`SandboxResponse`.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import json
 import re
 import time
@@ -84,24 +83,14 @@ def td_error(status: int, message: str, **headers: str) -> SandboxResponse:
 # -- parsing requests ------------------------------------------------------------------------
 
 class BadRequest(Exception):
-    """Raised by a handler to answer ``status`` with a TD error body."""
+    """Raised by a handler (or what it calls) to answer ``status`` with an error body.
+
+    The dispatcher catches it and answers :func:`td_error` ``(status, message)``.
+    """
 
     def __init__(self, message: str, status: int = 400) -> None:
         super().__init__(message)
         self.message, self.status = message, status
-
-
-def answers_errors(handler: Callable[..., SandboxResponse]) -> Callable[..., SandboxResponse]:
-    """Turn a :class:`BadRequest` raised by ``handler`` into a TD error response."""
-
-    @functools.wraps(handler)
-    def wrapper(*args, **kwargs) -> SandboxResponse:
-        try:
-            return handler(*args, **kwargs)
-        except BadRequest as exc:
-            return td_error(exc.status, exc.message)
-
-    return wrapper
 
 
 def required(req: SandboxRequest, name: str) -> str:

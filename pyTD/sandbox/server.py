@@ -23,11 +23,13 @@ expose ``register(router)`` and add routes with
 - State and helpers on ``sandbox``: ``seed``, ``url``, ``clock()``, ``lock``
   (an ``RLock``), ``count(group, key, n=1)`` (shows up in :meth:`Sandbox.stats`),
   ``store(name, factory)`` (one state object per sandbox).
-- An exception in a handler becomes a 500 with a TD error body.
+- A :class:`~pyTD.sandbox.routing.BadRequest` raised by a handler (or the parsers of
+  :mod:`~pyTD.sandbox.routing` it calls) becomes its status with a TD error body; any
+  other exception becomes a 500 with a TD error body.
 
 Each request goes: counted -> faults (before) -> rate limit (``/v1`` paths)
--> route (404/405) -> credentials (401) -> handler (500 on exception) ->
-faults (``apply_after``) -> status counted.
+-> route (404/405) -> credentials (401) -> handler (``BadRequest``: its status,
+other exceptions: 500) -> faults (``apply_after``) -> status counted.
 """
 
 from __future__ import annotations
@@ -48,7 +50,7 @@ from urllib.parse import parse_qs, unquote
 from pyTD.sandbox import accounts, market, oauth
 from pyTD.sandbox.faults import KINDS, Faults, RateLimiter, rate_limited
 from pyTD.sandbox.oauth import DEMO_CALLBACK_URL, DEMO_CONSUMER_KEY, OAuthState
-from pyTD.sandbox.routing import Router, SandboxRequest, SandboxResponse, td_error
+from pyTD.sandbox.routing import BadRequest, Router, SandboxRequest, SandboxResponse, td_error
 
 __all__ = ["DEMO_CALLBACK_URL", "DEMO_CONSUMER_KEY", "Sandbox"]
 
@@ -263,6 +265,8 @@ class Sandbox:
                                                    for name, value in params.items()
                                                    if value is not None})
             response.body = response.encode()
+        except BadRequest as exc:
+            return td_error(exc.status, exc.message)
         except Exception:
             log.exception("Sandbox handler %s failed on %s %s",
                           getattr(route.handler, "__name__", route.handler), req.method, req.path)
