@@ -9,8 +9,6 @@ Two synthetic accounts exist, ``ACCOUNT_IDS`` (a CASH and a MARGIN one). To make
 
 from __future__ import annotations
 
-from typing import Any
-
 from pyTD.sandbox import (
     accounts_orders,
     accounts_transactions,
@@ -27,6 +25,7 @@ from pyTD.sandbox.routing import (
     BEARER,
     BadRequest,
     Router,
+    SandboxLike,
     SandboxRequest,
     SandboxResponse,
     json_response,
@@ -125,7 +124,7 @@ def _margin_balances(cash: float, stock: float, option: float, prev: float) -> d
             "projectedBalances": projected}
 
 
-def account_body(sandbox: Any, account_id: str, fields: tuple) -> dict:
+def account_body(sandbox: SandboxLike, account_id: str, fields: tuple) -> dict:
     """One ``{"securitiesAccount": ...}`` as TD served it."""
     st, now = state(sandbox), sandbox.clock()
     cash, held = holdings(sandbox.seed, account_id, st.created)
@@ -156,7 +155,7 @@ def _fields(req: SandboxRequest) -> tuple:
     return wanted
 
 
-def get_accounts(sandbox: Any, req: SandboxRequest) -> SandboxResponse:
+def get_accounts(sandbox: SandboxLike, req: SandboxRequest) -> SandboxResponse:
     """``GET /v1/accounts``: 200, or 207 with only the healthy accounts."""
     fields = _fields(req)
     failing = state(sandbox).partial_failure
@@ -165,7 +164,7 @@ def get_accounts(sandbox: Any, req: SandboxRequest) -> SandboxResponse:
                          207 if failing else 200)
 
 
-def get_account(sandbox: Any, req: SandboxRequest, account_id: str) -> SandboxResponse:
+def get_account(sandbox: SandboxLike, req: SandboxRequest, account_id: str) -> SandboxResponse:
     """``GET /v1/accounts/{accountId}``."""
     fields = _fields(req)
     return json_response(account_body(sandbox, require_account(account_id), fields))

@@ -14,6 +14,7 @@ from pyTD.sandbox.routing import (
     BEARER,
     BadRequest,
     Router,
+    SandboxLike,
     SandboxRequest,
     SandboxResponse,
     int_arg,
@@ -113,7 +114,7 @@ def _status(now: float) -> str:
     return "WORKING" if is_trading_day(day) and OPEN <= minute < CLOSE else "QUEUED"
 
 
-def build_order(sandbox: Any, account_id: str, order: dict, order_id: int) -> dict:
+def build_order(sandbox: SandboxLike, account_id: str, order: dict, order_id: int) -> dict:
     """An ``OrderGet`` for a validated request ``order``."""
     now, seed = sandbox.clock(), sandbox.seed
     out = {key: value for key, value in order.items()
@@ -150,7 +151,7 @@ def build_order(sandbox: Any, account_id: str, order: dict, order_id: int) -> di
     return out
 
 
-def orders_of(sandbox: Any, account_id: Optional[str]) -> list[dict]:
+def orders_of(sandbox: SandboxLike, account_id: Optional[str]) -> list[dict]:
     """Orders of one account (or all), newest first."""
     with sandbox.lock:
         orders = [copy.deepcopy(o) for o in state(sandbox).orders.values()
@@ -176,7 +177,7 @@ def _entered(text: str, name: str, end: bool) -> str:
     return td_time(moment.timestamp())
 
 
-def list_orders(sandbox: Any, req: SandboxRequest, account_id: Optional[str] = None
+def list_orders(sandbox: SandboxLike, req: SandboxRequest, account_id: Optional[str] = None
                 ) -> SandboxResponse:
     """``GET /v1/accounts/{id}/orders`` and ``GET /v1/orders?accountId=``."""
     account_id = account_id or req.arg("accountId")
@@ -199,7 +200,7 @@ def list_orders(sandbox: Any, req: SandboxRequest, account_id: Optional[str] = N
     return json_response(orders[:limit] if limit else orders)
 
 
-def _find(sandbox: Any, account_id: str, order_id: str, saved: bool = False) -> dict:
+def _find(sandbox: SandboxLike, account_id: str, order_id: str, saved: bool = False) -> dict:
     require_account(account_id)
     what = "Saved order" if saved else "Order"
     number = int_id(order_id, what)
@@ -210,7 +211,7 @@ def _find(sandbox: Any, account_id: str, order_id: str, saved: bool = False) -> 
     return order
 
 
-def get_order(sandbox: Any, req: SandboxRequest, account_id: str, order_id: str
+def get_order(sandbox: SandboxLike, req: SandboxRequest, account_id: str, order_id: str
               ) -> SandboxResponse:
     """``GET /v1/accounts/{id}/orders/{orderId}``."""
     with sandbox.lock:
@@ -224,11 +225,11 @@ def _validated(req: SandboxRequest) -> dict:
     return order
 
 
-def _location(sandbox: Any, account_id: str, order_id: int) -> str:
+def _location(sandbox: SandboxLike, account_id: str, order_id: int) -> str:
     return f"{sandbox.url}/v1/accounts/{account_id}/orders/{order_id}"
 
 
-def place_order(sandbox: Any, req: SandboxRequest, account_id: str) -> SandboxResponse:
+def place_order(sandbox: SandboxLike, req: SandboxRequest, account_id: str) -> SandboxResponse:
     """``POST /v1/accounts/{id}/orders``: 201, empty body, ``Location`` of the new order."""
     require_account(account_id)
     order = _validated(req)
@@ -240,14 +241,14 @@ def place_order(sandbox: Any, req: SandboxRequest, account_id: str) -> SandboxRe
     return SandboxResponse(201, b"", {"Location": _location(sandbox, account_id, new["orderId"])})
 
 
-def _close(sandbox: Any, order: dict, status: str) -> None:
+def _close(sandbox: SandboxLike, order: dict, status: str) -> None:
     if order["status"] in ("CANCELED", "REPLACED", "FILLED", "EXPIRED", "REJECTED"):
         raise BadRequest(f"Order {order['orderId']} is {order['status']} and cannot be changed")
     order.update({"status": status, "cancelable": False, "editable": False,
                   "closeTime": td_time(sandbox.clock())})
 
 
-def replace_order(sandbox: Any, req: SandboxRequest, account_id: str, order_id: str
+def replace_order(sandbox: SandboxLike, req: SandboxRequest, account_id: str, order_id: str
                   ) -> SandboxResponse:
     """``PUT /v1/accounts/{id}/orders/{orderId}``: old one REPLACED, a new one created (201)."""
     with sandbox.lock:
@@ -261,7 +262,7 @@ def replace_order(sandbox: Any, req: SandboxRequest, account_id: str, order_id: 
     return SandboxResponse(201, b"", {"Location": _location(sandbox, account_id, new["orderId"])})
 
 
-def cancel_order(sandbox: Any, req: SandboxRequest, account_id: str, order_id: str
+def cancel_order(sandbox: SandboxLike, req: SandboxRequest, account_id: str, order_id: str
                  ) -> SandboxResponse:
     """``DELETE /v1/accounts/{id}/orders/{orderId}``: 200 empty; twice is a 400."""
     with sandbox.lock:
@@ -272,7 +273,7 @@ def cancel_order(sandbox: Any, req: SandboxRequest, account_id: str, order_id: s
 
 # -- saved orders ----------------------------------------------------------------------
 
-def _saved(sandbox: Any, account_id: str, order: dict, saved_id: int) -> dict:
+def _saved(sandbox: SandboxLike, account_id: str, order: dict, saved_id: int) -> dict:
     body = build_order(sandbox, account_id, order, saved_id)
     for key in ("orderId", "status", "enteredTime"):
         del body[key]
@@ -280,7 +281,8 @@ def _saved(sandbox: Any, account_id: str, order: dict, saved_id: int) -> dict:
     return body
 
 
-def create_saved_order(sandbox: Any, req: SandboxRequest, account_id: str) -> SandboxResponse:
+def create_saved_order(sandbox: SandboxLike, req: SandboxRequest, account_id: str
+                       ) -> SandboxResponse:
     """``POST /v1/accounts/{id}/savedorders``: 200, empty body."""
     require_account(account_id)
     order = _validated(req)
@@ -292,7 +294,8 @@ def create_saved_order(sandbox: Any, req: SandboxRequest, account_id: str) -> Sa
     return SandboxResponse(200, b"")
 
 
-def list_saved_orders(sandbox: Any, req: SandboxRequest, account_id: str) -> SandboxResponse:
+def list_saved_orders(sandbox: SandboxLike, req: SandboxRequest, account_id: str
+                      ) -> SandboxResponse:
     """``GET /v1/accounts/{id}/savedorders``."""
     require_account(account_id)
     with sandbox.lock:
@@ -300,14 +303,14 @@ def list_saved_orders(sandbox: Any, req: SandboxRequest, account_id: str) -> San
                               if str(o["accountId"]) == account_id])
 
 
-def get_saved_order(sandbox: Any, req: SandboxRequest, account_id: str, saved_id: str
+def get_saved_order(sandbox: SandboxLike, req: SandboxRequest, account_id: str, saved_id: str
                     ) -> SandboxResponse:
     """``GET /v1/accounts/{id}/savedorders/{savedOrderId}``."""
     with sandbox.lock:
         return json_response(copy.deepcopy(_find(sandbox, account_id, saved_id, saved=True)))
 
 
-def replace_saved_order(sandbox: Any, req: SandboxRequest, account_id: str, saved_id: str
+def replace_saved_order(sandbox: SandboxLike, req: SandboxRequest, account_id: str, saved_id: str
                         ) -> SandboxResponse:
     """``PUT /v1/accounts/{id}/savedorders/{savedOrderId}``: 200, empty body."""
     with sandbox.lock:
@@ -319,7 +322,7 @@ def replace_saved_order(sandbox: Any, req: SandboxRequest, account_id: str, save
     return SandboxResponse(200, b"")
 
 
-def delete_saved_order(sandbox: Any, req: SandboxRequest, account_id: str, saved_id: str
+def delete_saved_order(sandbox: SandboxLike, req: SandboxRequest, account_id: str, saved_id: str
                        ) -> SandboxResponse:
     """``DELETE /v1/accounts/{id}/savedorders/{savedOrderId}``: 200, empty body."""
     with sandbox.lock:

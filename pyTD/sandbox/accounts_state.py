@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
-from typing import Any
 
 from pyTD.sandbox import data
-from pyTD.sandbox.routing import VALIDATION_ERROR, BadRequest
+from pyTD.sandbox.routing import VALIDATION_ERROR, BadRequest, SandboxLike
 
 #: The synthetic accounts every sandbox has: a cash and a margin account.
 ACCOUNT_TYPES = {"123456789": "CASH", "987654321": "MARGIN"}
@@ -57,7 +56,7 @@ class AccountsState:
         return self.next_id
 
 
-def state(sandbox: Any) -> AccountsState:
+def state(sandbox: SandboxLike) -> AccountsState:
     """The sandbox's account state."""
     return sandbox.store("accounts", lambda: AccountsState(sandbox.seed, sandbox.clock()))
 

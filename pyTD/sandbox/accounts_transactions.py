@@ -14,6 +14,7 @@ from pyTD.sandbox.routing import (
     BEARER,
     BadRequest,
     Router,
+    SandboxLike,
     SandboxRequest,
     SandboxResponse,
     enum_arg,
@@ -104,7 +105,7 @@ def history(seed: int, account_id: str, created: float) -> tuple[tuple[str, dict
     return tuple(out)
 
 
-def _dates(sandbox: Any, req: SandboxRequest) -> tuple[dt.date, dt.date]:
+def _dates(sandbox: SandboxLike, req: SandboxRequest) -> tuple[dt.date, dt.date]:
     end_text, start_text = req.arg("endDate"), req.arg("startDate")
     end = parse_date(end_text, "endDate") if end_text else local_date(sandbox.clock())
     start = parse_date(start_text, "startDate") if start_text else end - dt.timedelta(days=365)
@@ -122,7 +123,8 @@ def _year_before(day: dt.date) -> dt.date:
         return dt.date(day.year - 1, 2, 28)
 
 
-def list_transactions(sandbox: Any, req: SandboxRequest, account_id: str) -> SandboxResponse:
+def list_transactions(sandbox: SandboxLike, req: SandboxRequest, account_id: str
+                      ) -> SandboxResponse:
     """``GET /v1/accounts/{id}/transactions``: an ARRAY, newest first."""
     require_account(account_id)
     kind = enum_arg(req, "type", TYPES, "ALL")
@@ -137,7 +139,7 @@ def list_transactions(sandbox: Any, req: SandboxRequest, account_id: str) -> San
     return json_response(out)
 
 
-def get_transaction(sandbox: Any, req: SandboxRequest, account_id: str, transaction_id: str
+def get_transaction(sandbox: SandboxLike, req: SandboxRequest, account_id: str, transaction_id: str
                     ) -> SandboxResponse:
     """``GET /v1/accounts/{id}/transactions/{transactionId}``; 404 when unknown."""
     require_account(account_id)

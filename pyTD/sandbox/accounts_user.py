@@ -11,6 +11,7 @@ from pyTD.sandbox.routing import (
     BEARER,
     BadRequest,
     Router,
+    SandboxLike,
     SandboxRequest,
     SandboxResponse,
     json_body,
@@ -41,16 +42,16 @@ PREFERENCE_ENUMS = {
 REQUIRED_PREFERENCES = (*PREFERENCE_ENUMS, "defaultEquityQuantity", "expressTrading")
 
 
-def _token(sandbox: Any, *parts: object) -> str:
+def _token(sandbox: SandboxLike, *parts: object) -> str:
     return data.digest(sandbox.seed, "principal", *parts).hex()
 
 
-def subscription_key(sandbox: Any, req: SandboxRequest) -> dict:
+def subscription_key(sandbox: SandboxLike, req: SandboxRequest) -> dict:
     """``{"keys": [{"key": ...}]}`` for the calling app."""
     return {"keys": [{"key": _token(sandbox, "key", req.consumer_key)[:32]}]}
 
 
-def _account(sandbox: Any, account_id: str, fields: tuple) -> dict:
+def _account(sandbox: SandboxLike, account_id: str, fields: tuple) -> dict:
     body = {"accountId": account_id, "displayName": f"SANDBOX{account_id[-4:]}",
             "accountCdDomainId": "A0000000" + account_id[:8], "company": "AMER",
             "segment": "AMER", "acl": "DRESTWUA",
@@ -68,7 +69,7 @@ def _account(sandbox: Any, account_id: str, fields: tuple) -> dict:
     return body
 
 
-def get_user_principals(sandbox: Any, req: SandboxRequest) -> SandboxResponse:
+def get_user_principals(sandbox: SandboxLike, req: SandboxRequest) -> SandboxResponse:
     """``GET /v1/userprincipals?fields=...``."""
     fields = tuple(f.strip() for f in (req.arg("fields") or "").split(",") if f.strip())
     for name in fields:
@@ -99,7 +100,7 @@ def get_user_principals(sandbox: Any, req: SandboxRequest) -> SandboxResponse:
     return json_response(body)
 
 
-def get_streamer_keys(sandbox: Any, req: SandboxRequest) -> SandboxResponse:
+def get_streamer_keys(sandbox: SandboxLike, req: SandboxRequest) -> SandboxResponse:
     """``GET /v1/userprincipals/streamersubscriptionkeys?accountIds=a,b``."""
     for account_id in required(req, "accountIds").split(","):
         if account_id.strip() not in ACCOUNT_TYPES:
@@ -107,7 +108,7 @@ def get_streamer_keys(sandbox: Any, req: SandboxRequest) -> SandboxResponse:
     return json_response(subscription_key(sandbox, req))
 
 
-def get_preferences(sandbox: Any, req: SandboxRequest, account_id: str) -> SandboxResponse:
+def get_preferences(sandbox: SandboxLike, req: SandboxRequest, account_id: str) -> SandboxResponse:
     """``GET /v1/accounts/{id}/preferences``."""
     require_account(account_id)
     with sandbox.lock:
@@ -131,7 +132,7 @@ def _check_preferences(body: Any) -> None:
         raise BadRequest("Invalid expressTrading: true or false is required")
 
 
-def put_preferences(sandbox: Any, req: SandboxRequest, account_id: str) -> SandboxResponse:
+def put_preferences(sandbox: SandboxLike, req: SandboxRequest, account_id: str) -> SandboxResponse:
     """``PUT /v1/accounts/{id}/preferences``: 204; routing preferences stay as they were."""
     require_account(account_id)
     body = json_body(req, "Preferences must be a JSON object")

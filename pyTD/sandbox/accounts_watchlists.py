@@ -11,6 +11,7 @@ from pyTD.sandbox.routing import (
     BEARER,
     BadRequest,
     Router,
+    SandboxLike,
     SandboxRequest,
     SandboxResponse,
     json_body,
@@ -69,7 +70,7 @@ def _body(req: SandboxRequest) -> dict:
     return body
 
 
-def _find(sandbox: Any, account_id: str, watchlist_id: str) -> dict:
+def _find(sandbox: SandboxLike, account_id: str, watchlist_id: str) -> dict:
     require_account(account_id)
     found = state(sandbox).watchlists.get(watchlist_id)
     if found is None or found["accountId"] != account_id:
@@ -77,7 +78,7 @@ def _find(sandbox: Any, account_id: str, watchlist_id: str) -> dict:
     return found
 
 
-def create_watchlist(sandbox: Any, req: SandboxRequest, account_id: str) -> SandboxResponse:
+def create_watchlist(sandbox: SandboxLike, req: SandboxRequest, account_id: str) -> SandboxResponse:
     """``POST /v1/accounts/{id}/watchlists``: 201, empty body, ``Location``."""
     require_account(account_id)
     body = _body(req)
@@ -94,23 +95,23 @@ def create_watchlist(sandbox: Any, req: SandboxRequest, account_id: str) -> Sand
     return SandboxResponse(201, b"", {"Location": location})
 
 
-def _listing(sandbox: Any, account_ids: tuple) -> SandboxResponse:
+def _listing(sandbox: SandboxLike, account_ids: tuple) -> SandboxResponse:
     with sandbox.lock:
         return json_response([copy.deepcopy(w) for w in state(sandbox).watchlists.values()
                               if w["accountId"] in account_ids])
 
 
-def list_all_watchlists(sandbox: Any, req: SandboxRequest) -> SandboxResponse:
+def list_all_watchlists(sandbox: SandboxLike, req: SandboxRequest) -> SandboxResponse:
     """``GET /v1/accounts/watchlists``: the watchlists of every account."""
     return _listing(sandbox, ACCOUNT_IDS)
 
 
-def list_watchlists(sandbox: Any, req: SandboxRequest, account_id: str) -> SandboxResponse:
+def list_watchlists(sandbox: SandboxLike, req: SandboxRequest, account_id: str) -> SandboxResponse:
     """``GET /v1/accounts/{id}/watchlists``."""
     return _listing(sandbox, (require_account(account_id),))
 
 
-def get_watchlist(sandbox: Any, req: SandboxRequest, account_id: str, watchlist_id: str
+def get_watchlist(sandbox: SandboxLike, req: SandboxRequest, account_id: str, watchlist_id: str
                   ) -> SandboxResponse:
     """``GET /v1/accounts/{id}/watchlists/{watchlistId}``."""
     with sandbox.lock:
@@ -123,7 +124,7 @@ def _check_id(body: dict, watchlist_id: str) -> None:
         raise BadRequest(_INVALID)
 
 
-def replace_watchlist(sandbox: Any, req: SandboxRequest, account_id: str, watchlist_id: str
+def replace_watchlist(sandbox: SandboxLike, req: SandboxRequest, account_id: str, watchlist_id: str
                       ) -> SandboxResponse:
     """``PUT``: name and items replaced wholesale (204)."""
     with sandbox.lock:
@@ -137,7 +138,7 @@ def replace_watchlist(sandbox: Any, req: SandboxRequest, account_id: str, watchl
     return SandboxResponse(204, b"")
 
 
-def patch_watchlist(sandbox: Any, req: SandboxRequest, account_id: str, watchlist_id: str
+def patch_watchlist(sandbox: SandboxLike, req: SandboxRequest, account_id: str, watchlist_id: str
                     ) -> SandboxResponse:
     """``PATCH``: rename; items with a ``sequenceId`` change that item, others are appended."""
     with sandbox.lock:
@@ -162,7 +163,7 @@ def patch_watchlist(sandbox: Any, req: SandboxRequest, account_id: str, watchlis
     return SandboxResponse(204, b"")
 
 
-def delete_watchlist(sandbox: Any, req: SandboxRequest, account_id: str, watchlist_id: str
+def delete_watchlist(sandbox: SandboxLike, req: SandboxRequest, account_id: str, watchlist_id: str
                      ) -> SandboxResponse:
     """``DELETE``: 204."""
     with sandbox.lock:

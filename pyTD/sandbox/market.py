@@ -15,6 +15,7 @@ from pyTD.sandbox.routing import (
     BEARER_OR_APIKEY,
     BadRequest,
     Router,
+    SandboxLike,
     SandboxRequest,
     SandboxResponse,
     enum_arg,
@@ -26,7 +27,7 @@ from pyTD.sandbox.routing import (
 MOVERS = 10
 
 
-def quotes_for(sandbox, symbols: list[str], delayed: bool) -> dict:
+def quotes_for(sandbox: SandboxLike, symbols: list[str], delayed: bool) -> dict:
     """Quotes of ``symbols`` keyed by symbol; malformed symbols are left out as TD did."""
     now = sandbox.clock()
     out = {}
@@ -37,7 +38,7 @@ def quotes_for(sandbox, symbols: list[str], delayed: bool) -> dict:
     return out
 
 
-def get_quotes(sandbox, req: SandboxRequest) -> SandboxResponse:
+def get_quotes(sandbox: SandboxLike, req: SandboxRequest) -> SandboxResponse:
     """``GET /v1/marketdata/quotes?symbol=A,B``."""
     raw = req.arg("symbol")
     if not raw:
@@ -49,12 +50,12 @@ def get_quotes(sandbox, req: SandboxRequest) -> SandboxResponse:
     return json_response(quotes_for(sandbox, symbols, req.delayed))
 
 
-def get_quote(sandbox, req: SandboxRequest, symbol: str) -> SandboxResponse:
+def get_quote(sandbox: SandboxLike, req: SandboxRequest, symbol: str) -> SandboxResponse:
     """``GET /v1/marketdata/{symbol}/quotes``."""
     return json_response(quotes_for(sandbox, [symbol], req.delayed))
 
 
-def get_movers(sandbox, req: SandboxRequest, index: str) -> SandboxResponse:
+def get_movers(sandbox: SandboxLike, req: SandboxRequest, index: str) -> SandboxResponse:
     """``GET /v1/marketdata/{index}/movers``: an ARRAY of up to ten, biggest move first.
 
     ``change=percent`` (the default) reports the change as a fraction of the close.

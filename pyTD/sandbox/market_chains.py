@@ -17,6 +17,7 @@ from pyTD.sandbox.market_options import OPTIONABLE, contract, market_of
 from pyTD.sandbox.market_quotes import quote
 from pyTD.sandbox.routing import (
     BadRequest,
+    SandboxLike,
     SandboxRequest,
     SandboxResponse,
     bool_arg,
@@ -42,7 +43,7 @@ def _strike_ok(strike: float, put: bool, spot: float, wanted: str) -> bool:
             "SNK": near, "SAK": strike > spot, "SBK": strike < spot}[wanted]
 
 
-def get_chain(sandbox, req: SandboxRequest) -> SandboxResponse:
+def get_chain(sandbox: SandboxLike, req: SandboxRequest) -> SandboxResponse:
     """``GET /v1/marketdata/chains``."""
     symbol = req.arg("symbol")
     if not symbol:

@@ -21,6 +21,7 @@ from pyTD.sandbox.data_calendar import (
 from pyTD.sandbox.data_prices import Bar, day_bar, digits, merge, minute_bars
 from pyTD.sandbox.routing import (
     BadRequest,
+    SandboxLike,
     SandboxRequest,
     SandboxResponse,
     bool_arg,
@@ -107,7 +108,7 @@ def _epoch_ms(req: SandboxRequest, name: str) -> Optional[int]:
     return None if value is None else value // 1000
 
 
-def get_price_history(sandbox, req: SandboxRequest, symbol: str) -> SandboxResponse:
+def get_price_history(sandbox: SandboxLike, req: SandboxRequest, symbol: str) -> SandboxResponse:
     """``GET /v1/marketdata/{symbol}/pricehistory``."""
     period_type = _choice(req, "periodType", tuple(PERIODS), "day")
     periods, default_period, frequency_types, default_type = PERIODS[period_type]

@@ -7,6 +7,7 @@ import datetime as dt
 from pyTD.sandbox.data_calendar import is_trading_day, local_date, offset_text
 from pyTD.sandbox.routing import (
     BadRequest,
+    SandboxLike,
     SandboxRequest,
     SandboxResponse,
     date_arg,
@@ -58,7 +59,7 @@ def market_hours(market: str, day: dt.date) -> dict:
     return out
 
 
-def _day(sandbox, req: SandboxRequest) -> dt.date:
+def _day(sandbox: SandboxLike, req: SandboxRequest) -> dt.date:
     return date_arg(req, "date") or local_date(sandbox.clock())
 
 
@@ -69,14 +70,14 @@ def _market(name: str) -> str:
     return market
 
 
-def get_hours(sandbox, req: SandboxRequest) -> SandboxResponse:
+def get_hours(sandbox: SandboxLike, req: SandboxRequest) -> SandboxResponse:
     """``GET /v1/marketdata/hours?markets=EQUITY,OPTION&date=yyyy-MM-dd``."""
     markets = [_market(m.strip()) for m in required(req, "markets").split(",") if m.strip()]
     day = _day(sandbox, req)
     return json_response({m.lower(): market_hours(m, day) for m in dict.fromkeys(markets)})
 
 
-def get_market_hours(sandbox, req: SandboxRequest, market: str) -> SandboxResponse:
+def get_market_hours(sandbox: SandboxLike, req: SandboxRequest, market: str) -> SandboxResponse:
     """``GET /v1/marketdata/{market}/hours``."""
     name = _market(market)
     return json_response({name.lower(): market_hours(name, _day(sandbox, req))})

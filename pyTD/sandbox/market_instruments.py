@@ -9,6 +9,7 @@ from pyTD.sandbox import data
 from pyTD.sandbox.data_prices import snapshot
 from pyTD.sandbox.routing import (
     BadRequest,
+    SandboxLike,
     SandboxRequest,
     SandboxResponse,
     enum_arg,
@@ -87,7 +88,7 @@ def _exact(seed: int, term: str) -> Optional[dict]:
     return instrument(seed, security.symbol if security else term)
 
 
-def search_instruments(sandbox, req: SandboxRequest) -> SandboxResponse:
+def search_instruments(sandbox: SandboxLike, req: SandboxRequest) -> SandboxResponse:
     """``GET /v1/instruments?symbol=...&projection=...``: an object keyed by symbol."""
     term = required(req, "symbol")
     projection = enum_arg(req, "projection", PROJECTIONS, "symbol-search")
@@ -113,7 +114,7 @@ def search_instruments(sandbox, req: SandboxRequest) -> SandboxResponse:
     return json_response(out)
 
 
-def get_instrument(sandbox, req: SandboxRequest, cusip: str) -> SandboxResponse:
+def get_instrument(sandbox: SandboxLike, req: SandboxRequest, cusip: str) -> SandboxResponse:
     """``GET /v1/instruments/{cusip}``: an ARRAY of one instrument, 404 when unknown."""
     security = data.BY_CUSIP.get(cusip)
     if security is None:

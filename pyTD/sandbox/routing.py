@@ -1,8 +1,11 @@
 """Requests, responses and routes of the sandbox, shared by its OAuth and REST halves.
 
 A module of endpoints exposes ``register(router)``; each handler receives the
-:class:`~pyTD.sandbox.server.Sandbox`, the :class:`SandboxRequest` and the
+sandbox (typed as :class:`SandboxLike`, what a handler may use of a
+:class:`~pyTD.sandbox.server.Sandbox`), the :class:`SandboxRequest` and the
 named groups of its path pattern, and returns a :class:`SandboxResponse`.
+Query parameters are read with the parsers below; they raise
+:class:`BadRequest`, which the dispatcher answers with TD's error body.
 """
 
 from __future__ import annotations
@@ -10,11 +13,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Optional, Protocol, TypeVar
 from urllib.parse import parse_qs
 
+T = TypeVar("T")
 #: TD's body for a request body that does not validate.
 VALIDATION_ERROR = "A validation error occurred while processing the request."
 #: Who may call a route: no credentials, a Bearer token, or a Bearer token or ``apikey``.
@@ -66,6 +71,35 @@ class SandboxResponse:
             return self.body.encode("utf-8")
         self.headers.setdefault("Content-Type", "application/json")
         return json.dumps(self.body, separators=(",", ":")).encode("utf-8")
+
+
+class SandboxLike(Protocol):
+    """What a handler may use of the sandbox it is called with.
+
+    :class:`~pyTD.sandbox.server.Sandbox` is one; handlers are typed against
+    this protocol, so they do not depend on the server module.
+    """
+
+    @property
+    def seed(self) -> int:
+        """The seed of the synthetic data."""
+
+    @property
+    def url(self) -> str:
+        """The root URL, ``http://127.0.0.1:PORT``."""
+
+    @property
+    def lock(self) -> threading.RLock:
+        """The sandbox's lock: hold it while reading or changing shared state."""
+
+    def clock(self) -> float:
+        """The sandbox's time, in seconds since the epoch."""
+
+    def count(self, group: str, key: Any, n: int = 1) -> None:
+        """Add ``n`` to the counter ``stats()[group][key]``."""
+
+    def store(self, name: str, factory: Callable[[], T]) -> T:
+        """The state object ``name`` of this sandbox, made by ``factory()`` on first use."""
 
 
 def json_response(obj: Any, status: int = 200, **headers: str) -> SandboxResponse:

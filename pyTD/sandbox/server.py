@@ -20,9 +20,11 @@ expose ``register(router)`` and add routes with
   compare names case-insensitively. On ``BEARER`` and ``BEARER_OR_APIKEY``
   routes the credentials were checked before the call: ``req.consumer_key``
   (bare) is set, and ``req.delayed`` is True for ``apikey``-only requests.
-- State and helpers on ``sandbox``: ``seed``, ``url``, ``clock()``, ``lock``
-  (an ``RLock``), ``count(group, key, n=1)`` (shows up in :meth:`Sandbox.stats`),
-  ``store(name, factory)`` (one state object per sandbox).
+- ``sandbox`` is typed as :class:`~pyTD.sandbox.routing.SandboxLike`, what a
+  handler may use: ``seed``, ``url``, ``clock()``, ``lock`` (an ``RLock``),
+  ``count(group, key, n=1)`` (shows up in :meth:`Sandbox.stats`) and
+  ``store(name, factory)`` (one state object per sandbox); the OAuth handlers
+  also use ``oauth`` and ``auto_approve`` (:class:`~pyTD.sandbox.oauth.OAuthSandbox`).
 - A :class:`~pyTD.sandbox.routing.BadRequest` raised by a handler (or the parsers of
   :mod:`~pyTD.sandbox.routing` it calls) becomes its status with a TD error body; any
   other exception becomes a 500 with a TD error body.
@@ -49,7 +51,7 @@ from urllib.parse import parse_qs, unquote
 
 from pyTD.sandbox import accounts, market, oauth
 from pyTD.sandbox.faults import KINDS, Faults, RateLimiter, rate_limited
-from pyTD.sandbox.oauth import DEMO_CALLBACK_URL, DEMO_CONSUMER_KEY, OAuthState
+from pyTD.sandbox.oauth import DEMO_CALLBACK_URL, DEMO_CONSUMER_KEY, OAuthSandbox, OAuthState
 from pyTD.sandbox.routing import BadRequest, Router, SandboxRequest, SandboxResponse, td_error
 
 __all__ = ["DEMO_CALLBACK_URL", "DEMO_CONSUMER_KEY", "Sandbox"]
@@ -260,8 +262,9 @@ class Sandbox:
         denied = oauth.authenticate(self.oauth, req, route.access)
         if denied is not None:
             return denied
+        sandbox: OAuthSandbox = self  # what every handler may use (checked by mypy)
         try:
-            response = route.handler(self, req, **{name: unquote(value)
+            response = route.handler(sandbox, req, **{name: unquote(value)
                                                    for name, value in params.items()
                                                    if value is not None})
             response.body = response.encode()
