@@ -9,17 +9,12 @@ Two synthetic accounts exist, ``ACCOUNT_IDS`` (a CASH and a MARGIN one). To make
 
 from __future__ import annotations
 
-from pyTD.sandbox import (
-    accounts_orders,
-    accounts_transactions,
-    accounts_user,
-    accounts_watchlists,
-    data,
-)
+from pyTD.sandbox import accounts_orders, accounts_transactions, accounts_user, accounts_watchlists
 from pyTD.sandbox.accounts_state import ACCOUNT_IDS, ACCOUNT_TYPES, require_account, state
-from pyTD.sandbox.data_calendar import local_date
-from pyTD.sandbox.data_options import expirations, option_symbol
-from pyTD.sandbox.data_prices import snapshot
+from pyTD.sandbox.data import cusips, seeded, universe
+from pyTD.sandbox.data.calendar import local_date
+from pyTD.sandbox.data.options import expirations, option_symbol
+from pyTD.sandbox.data.prices import snapshot
 from pyTD.sandbox.market_options import option_quote
 from pyTD.sandbox.routing import (
     BEARER,
@@ -33,19 +28,19 @@ from pyTD.sandbox.routing import (
 
 __all__ = ["ACCOUNT_IDS", "register", "state"]
 FIELDS = ("positions", "orders")
-_EQUITIES = tuple(s.symbol for s in data.UNIVERSE.values() if s.asset_type == "EQUITY")
+_EQUITIES = tuple(s.symbol for s in universe.UNIVERSE.values() if s.asset_type == "EQUITY")
 
 
 def holdings(seed: int, account_id: str, created: float) -> tuple[float, list[tuple]]:
     """Cash and ``(symbol, assetType, quantity, averagePrice)`` of an account, from the seed."""
-    rand = data.rng(seed, "holdings", account_id)
+    rand = seeded.rng(seed, "holdings", account_id)
     margin = ACCOUNT_TYPES[account_id] == "MARGIN"
     symbols = rand.sample(_EQUITIES, 4 if margin else 3)
     out = [(s, "EQUITY", float(rand.randint(1, 40) * 5),
-            round(data.base_price(seed, s) * rand.uniform(0.7, 1.2), 4)) for s in symbols]
+            round(universe.base_price(seed, s) * rand.uniform(0.7, 1.2), 4)) for s in symbols]
     if margin:
         expiry = [d for d, kind in expirations(local_date(created)) if kind == "R"][-1]
-        strike = round(data.base_price(seed, symbols[0]) / 5) * 5.0
+        strike = round(universe.base_price(seed, symbols[0]) / 5) * 5.0
         out.append((option_symbol(symbols[0], expiry, False, strike), "OPTION",
                     float(rand.randint(1, 5)), round(rand.uniform(2, 10), 4)))
     return round(rand.uniform(5e3, 5e4) if margin else rand.uniform(1e3, 2e4), 2), out
@@ -63,7 +58,7 @@ def _position(seed: int, symbol: str, kind: str, quantity: float, average: float
     else:
         snap = snapshot(seed, symbol, now)
         price, close, multiplier = round(snap.last, 2), round(snap.close, 2), 1
-        instrument = {"assetType": "EQUITY", "cusip": data.cusip(seed, symbol),
+        instrument = {"assetType": "EQUITY", "cusip": cusips.cusip(seed, symbol),
                       "symbol": symbol}
     return {
         "shortQuantity": 0.0, "averagePrice": average,

@@ -7,9 +7,9 @@ import datetime as dt
 import re
 from typing import Any, Optional
 
-from pyTD.sandbox import data
 from pyTD.sandbox.accounts_state import ORDER_INVALID, require_account, state
-from pyTD.sandbox.data_calendar import CLOSE, OPEN, is_trading_day, local_date, minute_of_day
+from pyTD.sandbox.data import cusips, universe
+from pyTD.sandbox.data.calendar import CLOSE, OPEN, is_trading_day, local_date, minute_of_day
 from pyTD.sandbox.routing import (
     BEARER,
     BadRequest,
@@ -74,7 +74,7 @@ def _leg_ok(leg: Any) -> bool:
     instrument = leg["instrument"]
     symbol, asset = instrument.get("symbol"), instrument.get("assetType")
     instruction = leg.get("instruction")
-    return (isinstance(symbol, str) and data.asset_type(symbol) is not None
+    return (isinstance(symbol, str) and universe.asset_type(symbol) is not None
             and asset in INSTRUCTIONS and isinstance(instruction, str)
             and instruction.upper() in INSTRUCTIONS[asset]
             and _number(leg.get("quantity")) is not None
@@ -129,7 +129,7 @@ def build_order(sandbox: SandboxLike, account_id: str, order: dict, order_id: in
         legs.append({
             "orderLegType": leg["instrument"]["assetType"], "legId": number,
             "instrument": {"assetType": leg["instrument"]["assetType"],
-                           "cusip": data.cusip(seed, symbol), "symbol": symbol},
+                           "cusip": cusips.cusip(seed, symbol), "symbol": symbol},
             "instruction": instruction,
             "positionEffect": leg.get("positionEffect",
                                       "CLOSING" if instruction in _CLOSING else "OPENING"),

@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, field
 
-from pyTD.sandbox import data
+from pyTD.sandbox.data import seeded
 from pyTD.sandbox.routing import VALIDATION_ERROR, BadRequest, SandboxLike
 
 #: The synthetic accounts every sandbox has: a cash and a margin account.
@@ -46,13 +46,13 @@ class AccountsState:
     next_id: int = 0
 
     def __post_init__(self) -> None:
-        self.next_id = 1_000_000_000 + int(data.unit(self.seed, "ids") * 1e9)
+        self.next_id = 1_000_000_000 + int(seeded.unit(self.seed, "ids") * 1e9)
         for account_id in ACCOUNT_IDS:
             self.preferences[account_id] = copy.deepcopy(DEFAULT_PREFERENCES)
 
     def new_id(self) -> int:
         """A fresh identifier (orders, saved orders and watchlists share one sequence)."""
-        self.next_id += 1 + int(data.unit(self.seed, "step", self.next_id) * 7)
+        self.next_id += 1 + int(seeded.unit(self.seed, "step", self.next_id) * 7)
         return self.next_id
 
 

@@ -6,10 +6,10 @@ import datetime as dt
 from functools import lru_cache
 from typing import Any
 
-from pyTD.sandbox import data
 from pyTD.sandbox.accounts_state import ACCOUNT_TYPES, require_account, state
-from pyTD.sandbox.data_calendar import OPEN, last_trading_day, local_date, local_epoch
-from pyTD.sandbox.data_prices import day_bar
+from pyTD.sandbox.data import cusips, seeded, universe
+from pyTD.sandbox.data.calendar import OPEN, last_trading_day, local_date, local_epoch
+from pyTD.sandbox.data.prices import day_bar
 from pyTD.sandbox.routing import (
     BEARER,
     BadRequest,
@@ -44,7 +44,7 @@ _KINDS = {
 }
 _WEIGHTS = ("BUY",) * 8 + ("SELL",) * 5 + ("DIVIDEND",) * 4 + ("INTEREST",) * 3 + (
     "CASH_IN_OR_CASH_OUT",) * 3 + ("CHECKING", "OTHER", "ADVISOR_FEES")
-_EQUITIES = tuple(s.symbol for s in data.UNIVERSE.values() if s.asset_type == "EQUITY")
+_EQUITIES = tuple(s.symbol for s in universe.UNIVERSE.values() if s.asset_type == "EQUITY")
 
 
 def _fees(sell_value: float) -> dict:
@@ -65,7 +65,7 @@ def _one(seed: int, account_id: str, category: str, when: float, number: int,
                   "fees": _fees(0.0),
                   "transactionItem": {"accountId": int(account_id), "cost": 0.0}}
     symbol = rand.choice(_EQUITIES)
-    instrument = {"symbol": symbol, "cusip": data.cusip(seed, symbol), "assetType": "EQUITY"}
+    instrument = {"symbol": symbol, "cusip": cusips.cusip(seed, symbol), "assetType": "EQUITY"}
     if category in ("BUY", "SELL"):
         price = round(day_bar(seed, symbol, day).close, 2)
         quantity = float(rand.randint(1, 50))
@@ -92,9 +92,9 @@ def _one(seed: int, account_id: str, category: str, when: float, number: int,
 @lru_cache(maxsize=64)
 def history(seed: int, account_id: str, created: float) -> tuple[tuple[str, dict], ...]:
     """``(category, Transaction)`` over the year before ``created``, newest first."""
-    rand = data.rng(seed, "transactions", account_id)
+    rand = seeded.rng(seed, "transactions", account_id)
     out = []
-    base = 27_000_000_000 + int(data.unit(seed, "txn", account_id) * 1e9)
+    base = 27_000_000_000 + int(seeded.unit(seed, "txn", account_id) * 1e9)
     for k in range(40):
         day = last_trading_day(local_date(created) - dt.timedelta(days=rand.randint(1, 360)))
         when = local_epoch(day, OPEN) + rand.randint(0, 23000)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from pyTD.sandbox import data
 from pyTD.sandbox.accounts_state import ACCOUNT_IDS, ACCOUNT_TYPES, require_account, state
+from pyTD.sandbox.data import seeded
 from pyTD.sandbox.routing import (
     BEARER,
     BadRequest,
@@ -43,7 +43,7 @@ REQUIRED_PREFERENCES = (*PREFERENCE_ENUMS, "defaultEquityQuantity", "expressTrad
 
 
 def _token(sandbox: SandboxLike, *parts: object) -> str:
-    return data.digest(sandbox.seed, "principal", *parts).hex()
+    return seeded.digest(sandbox.seed, "principal", *parts).hex()
 
 
 def subscription_key(sandbox: SandboxLike, req: SandboxRequest) -> dict:

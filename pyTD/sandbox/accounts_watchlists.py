@@ -5,8 +5,8 @@ from __future__ import annotations
 import copy
 from typing import Any, Optional
 
-from pyTD.sandbox import data
 from pyTD.sandbox.accounts_state import ACCOUNT_IDS, require_account, state
+from pyTD.sandbox.data import universe
 from pyTD.sandbox.routing import (
     BEARER,
     BadRequest,
@@ -39,8 +39,8 @@ def _item(raw: Any, sequence_id: int) -> dict:
         item[key] = float(value)
     if "purchasedDate" in raw:
         item["purchasedDate"] = raw["purchasedDate"]
-    item["instrument"] = {"symbol": symbol, "description": data.describe(symbol)
-                          if data.asset_type(symbol) else symbol, "assetType": asset}
+    item["instrument"] = {"symbol": symbol, "description": universe.describe(symbol)
+                          if universe.asset_type(symbol) else symbol, "assetType": asset}
     item["status"] = "UNCHANGED"
     return item
 

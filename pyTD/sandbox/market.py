@@ -4,8 +4,8 @@ instruments. ``register(router)`` adds them all (``BEARER_OR_APIKEY``)."""
 from __future__ import annotations
 
 from pyTD.provider import TD_AMERITRADE
-from pyTD.sandbox import data
-from pyTD.sandbox.data_prices import snapshot
+from pyTD.sandbox.data import universe
+from pyTD.sandbox.data.prices import snapshot
 from pyTD.sandbox.market_chains import get_chain
 from pyTD.sandbox.market_history import get_price_history
 from pyTD.sandbox.market_hours import get_hours, get_market_hours
@@ -60,18 +60,18 @@ def get_movers(sandbox: SandboxLike, req: SandboxRequest, index: str) -> Sandbox
 
     ``change=percent`` (the default) reports the change as a fraction of the close.
     """
-    if index not in data.INDEX_MEMBERS:
+    if index not in universe.INDEX_MEMBERS:
         raise BadRequest(f"Invalid index '{index}': allowed values are "
-                         + ", ".join(data.INDEX_MEMBERS))
+                         + ", ".join(universe.INDEX_MEMBERS))
     direction = enum_arg(req, "direction", ("up", "down"))
     change = enum_arg(req, "change", ("value", "percent"), "percent")
     seed, now = sandbox.seed, sandbox.clock()
     movers = []
-    for symbol in data.INDEX_MEMBERS[index]:
+    for symbol in universe.INDEX_MEMBERS[index]:
         snap = snapshot(seed, symbol, now)
         last, close = round(snap.last, 2), round(snap.close, 2)
         moved = last - close if change == "value" else (last - close) / close
-        movers.append({"change": round(moved, 4), "description": data.describe(symbol),
+        movers.append({"change": round(moved, 4), "description": universe.describe(symbol),
                        "direction": "up" if moved >= 0 else "down", "last": last,
                        "symbol": symbol, "totalVolume": snap.volume})
     if direction:

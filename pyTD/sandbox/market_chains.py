@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from pyTD.sandbox import data
-from pyTD.sandbox.data_options import (
+from pyTD.sandbox.data import universe
+from pyTD.sandbox.data.options import (
     RATE,
     OptionSymbol,
     expirations,
@@ -68,7 +68,7 @@ def get_chain(sandbox: SandboxLike, req: SandboxRequest) -> SandboxResponse:
             "isIndex": symbol.startswith("$"), "interestRate": RATE * 100,
             "underlyingPrice": 0.0, "volatility": 29.0, "daysToExpiration": 0.0,
             "numberOfContracts": 0, "callExpDateMap": {}, "putExpDateMap": {}}
-    if data.asset_type(symbol) not in OPTIONABLE:
+    if universe.asset_type(symbol) not in OPTIONABLE:
         return json_response(body)
     market = market_of(seed, symbol, now)
     if strategy == "ANALYTICAL":

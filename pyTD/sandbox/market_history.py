@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Optional
 
-from pyTD.sandbox import data
-from pyTD.sandbox.data_calendar import (
+from pyTD.sandbox.data import universe
+from pyTD.sandbox.data.calendar import (
     CLOSE,
     DAY,
     OPEN,
@@ -18,7 +18,7 @@ from pyTD.sandbox.data_calendar import (
     previous_trading_day,
     trading_days,
 )
-from pyTD.sandbox.data_prices import Bar, day_bar, digits, merge, minute_bars
+from pyTD.sandbox.data.prices import Bar, day_bar, digits, merge, minute_bars
 from pyTD.sandbox.routing import (
     BadRequest,
     SandboxLike,
@@ -129,7 +129,7 @@ def get_price_history(sandbox: SandboxLike, req: SandboxRequest, symbol: str) ->
         start = local_epoch(start_day, 0)
     start_day = local_date(start)
     candles: list[Bar] = []
-    if data.asset_type(symbol) is not None and start < end:
+    if universe.asset_type(symbol) is not None and start < end:
         if frequency_type == "minute":
             depth = MINUTE_DEPTH_DAYS.get(frequency, _OTHER_MINUTE_DEPTH)
             start_day = max(start_day, local_date(now) - dt.timedelta(days=depth))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pyTD.sandbox.data_calendar import is_trading_day, local_date, offset_text
+from pyTD.sandbox.data.calendar import is_trading_day, local_date, offset_text
 from pyTD.sandbox.routing import (
     BadRequest,
     SandboxLike,
