@@ -15,7 +15,7 @@ from pyTD.sandbox.data import cusips, seeded, universe
 from pyTD.sandbox.data.calendar import local_date
 from pyTD.sandbox.data.options import expirations, option_symbol
 from pyTD.sandbox.data.prices import snapshot
-from pyTD.sandbox.market_options import option_quote
+from pyTD.sandbox.market.contracts import option_quote
 from pyTD.sandbox.routing import (
     BEARER,
     BadRequest,

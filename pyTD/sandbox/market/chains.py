@@ -13,8 +13,8 @@ from pyTD.sandbox.data.options import (
     strike_step,
     strikes,
 )
-from pyTD.sandbox.market_options import OPTIONABLE, contract, market_of
-from pyTD.sandbox.market_quotes import quote
+from pyTD.sandbox.market.contracts import OPTIONABLE, contract, market_of
+from pyTD.sandbox.market.quotes import quote
 from pyTD.sandbox.routing import (
     BadRequest,
     SandboxLike,

@@ -1,15 +1,24 @@
-"""Quote bodies in TD's live shapes: equity/ETF, index, future, forex and option."""
+"""Quotes: ``GET /marketdata/quotes`` and ``GET /marketdata/{symbol}/quotes``, with bodies
+in TD's live shapes: equity/ETF, index, future, forex and option."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Optional
 
+from pyTD.provider import TD_AMERITRADE
 from pyTD.sandbox.data import cusips, seeded, universe
 from pyTD.sandbox.data.calendar import CLOSE, local_date, local_epoch
 from pyTD.sandbox.data.options import third_friday
 from pyTD.sandbox.data.prices import Snapshot, digits, snapshot
-from pyTD.sandbox.market_options import option_quote
+from pyTD.sandbox.market.contracts import option_quote
+from pyTD.sandbox.routing import (
+    SandboxLike,
+    SandboxRequest,
+    SandboxResponse,
+    json_response,
+    td_error,
+)
 
 _QUARTER_CODES = {3: "H", 6: "M", 9: "U", 12: "Z"}
 
@@ -157,3 +166,33 @@ def quote(seed: int, symbol: str, now: float, delayed: bool) -> Optional[dict]:
     builder = {"INDEX": index_quote, "FOREX": forex_quote, "FUTURE": future_quote}.get(
         kind, equity_quote)
     return builder(seed, symbol, now, delayed)
+
+
+# -- routes -------------------------------------------------------------------------
+
+def quotes_for(sandbox: SandboxLike, symbols: list[str], delayed: bool) -> dict:
+    """Quotes of ``symbols`` keyed by symbol; malformed symbols are left out as TD did."""
+    now = sandbox.clock()
+    out = {}
+    for symbol in symbols:
+        body = quote(sandbox.seed, symbol, now, delayed)
+        if body is not None:
+            out[symbol] = body
+    return out
+
+
+def get_quotes(sandbox: SandboxLike, req: SandboxRequest) -> SandboxResponse:
+    """``GET /v1/marketdata/quotes?symbol=A,B``."""
+    raw = req.arg("symbol")
+    if not raw:
+        return td_error(400, "symbol is required")
+    symbols = list(dict.fromkeys(s.strip() for s in raw.split(",") if s.strip()))
+    if len(symbols) > TD_AMERITRADE.max_quote_symbols:
+        return td_error(406, "Too many symbols: at most "
+                        f"{TD_AMERITRADE.max_quote_symbols} per request")
+    return json_response(quotes_for(sandbox, symbols, req.delayed))
+
+
+def get_quote(sandbox: SandboxLike, req: SandboxRequest, symbol: str) -> SandboxResponse:
+    """``GET /v1/marketdata/{symbol}/quotes``."""
+    return json_response(quotes_for(sandbox, [symbol], req.delayed))
