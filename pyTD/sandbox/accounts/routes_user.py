@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from pyTD.sandbox.accounts_state import ACCOUNT_IDS, ACCOUNT_TYPES, require_account, state
+from pyTD.sandbox.accounts.models import ACCOUNT_IDS, ACCOUNT_TYPES, require_account, state
 from pyTD.sandbox.data import seeded
 from pyTD.sandbox.routing import (
     BEARER,

@@ -6,7 +6,7 @@ import datetime as dt
 from functools import lru_cache
 from typing import Any
 
-from pyTD.sandbox.accounts_state import ACCOUNT_TYPES, require_account, state
+from pyTD.sandbox.accounts.models import ACCOUNT_TYPES, require_account, state
 from pyTD.sandbox.data import cusips, seeded, universe
 from pyTD.sandbox.data.calendar import OPEN, last_trading_day, local_date, local_epoch
 from pyTD.sandbox.data.prices import day_bar

@@ -1,9 +1,11 @@
-"""Per-sandbox account state: orders, saved orders, watchlists, preferences.
+"""The accounts' state, shared by every wire format: accounts, holdings, orders, watchlists.
 
 A sandbox has one :class:`AccountsState`, created on first use::
 
-    from pyTD.sandbox.accounts_state import state
-    state(sandbox).partial_failure = True   # GET /v1/accounts now answers 207
+    from pyTD.sandbox.accounts import state
+    state(sandbox).partial_failure = True   # GET /accounts now answers 207
+
+Orders and saved orders change through :mod:`~pyTD.sandbox.accounts.orderbook`.
 """
 
 from __future__ import annotations
@@ -11,14 +13,15 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, field
 
-from pyTD.sandbox.data import seeded
-from pyTD.sandbox.routing import VALIDATION_ERROR, BadRequest, SandboxLike
+from pyTD.sandbox.data import seeded, universe
+from pyTD.sandbox.data.calendar import local_date
+from pyTD.sandbox.data.options import expirations, option_symbol
+from pyTD.sandbox.routing import BadRequest, SandboxLike
 
 #: The synthetic accounts every sandbox has: a cash and a margin account.
 ACCOUNT_TYPES = {"123456789": "CASH", "987654321": "MARGIN"}
 ACCOUNT_IDS = tuple(ACCOUNT_TYPES)
-#: TD's body for any invalid order.
-ORDER_INVALID = VALIDATION_ERROR
+_EQUITIES = tuple(s.symbol for s in universe.UNIVERSE.values() if s.asset_type == "EQUITY")
 
 DEFAULT_PREFERENCES = {
     "expressTrading": False, "directOptionsRouting": False, "directEquityRouting": False,
@@ -66,3 +69,18 @@ def require_account(account_id: str) -> str:
     if account_id not in ACCOUNT_TYPES:
         raise BadRequest(f"Account {account_id} not found", 404)
     return account_id
+
+
+def holdings(seed: int, account_id: str, created: float) -> tuple[float, list[tuple]]:
+    """Cash and ``(symbol, assetType, quantity, averagePrice)`` of an account, from the seed."""
+    rand = seeded.rng(seed, "holdings", account_id)
+    margin = ACCOUNT_TYPES[account_id] == "MARGIN"
+    symbols = rand.sample(_EQUITIES, 4 if margin else 3)
+    out = [(s, "EQUITY", float(rand.randint(1, 40) * 5),
+            round(universe.base_price(seed, s) * rand.uniform(0.7, 1.2), 4)) for s in symbols]
+    if margin:
+        expiry = [d for d, kind in expirations(local_date(created)) if kind == "R"][-1]
+        strike = round(universe.base_price(seed, symbols[0]) / 5) * 5.0
+        out.append((option_symbol(symbols[0], expiry, False, strike), "OPTION",
+                    float(rand.randint(1, 5)), round(rand.uniform(2, 10), 4)))
+    return round(rand.uniform(5e3, 5e4) if margin else rand.uniform(1e3, 2e4), 2), out
