@@ -38,7 +38,8 @@ DEMO_CONSUMER_KEY = "PYTDSANDBOXDEMO0000000000000000A"
 DEMO_CALLBACK_URL = "http://127.0.0.1:8080/callback"
 
 SCOPE = "PlaceTrades AccountAccess MoveMoney"
-TOKEN_PATH = "/v1" + TD_AMERITRADE.token_path
+#: The token endpoint: TD's token path under its API root.
+TOKEN_PATH = TD_AMERITRADE.root_path + TD_AMERITRADE.token_path
 EXPIRED_OR_INVALID = "The access token being passed has expired or is invalid."
 _CHALLENGE = 'Bearer realm="null",error="invalid_token",error_description="keymanagement.service.'
 EXPIRED_CHALLENGE = _CHALLENGE + 'access_token_expired: Access Token expired"'
@@ -317,7 +318,8 @@ def _oauth_error(error: str, status: int = 400) -> SandboxResponse:
 
 
 def token(sandbox: OAuthSandbox, req: SandboxRequest) -> SandboxResponse:
-    """``POST /v1/oauth2/token``: the authorization_code and refresh_token grants."""
+    """``POST /oauth2/token`` (under the API root): the authorization_code and refresh_token
+    grants."""
     content_type = req.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type != "application/x-www-form-urlencoded":
         return _oauth_error("invalid_request")

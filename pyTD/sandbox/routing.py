@@ -234,14 +234,30 @@ class Route:
 
 
 class Router:
-    """Method + path-regex routing; patterns are anchored and use named groups."""
+    """Method + path-regex routing; patterns are anchored and use named groups.
 
-    def __init__(self) -> None:
-        self.routes: list[Route] = []
+    Patterns follow the router's ``prefix`` (literal text, ``""`` for the root):
+    :meth:`mount` gives a router that adds routes under a prefix to the same
+    route list, so one provider's REST routes are written relative to its API
+    root::
+
+        api = router.mount(TD_AMERITRADE.root_path)
+        api.add("GET", r"/marketdata/quotes", get_quotes)   # under the API root
+    """
+
+    def __init__(self, prefix: str = "", routes: Optional[list[Route]] = None) -> None:
+        self.prefix = prefix
+        #: Every route, in the order they are tried (shared with mounted routers).
+        self.routes: list[Route] = [] if routes is None else routes
+
+    def mount(self, prefix: str) -> Router:
+        """A router adding routes under ``self.prefix + prefix`` to this router's routes."""
+        return Router(self.prefix + prefix, self.routes)
 
     def add(self, method: str, pattern: str, handler: Handler, access: str = BEARER) -> None:
-        """Route ``method`` requests whose path fully matches ``pattern`` to ``handler``."""
-        self.routes.append(Route(method.upper(), re.compile(pattern + r"\Z"), handler, access))
+        """Route ``method`` requests whose path is ``prefix`` + a full match of ``pattern``."""
+        self.routes.append(Route(method.upper(), re.compile(re.escape(self.prefix) + pattern
+                                                            + r"\Z"), handler, access))
 
     def match(self, method: str, path: str) -> tuple[Optional[Route], dict[str, str], bool]:
         """``(route, path_params, path_known)``; ``path_known`` tells 405 from 404."""

@@ -13,9 +13,12 @@ expose ``register(router)`` and add routes with
 
     handler(sandbox, req, **path_params) -> SandboxResponse
 
-- Patterns are full paths, e.g. ``r"/v1/marketdata/(?P<symbol>[^/]+)/quotes"``,
-  matched against the raw (percent-encoded) path; path parameters are
-  URL-decoded before the call. ``HEAD`` is served by the ``GET`` route.
+- TD's REST routes are added to ``router.mount(API_ROOT)`` (``API_ROOT`` is the
+  path of TD's base URL), so their patterns are relative to the API root, e.g.
+  ``r"/marketdata/(?P<symbol>[^/]+)/quotes"``; patterns added to
+  ``sandbox.router`` itself are full paths. They are matched against the raw
+  (percent-encoded) path; path parameters are URL-decoded before the call.
+  ``HEAD`` is served by the ``GET`` route.
 - ``req`` is a :class:`~pyTD.sandbox.routing.SandboxRequest`; its ``headers``
   compare names case-insensitively. On ``BEARER`` and ``BEARER_OR_APIKEY``
   routes the credentials were checked before the call: ``req.consumer_key``
@@ -29,7 +32,7 @@ expose ``register(router)`` and add routes with
   :mod:`~pyTD.sandbox.routing` it calls) becomes its status with a TD error body; any
   other exception becomes a 500 with a TD error body.
 
-Each request goes: counted -> faults (before) -> rate limit (``/v1`` paths)
+Each request goes: counted -> faults (before) -> rate limit (REST paths)
 -> route (404/405) -> credentials (401) -> handler (``BadRequest``: its status,
 other exceptions: 500) -> faults (``apply_after``) -> status counted.
 """
@@ -49,15 +52,24 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable, Iterable, Optional, TypeVar
 from urllib.parse import parse_qs, unquote
 
+from pyTD.provider import TD_AMERITRADE
 from pyTD.sandbox import accounts, market, oauth
 from pyTD.sandbox.faults import KINDS, Faults, RateLimiter, rate_limited
-from pyTD.sandbox.oauth import DEMO_CALLBACK_URL, DEMO_CONSUMER_KEY, OAuthSandbox, OAuthState
+from pyTD.sandbox.oauth import (
+    DEMO_CALLBACK_URL,
+    DEMO_CONSUMER_KEY,
+    TOKEN_PATH,
+    OAuthSandbox,
+    OAuthState,
+)
 from pyTD.sandbox.routing import BadRequest, Router, SandboxRequest, SandboxResponse, td_error
 
 __all__ = ["DEMO_CALLBACK_URL", "DEMO_CONSUMER_KEY", "Sandbox"]
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+#: Where TD's REST routes are mounted: the path of TD's base URL.
+API_ROOT = TD_AMERITRADE.root_path
 GRANT_KINDS = ("authorization_code", "refresh_token", "refresh_token_offline")
 MAX_BODY = 10 * 1024 * 1024
 
@@ -67,7 +79,7 @@ class Sandbox:
 
     ``auto_approve`` skips the consent page; lifetimes are in seconds of
     ``clock``; ``seed`` makes faults and synthetic data reproducible;
-    ``rate_limit`` caps requests per app per minute on ``/v1`` paths.
+    ``rate_limit`` caps requests per app per minute on REST paths (under ``API_ROOT``).
 
     >>> with Sandbox(auto_approve=True, access_token_lifetime=60) as sb:   # doctest: +SKIP
     ...     print(sb.base_url, sb.auth_url)
@@ -87,8 +99,10 @@ class Sandbox:
                                 code_lifetime=code_lifetime)
         #: Routes of this sandbox; tests may add their own with ``router.add(...)``.
         self.router = Router()
-        for module in (oauth, market, accounts):
-            module.register(self.router)
+        oauth.register(self.router)
+        api = self.router.mount(API_ROOT)
+        market.register(api)
+        accounts.register(api)
         self._faults = Faults()
         self._limiter = RateLimiter()
         self._stores: dict[str, Any] = {}
@@ -145,7 +159,7 @@ class Sandbox:
     @property
     def base_url(self) -> str:
         """Where the REST API lives: pass it as ``base_url`` or ``TD_BASE_URL``."""
-        return self.url + "/v1"
+        return self.url + API_ROOT
 
     @property
     def auth_url(self) -> str:
@@ -154,8 +168,15 @@ class Sandbox:
 
     @property
     def token_url(self) -> str:
-        """The token endpoint, ``base_url + "/oauth2/token"``."""
-        return self.base_url + "/oauth2/token"
+        """The token endpoint, ``base_url`` + TD's token path (``/oauth2/token``)."""
+        return self.url + TOKEN_PATH
+
+    def api_path(self, path: str = "/") -> str:
+        """The full request path of ``path`` under the API root, e.g. for fault rules.
+
+        >>> sb.set_faults(sb.api_path("/marketdata/"), error_5xx=0.3)   # doctest: +SKIP
+        """
+        return API_ROOT + path
 
     # -- apps, tokens, faults ----------------------------------------------------------------
 
@@ -182,13 +203,16 @@ class Sandbox:
         """Make every access token issued so far expired."""
         self.oauth.expire_access_tokens()
 
-    def set_faults(self, prefix: str = "/v1/", *, methods: Optional[Iterable[str]] = None,
+    def set_faults(self, prefix: str = API_ROOT + "/", *, methods: Optional[Iterable[str]] = None,
                    error_5xx: float = 0.0, rate_429: float = 0.0, drop: float = 0.0,
                    slow: float = 0.0, slow_seconds: float = 2.0, malformed: float = 0.0,
                    seed: Optional[int] = None, apply_after: bool = False) -> None:
         """Inject faults into requests whose path starts with ``prefix`` (see ``faults``).
 
-        >>> sb.set_faults("/v1/marketdata/", error_5xx=0.3, seed=1)    # doctest: +SKIP
+        ``prefix`` is a full request path; by default every REST path. Build it
+        with :meth:`api_path`:
+
+        >>> sb.set_faults(sb.api_path("/marketdata/"), error_5xx=0.3, seed=1)  # doctest: +SKIP
         """
         probabilities = {"error_5xx": error_5xx, "rate_429": rate_429, "drop": drop,
                          "slow": slow, "malformed": malformed}
@@ -247,7 +271,7 @@ class Sandbox:
         return response
 
     def _process(self, req: SandboxRequest) -> SandboxResponse:
-        if self.rate_limit is not None and req.path.startswith("/v1/"):
+        if self.rate_limit is not None and req.path.startswith(API_ROOT + "/"):
             app = oauth.app_of(self.oauth, req)
             with self.lock:
                 allowed = self._limiter.allow(app, self.clock(), self.rate_limit)

@@ -40,7 +40,7 @@ class AccountsState:
     seed: int
     #: When the state was created (``sandbox.clock()``); anchors positions and history.
     created: float
-    #: When True, ``GET /v1/accounts`` answers 207 with only the healthy (cash) account.
+    #: When True, ``GET /accounts`` answers 207 with only the healthy (cash) account.
     partial_failure: bool = False
     orders: dict[int, dict] = field(default_factory=dict)
     saved_orders: dict[int, dict] = field(default_factory=dict)

@@ -135,7 +135,7 @@ def _fields(req: SandboxRequest) -> tuple:
 
 
 def get_accounts(sandbox: SandboxLike, req: SandboxRequest) -> SandboxResponse:
-    """``GET /v1/accounts``: 200, or 207 with only the healthy accounts."""
+    """``GET /accounts``: 200, or 207 with only the healthy accounts."""
     fields = _fields(req)
     failing = state(sandbox).partial_failure
     ids = [a for a in ACCOUNT_IDS if not (failing and ACCOUNT_TYPES[a] == "MARGIN")]
@@ -144,12 +144,12 @@ def get_accounts(sandbox: SandboxLike, req: SandboxRequest) -> SandboxResponse:
 
 
 def get_account(sandbox: SandboxLike, req: SandboxRequest, account_id: str) -> SandboxResponse:
-    """``GET /v1/accounts/{accountId}``."""
+    """``GET /accounts/{accountId}``."""
     fields = _fields(req)
     return json_response(account_body(sandbox, require_account(account_id), fields))
 
 
 def register(router: Router) -> None:
     """Add the account routes."""
-    router.add("GET", r"/v1/accounts", get_accounts, BEARER)
-    router.add("GET", r"/v1/accounts/(?P<account_id>[^/]+)", get_account, BEARER)
+    router.add("GET", r"/accounts", get_accounts, BEARER)
+    router.add("GET", r"/accounts/(?P<account_id>[^/]+)", get_account, BEARER)

@@ -166,8 +166,8 @@ def delete_saved_order(sandbox: SandboxLike, req: SandboxRequest, account_id: st
 
 def register(router: Router) -> None:
     """Add the order and saved-order routes."""
-    account = r"/v1/accounts/(?P<account_id>[^/]+)"
-    router.add("GET", r"/v1/orders", list_orders, BEARER)
+    account = r"/accounts/(?P<account_id>[^/]+)"
+    router.add("GET", r"/orders", list_orders, BEARER)
     router.add("GET", account + r"/orders", list_orders, BEARER)
     router.add("POST", account + r"/orders", place_order, BEARER)
     one = account + r"/orders/(?P<order_id>[^/]+)"

@@ -125,7 +125,7 @@ def _year_before(day: dt.date) -> dt.date:
 
 def list_transactions(sandbox: SandboxLike, req: SandboxRequest, account_id: str
                       ) -> SandboxResponse:
-    """``GET /v1/accounts/{id}/transactions``: an ARRAY, newest first."""
+    """``GET /accounts/{id}/transactions``: an ARRAY, newest first."""
     require_account(account_id)
     kind = enum_arg(req, "type", TYPES, "ALL")
     symbol = req.arg("symbol")
@@ -141,7 +141,7 @@ def list_transactions(sandbox: SandboxLike, req: SandboxRequest, account_id: str
 
 def get_transaction(sandbox: SandboxLike, req: SandboxRequest, account_id: str, transaction_id: str
                     ) -> SandboxResponse:
-    """``GET /v1/accounts/{id}/transactions/{transactionId}``; 404 when unknown."""
+    """``GET /accounts/{id}/transactions/{transactionId}``; 404 when unknown."""
     require_account(account_id)
     number = int_id(transaction_id, "Transaction")
     for _, body in history(sandbox.seed, account_id, state(sandbox).created):
@@ -152,6 +152,6 @@ def get_transaction(sandbox: SandboxLike, req: SandboxRequest, account_id: str, 
 
 def register(router: Router) -> None:
     """Add the transaction routes."""
-    base = r"/v1/accounts/(?P<account_id>[^/]+)/transactions"
+    base = r"/accounts/(?P<account_id>[^/]+)/transactions"
     router.add("GET", base, list_transactions, BEARER)
     router.add("GET", base + r"/(?P<transaction_id>[^/]+)", get_transaction, BEARER)

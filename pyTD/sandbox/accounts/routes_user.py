@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from pyTD.provider import TD_AMERITRADE
 from pyTD.sandbox.accounts.models import ACCOUNT_IDS, ACCOUNT_TYPES, require_account, state
 from pyTD.sandbox.data import seeded
 from pyTD.sandbox.routing import (
@@ -70,7 +71,7 @@ def _account(sandbox: SandboxLike, account_id: str, fields: tuple) -> dict:
 
 
 def get_user_principals(sandbox: SandboxLike, req: SandboxRequest) -> SandboxResponse:
-    """``GET /v1/userprincipals?fields=...``."""
+    """``GET /userprincipals?fields=...``."""
     fields = tuple(f.strip() for f in (req.arg("fields") or "").split(",") if f.strip())
     for name in fields:
         if name not in PRINCIPAL_FIELDS:
@@ -90,8 +91,8 @@ def get_user_principals(sandbox: SandboxLike, req: SandboxRequest) -> SandboxRes
     }
     if "streamerConnectionInfo" in fields:
         body["streamerInfo"] = {
-            "streamerBinaryUrl": "streamer-bin.tdameritrade.com",
-            "streamerSocketUrl": "streamer-ws.tdameritrade.com",
+            "streamerBinaryUrl": TD_AMERITRADE.streamer_binary_host,
+            "streamerSocketUrl": TD_AMERITRADE.streamer_socket_host,
             "token": _token(sandbox, "streamer", req.consumer_key, int(now) // 60)[:40],
             "tokenTimestamp": td_time(now), "userGroup": "ACCT", "accessLevel": "ACCT",
             "acl": "DRESTWUA", "appId": "SANDBOX"}
@@ -101,7 +102,7 @@ def get_user_principals(sandbox: SandboxLike, req: SandboxRequest) -> SandboxRes
 
 
 def get_streamer_keys(sandbox: SandboxLike, req: SandboxRequest) -> SandboxResponse:
-    """``GET /v1/userprincipals/streamersubscriptionkeys?accountIds=a,b``."""
+    """``GET /userprincipals/streamersubscriptionkeys?accountIds=a,b``."""
     for account_id in required(req, "accountIds").split(","):
         if account_id.strip() not in ACCOUNT_TYPES:
             raise BadRequest(f"Invalid accountIds '{account_id.strip()}'")
@@ -109,7 +110,7 @@ def get_streamer_keys(sandbox: SandboxLike, req: SandboxRequest) -> SandboxRespo
 
 
 def get_preferences(sandbox: SandboxLike, req: SandboxRequest, account_id: str) -> SandboxResponse:
-    """``GET /v1/accounts/{id}/preferences``."""
+    """``GET /accounts/{id}/preferences``."""
     require_account(account_id)
     with sandbox.lock:
         return json_response(copy.deepcopy(state(sandbox).preferences[account_id]))
@@ -133,7 +134,7 @@ def _check_preferences(body: Any) -> None:
 
 
 def put_preferences(sandbox: SandboxLike, req: SandboxRequest, account_id: str) -> SandboxResponse:
-    """``PUT /v1/accounts/{id}/preferences``: 204; routing preferences stay as they were."""
+    """``PUT /accounts/{id}/preferences``: 204; routing preferences stay as they were."""
     require_account(account_id)
     body = json_body(req, "Preferences must be a JSON object")
     _check_preferences(body)
@@ -146,8 +147,8 @@ def put_preferences(sandbox: SandboxLike, req: SandboxRequest, account_id: str) 
 
 def register(router: Router) -> None:
     """Add the user-principal and preference routes."""
-    router.add("GET", r"/v1/userprincipals", get_user_principals, BEARER)
-    router.add("GET", r"/v1/userprincipals/streamersubscriptionkeys", get_streamer_keys, BEARER)
-    preferences = r"/v1/accounts/(?P<account_id>[^/]+)/preferences"
+    router.add("GET", r"/userprincipals", get_user_principals, BEARER)
+    router.add("GET", r"/userprincipals/streamersubscriptionkeys", get_streamer_keys, BEARER)
+    preferences = r"/accounts/(?P<account_id>[^/]+)/preferences"
     router.add("GET", preferences, get_preferences, BEARER)
     router.add("PUT", preferences, put_preferences, BEARER)

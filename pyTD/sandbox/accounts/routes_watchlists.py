@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any, Optional
 
+from pyTD.provider import TD_AMERITRADE
 from pyTD.sandbox.accounts.models import ACCOUNT_IDS, require_account, state
 from pyTD.sandbox.data import universe
 from pyTD.sandbox.routing import (
@@ -79,7 +80,7 @@ def _find(sandbox: SandboxLike, account_id: str, watchlist_id: str) -> dict:
 
 
 def create_watchlist(sandbox: SandboxLike, req: SandboxRequest, account_id: str) -> SandboxResponse:
-    """``POST /v1/accounts/{id}/watchlists``: 201, empty body, ``Location``."""
+    """``POST /accounts/{id}/watchlists``: 201, empty body, ``Location``."""
     require_account(account_id)
     body = _body(req)
     name, raw_items = _name(body, True), _items(body, True)
@@ -91,7 +92,8 @@ def create_watchlist(sandbox: SandboxLike, req: SandboxRequest, account_id: str)
                                        "accountId": account_id, "status": "UNCHANGED",
                                        "watchlistItems": items}
     sandbox.count("watchlists", "created")
-    location = f"{sandbox.url}/v1/accounts/{account_id}/watchlists/{watchlist_id}"
+    location = (f"{sandbox.url}{TD_AMERITRADE.root_path}/accounts/{account_id}/watchlists/"
+                f"{watchlist_id}")
     return SandboxResponse(201, b"", {"Location": location})
 
 
@@ -102,18 +104,18 @@ def _listing(sandbox: SandboxLike, account_ids: tuple) -> SandboxResponse:
 
 
 def list_all_watchlists(sandbox: SandboxLike, req: SandboxRequest) -> SandboxResponse:
-    """``GET /v1/accounts/watchlists``: the watchlists of every account."""
+    """``GET /accounts/watchlists``: the watchlists of every account."""
     return _listing(sandbox, ACCOUNT_IDS)
 
 
 def list_watchlists(sandbox: SandboxLike, req: SandboxRequest, account_id: str) -> SandboxResponse:
-    """``GET /v1/accounts/{id}/watchlists``."""
+    """``GET /accounts/{id}/watchlists``."""
     return _listing(sandbox, (require_account(account_id),))
 
 
 def get_watchlist(sandbox: SandboxLike, req: SandboxRequest, account_id: str, watchlist_id: str
                   ) -> SandboxResponse:
-    """``GET /v1/accounts/{id}/watchlists/{watchlistId}``."""
+    """``GET /accounts/{id}/watchlists/{watchlistId}``."""
     with sandbox.lock:
         return json_response(copy.deepcopy(_find(sandbox, account_id, watchlist_id)))
 
@@ -174,9 +176,9 @@ def delete_watchlist(sandbox: SandboxLike, req: SandboxRequest, account_id: str,
 
 
 def register(router: Router) -> None:
-    """Add the watchlist routes (``/v1/accounts/watchlists`` must precede account routes)."""
-    router.add("GET", r"/v1/accounts/watchlists", list_all_watchlists, BEARER)
-    base = r"/v1/accounts/(?P<account_id>[^/]+)/watchlists"
+    """Add the watchlist routes (``/accounts/watchlists`` must precede account routes)."""
+    router.add("GET", r"/accounts/watchlists", list_all_watchlists, BEARER)
+    base = r"/accounts/(?P<account_id>[^/]+)/watchlists"
     router.add("GET", base, list_watchlists, BEARER)
     router.add("POST", base, create_watchlist, BEARER)
     one = base + r"/(?P<watchlist_id>[^/]+)"

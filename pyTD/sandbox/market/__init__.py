@@ -20,14 +20,14 @@ __all__ = ["register"]
 def register(router: Router) -> None:
     """Add every market-data route to ``router``."""
     for pattern, handler in (
-        (r"/v1/marketdata/quotes", get_quotes),
-        (r"/v1/marketdata/chains", get_chain),
-        (r"/v1/marketdata/hours", get_hours),
-        (r"/v1/marketdata/(?P<symbol>[^/]+)/quotes", get_quote),
-        (r"/v1/marketdata/(?P<symbol>[^/]+)/pricehistory", get_price_history),
-        (r"/v1/marketdata/(?P<index>[^/]+)/movers", get_movers),
-        (r"/v1/marketdata/(?P<market>[^/]+)/hours", get_market_hours),
-        (r"/v1/instruments", search_instruments),
-        (r"/v1/instruments/(?P<cusip>[^/]+)", get_instrument),
+        (r"/marketdata/quotes", get_quotes),
+        (r"/marketdata/chains", get_chain),
+        (r"/marketdata/hours", get_hours),
+        (r"/marketdata/(?P<symbol>[^/]+)/quotes", get_quote),
+        (r"/marketdata/(?P<symbol>[^/]+)/pricehistory", get_price_history),
+        (r"/marketdata/(?P<index>[^/]+)/movers", get_movers),
+        (r"/marketdata/(?P<market>[^/]+)/hours", get_market_hours),
+        (r"/instruments", search_instruments),
+        (r"/instruments/(?P<cusip>[^/]+)", get_instrument),
     ):
         router.add("GET", pattern, handler, BEARER_OR_APIKEY)

@@ -1,4 +1,4 @@
-"""Option chains: ``GET /v1/marketdata/chains`` in TD's live shape."""
+"""Option chains: ``GET /marketdata/chains`` in TD's live shape."""
 
 from __future__ import annotations
 
@@ -44,7 +44,7 @@ def _strike_ok(strike: float, put: bool, spot: float, wanted: str) -> bool:
 
 
 def get_chain(sandbox: SandboxLike, req: SandboxRequest) -> SandboxResponse:
-    """``GET /v1/marketdata/chains``."""
+    """``GET /marketdata/chains``."""
     symbol = req.arg("symbol")
     if not symbol:
         raise BadRequest("symbol is required")

@@ -1,4 +1,4 @@
-"""Price history: ``GET /v1/marketdata/{symbol}/pricehistory`` with TD's parameter matrix."""
+"""Price history: ``GET /marketdata/{symbol}/pricehistory`` with TD's parameter matrix."""
 
 from __future__ import annotations
 
@@ -109,7 +109,7 @@ def _epoch_ms(req: SandboxRequest, name: str) -> Optional[int]:
 
 
 def get_price_history(sandbox: SandboxLike, req: SandboxRequest, symbol: str) -> SandboxResponse:
-    """``GET /v1/marketdata/{symbol}/pricehistory``."""
+    """``GET /marketdata/{symbol}/pricehistory``."""
     period_type = _choice(req, "periodType", tuple(PERIODS), "day")
     periods, default_period, frequency_types, default_type = PERIODS[period_type]
     context = f" for periodType '{period_type}'"

@@ -1,4 +1,4 @@
-"""Market hours: ``GET /v1/marketdata/hours`` and ``GET /v1/marketdata/{market}/hours``."""
+"""Market hours: ``GET /marketdata/hours`` and ``GET /marketdata/{market}/hours``."""
 
 from __future__ import annotations
 
@@ -71,13 +71,13 @@ def _market(name: str) -> str:
 
 
 def get_hours(sandbox: SandboxLike, req: SandboxRequest) -> SandboxResponse:
-    """``GET /v1/marketdata/hours?markets=EQUITY,OPTION&date=yyyy-MM-dd``."""
+    """``GET /marketdata/hours?markets=EQUITY,OPTION&date=yyyy-MM-dd``."""
     markets = [_market(m.strip()) for m in required(req, "markets").split(",") if m.strip()]
     day = _day(sandbox, req)
     return json_response({m.lower(): market_hours(m, day) for m in dict.fromkeys(markets)})
 
 
 def get_market_hours(sandbox: SandboxLike, req: SandboxRequest, market: str) -> SandboxResponse:
-    """``GET /v1/marketdata/{market}/hours``."""
+    """``GET /marketdata/{market}/hours``."""
     name = _market(market)
     return json_response({name.lower(): market_hours(name, _day(sandbox, req))})

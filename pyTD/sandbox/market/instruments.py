@@ -1,4 +1,4 @@
-"""Instruments: search, fundamentals and CUSIP look-up (``/v1/instruments``)."""
+"""Instruments: search, fundamentals and CUSIP look-up (``/instruments``)."""
 
 from __future__ import annotations
 
@@ -89,7 +89,7 @@ def _exact(seed: int, term: str) -> Optional[dict]:
 
 
 def search_instruments(sandbox: SandboxLike, req: SandboxRequest) -> SandboxResponse:
-    """``GET /v1/instruments?symbol=...&projection=...``: an object keyed by symbol."""
+    """``GET /instruments?symbol=...&projection=...``: an object keyed by symbol."""
     term = required(req, "symbol")
     projection = enum_arg(req, "projection", PROJECTIONS, "symbol-search")
     seed, found = sandbox.seed, []
@@ -115,7 +115,7 @@ def search_instruments(sandbox: SandboxLike, req: SandboxRequest) -> SandboxResp
 
 
 def get_instrument(sandbox: SandboxLike, req: SandboxRequest, cusip: str) -> SandboxResponse:
-    """``GET /v1/instruments/{cusip}``: an ARRAY of one instrument, 404 when unknown."""
+    """``GET /instruments/{cusip}``: an ARRAY of one instrument, 404 when unknown."""
     security = universe.BY_CUSIP.get(cusip)
     if security is None:
         return td_error(404, f"Instrument with cusip {cusip} not found")

@@ -1,4 +1,4 @@
-"""Movers: ``GET /v1/marketdata/{index}/movers``, the biggest moves of an index's members."""
+"""Movers: ``GET /marketdata/{index}/movers``, the biggest moves of an index's members."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ MOVERS = 10
 
 
 def get_movers(sandbox: SandboxLike, req: SandboxRequest, index: str) -> SandboxResponse:
-    """``GET /v1/marketdata/{index}/movers``: an ARRAY of up to ten, biggest move first.
+    """``GET /marketdata/{index}/movers``: an ARRAY of up to ten, biggest move first.
 
     ``change=percent`` (the default) reports the change as a fraction of the close.
     """

@@ -182,7 +182,7 @@ def quotes_for(sandbox: SandboxLike, symbols: list[str], delayed: bool) -> dict:
 
 
 def get_quotes(sandbox: SandboxLike, req: SandboxRequest) -> SandboxResponse:
-    """``GET /v1/marketdata/quotes?symbol=A,B``."""
+    """``GET /marketdata/quotes?symbol=A,B``."""
     raw = req.arg("symbol")
     if not raw:
         return td_error(400, "symbol is required")
@@ -194,5 +194,5 @@ def get_quotes(sandbox: SandboxLike, req: SandboxRequest) -> SandboxResponse:
 
 
 def get_quote(sandbox: SandboxLike, req: SandboxRequest, symbol: str) -> SandboxResponse:
-    """``GET /v1/marketdata/{symbol}/quotes``."""
+    """``GET /marketdata/{symbol}/quotes``."""
     return json_response(quotes_for(sandbox, [symbol], req.delayed))
