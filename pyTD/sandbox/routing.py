@@ -16,7 +16,7 @@ import re
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, Optional, Protocol, TypeVar
+from typing import Any, Callable, Optional, Protocol, TypeVar, overload
 from urllib.parse import parse_qs
 
 T = TypeVar("T")
@@ -133,6 +133,16 @@ def required(req: SandboxRequest, name: str) -> str:
     if not value:
         raise BadRequest(f"{name} is required")
     return value
+
+
+@overload
+def enum_arg(req: SandboxRequest, name: str, allowed: tuple, default: str,
+             fold: bool = False) -> str: ...
+
+
+@overload
+def enum_arg(req: SandboxRequest, name: str, allowed: tuple, default: None = None,
+             fold: bool = False) -> Optional[str]: ...
 
 
 def enum_arg(req: SandboxRequest, name: str, allowed: tuple, default: Optional[str] = None,

@@ -331,7 +331,8 @@ class _Server(ThreadingHTTPServer):
     def server_bind(self) -> None:
         # Skip HTTPServer.server_bind: its socket.getfqdn() can wait on a DNS lookup.
         socketserver.TCPServer.server_bind(self)
-        self.server_name, self.server_port = self.server_address[:2]
+        host, self.server_port = self.server_address[:2]
+        self.server_name = str(host)
 
     def close_connections(self) -> None:
         """Shut down kept-alive connections so their threads end now."""
@@ -383,6 +384,7 @@ class _Handler(BaseHTTPRequestHandler):
     do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = do_GET
 
     def _read_body(self) -> Optional[bytes]:
+        """The request body, or ``None`` after refusing the request (and closing)."""
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
             return self._refuse(411, "Send a Content-Length; chunked bodies are not accepted.")
         length = self.headers.get("Content-Length", "0").strip() or "0"
@@ -392,9 +394,11 @@ class _Handler(BaseHTTPRequestHandler):
             return self._refuse(413, "The request body is too large.")
         return self.rfile.read(int(length))
 
-    def _refuse(self, status: int, message: str) -> None:
+    def _refuse(self, status: int, message: str) -> Optional[bytes]:
+        """Answer ``status`` and close the connection; ``None``: there is no body to read."""
         self.close_connection = True
         self._respond(td_error(status, message))
+        return None
 
     def _respond(self, response: SandboxResponse) -> None:
         body = response.encode()

@@ -71,7 +71,11 @@ def require_account(account_id: str) -> str:
     return account_id
 
 
-def holdings(seed: int, account_id: str, created: float) -> tuple[float, list[tuple]]:
+#: ``(symbol, assetType, quantity, averagePrice)`` of one position.
+Holding = tuple[str, str, float, float]
+
+
+def holdings(seed: int, account_id: str, created: float) -> tuple[float, list[Holding]]:
     """Cash and ``(symbol, assetType, quantity, averagePrice)`` of an account, from the seed."""
     rand = seeded.rng(seed, "holdings", account_id)
     margin = ACCOUNT_TYPES[account_id] == "MARGIN"

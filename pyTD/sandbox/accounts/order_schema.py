@@ -73,7 +73,7 @@ def order_is_valid(order: Any) -> bool:
                                                                                   list)):
         return False
     if strategy == "OCO":
-        return len(children or []) >= 2 and all(map(order_is_valid, children))
+        return len(children or []) >= 2 and all(map(order_is_valid, children or []))
     if (order.get("orderType") not in ORDER_TYPES or order.get("session") not in SESSIONS
             or order.get("duration") not in DURATIONS):
         return False

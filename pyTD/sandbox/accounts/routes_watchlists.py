@@ -55,10 +55,11 @@ def _name(body: dict, required: bool) -> Optional[str]:
     return name
 
 
-def _items(body: dict, required: bool) -> Optional[list]:
+def _items(body: dict, required: bool) -> list:
+    """The raw ``watchlistItems`` (none given and not ``required``: an empty list)."""
     items = body.get("watchlistItems")
     if items is None and not required:
-        return None
+        return []
     if not isinstance(items, list) or (required and not items):
         raise BadRequest(_INVALID)
     return items
@@ -147,7 +148,7 @@ def patch_watchlist(sandbox: SandboxLike, req: SandboxRequest, account_id: str, 
         found = _find(sandbox, account_id, watchlist_id)
         body = _body(req)
         _check_id(body, watchlist_id)
-        name, raw_items = _name(body, False), _items(body, False) or []
+        name, raw_items = _name(body, False), _items(body, False)
         items = {item["sequenceId"]: item for item in copy.deepcopy(found["watchlistItems"])}
         next_id = max(items, default=0)
         for raw in raw_items:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pyTD.sandbox.data import universe
 from pyTD.sandbox.data.options import (
     RATE,
@@ -63,11 +65,12 @@ def get_chain(sandbox: SandboxLike, req: SandboxRequest) -> SandboxResponse:
     exp_month = enum_arg(req, "expMonth", MONTHS, "ALL")
     option_type = enum_arg(req, "optionType", ("S", "NS", "ALL"), "ALL")
     seed, now = sandbox.seed, sandbox.clock()
-    body = {"symbol": symbol, "status": "FAILED", "underlying": None, "strategy": strategy,
-            "interval": interval or 0.0, "isDelayed": req.delayed,
-            "isIndex": symbol.startswith("$"), "interestRate": RATE * 100,
-            "underlyingPrice": 0.0, "volatility": 29.0, "daysToExpiration": 0.0,
-            "numberOfContracts": 0, "callExpDateMap": {}, "putExpDateMap": {}}
+    body: dict[str, Any] = {
+        "symbol": symbol, "status": "FAILED", "underlying": None, "strategy": strategy,
+        "interval": interval or 0.0, "isDelayed": req.delayed,
+        "isIndex": symbol.startswith("$"), "interestRate": RATE * 100,
+        "underlyingPrice": 0.0, "volatility": 29.0, "daysToExpiration": 0.0,
+        "numberOfContracts": 0, "callExpDateMap": {}, "putExpDateMap": {}}
     if universe.asset_type(symbol) not in OPTIONABLE:
         return json_response(body)
     market = market_of(seed, symbol, now)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Optional
 
 from pyTD.sandbox.data.calendar import is_trading_day, local_date, offset_text
 from pyTD.sandbox.routing import (
@@ -19,7 +20,7 @@ MARKETS = ("EQUITY", "OPTION", "FUTURE", "BOND", "FOREX")
 
 #: market -> [(product, productName, marketType, {session: [(start, end), ...]})]; times are
 #: Eastern ``HH:MM``, a start before the previous midnight is written ``-HH:MM``.
-_PRODUCTS = {
+_PRODUCTS: dict[str, list[tuple[str, Optional[str], str, dict[str, list[tuple[str, str]]]]]] = {
     "EQUITY": [("EQ", "equity", "EQUITY", {"preMarket": [("07:00", "09:30")],
                                            "regularMarket": [("09:30", "16:00")],
                                            "postMarket": [("16:00", "20:00")]})],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pyTD.sandbox.data import universe
 from pyTD.sandbox.data.prices import snapshot
 from pyTD.sandbox.routing import (
@@ -28,7 +30,7 @@ def get_movers(sandbox: SandboxLike, req: SandboxRequest, index: str) -> Sandbox
     direction = enum_arg(req, "direction", ("up", "down"))
     change = enum_arg(req, "change", ("value", "percent"), "percent")
     seed, now = sandbox.seed, sandbox.clock()
-    movers = []
+    movers: list[dict[str, Any]] = []
     for symbol in universe.INDEX_MEMBERS[index]:
         snap = snapshot(seed, symbol, now)
         last, close = round(snap.last, 2), round(snap.close, 2)
