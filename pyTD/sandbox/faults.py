@@ -3,8 +3,12 @@
 Faults are drawn from a seeded :class:`random.Random` (one per configured path
 prefix), so a given request sequence always meets the same faults::
 
-    sandbox.set_faults("/v1/marketdata/", error_5xx=0.2, drop=0.1, seed=7)
-    sandbox.set_faults("/v1/accounts/", methods=["POST"], drop=1.0, apply_after=True)
+    sandbox.set_faults(sandbox.api_path("/marketdata/"), error_5xx=0.2, drop=0.1, seed=7)
+    sandbox.set_faults(sandbox.api_path("/accounts/"), methods=["POST"], drop=1.0,
+                       apply_after=True)
+
+Rules match the start of the full request path; ``sandbox.api_path`` puts a
+REST path under the API root.
 
 A fault normally replaces the request (it is not processed); with
 ``apply_after=True`` the request is processed and then its answer is replaced

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from string import Template
-from typing import TYPE_CHECKING, Callable, Optional
+from typing import Callable, Optional, Protocol
 from urllib.parse import quote, urlsplit
 
 from pyTD.provider import TD_AMERITRADE
@@ -26,21 +26,20 @@ from pyTD.sandbox.routing import (
     BEARER_OR_APIKEY,
     PUBLIC,
     Router,
+    SandboxLike,
     SandboxRequest,
     SandboxResponse,
     json_response,
     td_error,
 )
 
-if TYPE_CHECKING:
-    from pyTD.sandbox.server import Sandbox
-
 #: The app every sandbox knows from the start.
 DEMO_CONSUMER_KEY = "PYTDSANDBOXDEMO0000000000000000A"
 DEMO_CALLBACK_URL = "http://127.0.0.1:8080/callback"
 
 SCOPE = "PlaceTrades AccountAccess MoveMoney"
-TOKEN_PATH = "/v1" + TD_AMERITRADE.token_path
+#: The token endpoint: TD's token path under its API root.
+TOKEN_PATH = TD_AMERITRADE.root_path + TD_AMERITRADE.token_path
 EXPIRED_OR_INVALID = "The access token being passed has expired or is invalid."
 _CHALLENGE = 'Bearer realm="null",error="invalid_token",error_description="keymanagement.service.'
 EXPIRED_CHALLENGE = _CHALLENGE + 'access_token_expired: Access Token expired"'
@@ -199,6 +198,18 @@ class OAuthState:
             return grant.consumer_key if grant else None
 
 
+class OAuthSandbox(SandboxLike, Protocol):
+    """What the OAuth handlers use of the sandbox besides :class:`SandboxLike`."""
+
+    @property
+    def oauth(self) -> OAuthState:
+        """Apps, codes and tokens."""
+
+    @property
+    def auto_approve(self) -> bool:
+        """Whether the consent page approves itself."""
+
+
 def _bearer(header: Optional[str]) -> Optional[str]:
     scheme, _, value = (header or "").partition(" ")
     return (value.strip() or None) if scheme.lower() == "bearer" else None
@@ -265,11 +276,11 @@ def _redirect(params: dict[str, Optional[str]], **answer: str) -> SandboxRespons
     return SandboxResponse(302, b"", {"Location": uri + ("&" if "?" in uri else "?") + query})
 
 
-def _allow(sandbox: Sandbox, key: str, params: dict[str, Optional[str]]) -> SandboxResponse:
+def _allow(sandbox: OAuthSandbox, key: str, params: dict[str, Optional[str]]) -> SandboxResponse:
     return _redirect(params, code=sandbox.oauth.issue_code(key, params["redirect_uri"] or ""))
 
 
-def authorize_page(sandbox: Sandbox, req: SandboxRequest) -> SandboxResponse:
+def authorize_page(sandbox: OAuthSandbox, req: SandboxRequest) -> SandboxResponse:
     """``GET /auth``: the consent page, TD's error page, or (auto-approve) the redirect."""
     params = {name: req.arg(name) for name in _AUTH_FIELDS}
     key, problem = sandbox.oauth.consent_check(params)
@@ -284,7 +295,7 @@ def authorize_page(sandbox: Sandbox, req: SandboxRequest) -> SandboxResponse:
                  redirect_uri=params["redirect_uri"] or "")
 
 
-def authorize_decision(sandbox: Sandbox, req: SandboxRequest) -> SandboxResponse:
+def authorize_decision(sandbox: OAuthSandbox, req: SandboxRequest) -> SandboxResponse:
     """``POST /auth``: the consent form's Allow or Deny."""
     form = req.form()
     params = {name: form.get(name) for name in _AUTH_FIELDS}
@@ -306,8 +317,9 @@ def _oauth_error(error: str, status: int = 400) -> SandboxResponse:
     return SandboxResponse(status, body.encode("ascii"), {"Content-Type": "application/json"})
 
 
-def token(sandbox: Sandbox, req: SandboxRequest) -> SandboxResponse:
-    """``POST /v1/oauth2/token``: the authorization_code and refresh_token grants."""
+def token(sandbox: OAuthSandbox, req: SandboxRequest) -> SandboxResponse:
+    """``POST /oauth2/token`` (under the API root): the authorization_code and refresh_token
+    grants."""
     content_type = req.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type != "application/x-www-form-urlencoded":
         return _oauth_error("invalid_request")

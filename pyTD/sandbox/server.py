@@ -13,49 +13,59 @@ expose ``register(router)`` and add routes with
 
     handler(sandbox, req, **path_params) -> SandboxResponse
 
-- Patterns are full paths, e.g. ``r"/v1/marketdata/(?P<symbol>[^/]+)/quotes"``,
-  matched against the raw (percent-encoded) path; path parameters are
-  URL-decoded before the call. ``HEAD`` is served by the ``GET`` route.
+- TD's REST routes are added to ``router.mount(API_ROOT)`` (``API_ROOT`` is the
+  path of TD's base URL), so their patterns are relative to the API root, e.g.
+  ``r"/marketdata/(?P<symbol>[^/]+)/quotes"``; patterns added to
+  ``sandbox.router`` itself are full paths. They are matched against the raw
+  (percent-encoded) path; path parameters are URL-decoded before the call.
+  ``HEAD`` is served by the ``GET`` route.
 - ``req`` is a :class:`~pyTD.sandbox.routing.SandboxRequest`; its ``headers``
   compare names case-insensitively. On ``BEARER`` and ``BEARER_OR_APIKEY``
   routes the credentials were checked before the call: ``req.consumer_key``
   (bare) is set, and ``req.delayed`` is True for ``apikey``-only requests.
-- State and helpers on ``sandbox``: ``seed``, ``url``, ``clock()``, ``lock``
-  (an ``RLock``), ``count(group, key, n=1)`` (shows up in :meth:`Sandbox.stats`),
-  ``store(name, factory)`` (one state object per sandbox).
-- An exception in a handler becomes a 500 with a TD error body.
+- ``sandbox`` is typed as :class:`~pyTD.sandbox.routing.SandboxLike`, what a
+  handler may use: ``seed``, ``url``, ``clock()``, ``lock`` (an ``RLock``),
+  ``count(group, key, n=1)`` (shows up in :meth:`Sandbox.stats`) and
+  ``store(name, factory)`` (one state object per sandbox); the OAuth handlers
+  also use ``oauth`` and ``auto_approve`` (:class:`~pyTD.sandbox.oauth.OAuthSandbox`).
+- A :class:`~pyTD.sandbox.routing.BadRequest` raised by a handler (or the parsers of
+  :mod:`~pyTD.sandbox.routing` it calls) becomes its status with a TD error body; any
+  other exception becomes a 500 with a TD error body.
 
-Each request goes: counted -> faults (before) -> rate limit (``/v1`` paths)
--> route (404/405) -> credentials (401) -> handler (500 on exception) ->
-faults (``apply_after``) -> status counted.
+Each request goes: counted -> faults (before) -> rate limit (REST paths)
+-> route (404/405) -> credentials (401) -> handler (``BadRequest``: its status,
+other exceptions: 500) -> faults (``apply_after``) -> status counted.
 """
 
 from __future__ import annotations
 
 import copy
 import logging
-import socket
-import socketserver
-import sys
 import threading
 import time
-from email.utils import formatdate
-from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable, Iterable, Optional, TypeVar
-from urllib.parse import parse_qs, unquote
+from urllib.parse import unquote
 
+from pyTD.provider import TD_AMERITRADE
 from pyTD.sandbox import accounts, market, oauth
+from pyTD.sandbox._http import Server
 from pyTD.sandbox.faults import KINDS, Faults, RateLimiter, rate_limited
-from pyTD.sandbox.oauth import DEMO_CALLBACK_URL, DEMO_CONSUMER_KEY, OAuthState
-from pyTD.sandbox.routing import Router, SandboxRequest, SandboxResponse, td_error
+from pyTD.sandbox.oauth import (
+    DEMO_CALLBACK_URL,
+    DEMO_CONSUMER_KEY,
+    TOKEN_PATH,
+    OAuthSandbox,
+    OAuthState,
+)
+from pyTD.sandbox.routing import BadRequest, Router, SandboxRequest, SandboxResponse, td_error
 
 __all__ = ["DEMO_CALLBACK_URL", "DEMO_CONSUMER_KEY", "Sandbox"]
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+#: Where TD's REST routes are mounted: the path of TD's base URL.
+API_ROOT = TD_AMERITRADE.root_path
 GRANT_KINDS = ("authorization_code", "refresh_token", "refresh_token_offline")
-MAX_BODY = 10 * 1024 * 1024
 
 
 class Sandbox:
@@ -63,7 +73,7 @@ class Sandbox:
 
     ``auto_approve`` skips the consent page; lifetimes are in seconds of
     ``clock``; ``seed`` makes faults and synthetic data reproducible;
-    ``rate_limit`` caps requests per app per minute on ``/v1`` paths.
+    ``rate_limit`` caps requests per app per minute on REST paths (under ``API_ROOT``).
 
     >>> with Sandbox(auto_approve=True, access_token_lifetime=60) as sb:   # doctest: +SKIP
     ...     print(sb.base_url, sb.auth_url)
@@ -83,14 +93,16 @@ class Sandbox:
                                 code_lifetime=code_lifetime)
         #: Routes of this sandbox; tests may add their own with ``router.add(...)``.
         self.router = Router()
-        for module in (oauth, market, accounts):
-            module.register(self.router)
+        oauth.register(self.router)
+        api = self.router.mount(API_ROOT)
+        market.register(api)
+        accounts.register(api)
         self._faults = Faults()
         self._limiter = RateLimiter()
         self._stores: dict[str, Any] = {}
         self._stats: dict[str, dict] = {}
         self._port = port
-        self._server: Optional[_Server] = None
+        self._server: Optional[Server] = None
         self._thread: Optional[threading.Thread] = None
         self.reset_stats()
         self.register_app(DEMO_CONSUMER_KEY, DEMO_CALLBACK_URL)
@@ -100,8 +112,7 @@ class Sandbox:
     def start(self) -> Sandbox:
         """Bind and serve from a background thread (again on the same port after ``stop``)."""
         if self._server is None:
-            server = _Server(("127.0.0.1", self._port), _Handler)
-            server.sandbox = self
+            server = Server(("127.0.0.1", self._port), self._dispatch, lambda: self.clock())
             self._port = server.server_address[1]
             self._thread = threading.Thread(target=server.serve_forever, args=(0.05,),
                                             name=f"pyTD-sandbox-{self._port}", daemon=True)
@@ -141,7 +152,7 @@ class Sandbox:
     @property
     def base_url(self) -> str:
         """Where the REST API lives: pass it as ``base_url`` or ``TD_BASE_URL``."""
-        return self.url + "/v1"
+        return self.url + API_ROOT
 
     @property
     def auth_url(self) -> str:
@@ -150,8 +161,15 @@ class Sandbox:
 
     @property
     def token_url(self) -> str:
-        """The token endpoint, ``base_url + "/oauth2/token"``."""
-        return self.base_url + "/oauth2/token"
+        """The token endpoint, ``base_url`` + TD's token path (``/oauth2/token``)."""
+        return self.url + TOKEN_PATH
+
+    def api_path(self, path: str = "/") -> str:
+        """The full request path of ``path`` under the API root, e.g. for fault rules.
+
+        >>> sb.set_faults(sb.api_path("/marketdata/"), error_5xx=0.3)   # doctest: +SKIP
+        """
+        return API_ROOT + path
 
     # -- apps, tokens, faults ----------------------------------------------------------------
 
@@ -178,13 +196,16 @@ class Sandbox:
         """Make every access token issued so far expired."""
         self.oauth.expire_access_tokens()
 
-    def set_faults(self, prefix: str = "/v1/", *, methods: Optional[Iterable[str]] = None,
+    def set_faults(self, prefix: str = API_ROOT + "/", *, methods: Optional[Iterable[str]] = None,
                    error_5xx: float = 0.0, rate_429: float = 0.0, drop: float = 0.0,
                    slow: float = 0.0, slow_seconds: float = 2.0, malformed: float = 0.0,
                    seed: Optional[int] = None, apply_after: bool = False) -> None:
         """Inject faults into requests whose path starts with ``prefix`` (see ``faults``).
 
-        >>> sb.set_faults("/v1/marketdata/", error_5xx=0.3, seed=1)    # doctest: +SKIP
+        ``prefix`` is a full request path; by default every REST path. Build it
+        with :meth:`api_path`:
+
+        >>> sb.set_faults(sb.api_path("/marketdata/"), error_5xx=0.3, seed=1)  # doctest: +SKIP
         """
         probabilities = {"error_5xx": error_5xx, "rate_429": rate_429, "drop": drop,
                          "slow": slow, "malformed": malformed}
@@ -243,7 +264,7 @@ class Sandbox:
         return response
 
     def _process(self, req: SandboxRequest) -> SandboxResponse:
-        if self.rate_limit is not None and req.path.startswith("/v1/"):
+        if self.rate_limit is not None and req.path.startswith(API_ROOT + "/"):
             app = oauth.app_of(self.oauth, req)
             with self.lock:
                 allowed = self._limiter.allow(app, self.clock(), self.rate_limit)
@@ -258,132 +279,16 @@ class Sandbox:
         denied = oauth.authenticate(self.oauth, req, route.access)
         if denied is not None:
             return denied
+        sandbox: OAuthSandbox = self  # what every handler may use (checked by mypy)
         try:
-            response = route.handler(self, req, **{name: unquote(value)
+            response = route.handler(sandbox, req, **{name: unquote(value)
                                                    for name, value in params.items()
                                                    if value is not None})
             response.body = response.encode()
+        except BadRequest as exc:
+            return td_error(exc.status, exc.message)
         except Exception:
             log.exception("Sandbox handler %s failed on %s %s",
                           getattr(route.handler, "__name__", route.handler), req.method, req.path)
             return td_error(500, "An unexpected error has occurred.")
         return response
-
-
-class Headers(dict):
-    """Request headers: names stored lower-case and looked up case-insensitively."""
-
-    def __init__(self, items: Iterable[tuple[str, str]] = ()) -> None:
-        super().__init__((name.lower(), value) for name, value in items)
-
-    def __getitem__(self, name: str) -> str:
-        return super().__getitem__(name.lower())
-
-    def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and super().__contains__(name.lower())
-
-    def get(self, name: str, default: Any = None) -> Any:
-        return super().get(name.lower(), default)
-
-
-class _Server(ThreadingHTTPServer):
-    request_queue_size = 64  # bursts of parallel connections are not refused
-    daemon_threads = True
-    block_on_close = False
-    sandbox: Sandbox
-
-    def __init__(self, address: tuple[str, int], handler: type) -> None:
-        self.connections: set[socket.socket] = set()
-        self.connections_lock = threading.Lock()
-        super().__init__(address, handler)
-
-    def server_bind(self) -> None:
-        # Skip HTTPServer.server_bind: its socket.getfqdn() can wait on a DNS lookup.
-        socketserver.TCPServer.server_bind(self)
-        self.server_name, self.server_port = self.server_address[:2]
-
-    def close_connections(self) -> None:
-        """Shut down kept-alive connections so their threads end now."""
-        with self.connections_lock:
-            connections = list(self.connections)
-        for conn in connections:
-            try:
-                conn.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        if not isinstance(sys.exc_info()[1], OSError):  # a client going away is not an error
-            super().handle_error(request, client_address)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True
-    timeout = 30
-    server: _Server
-
-    def setup(self) -> None:
-        super().setup()
-        with self.server.connections_lock:
-            self.server.connections.add(self.connection)
-
-    def finish(self) -> None:
-        with self.server.connections_lock:
-            self.server.connections.discard(self.connection)
-        super().finish()
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Quiet: no line per request on stderr."""
-
-    def do_GET(self) -> None:
-        body = self._read_body()
-        if body is None:
-            return
-        path, _, query = self.path.partition("?")
-        req = SandboxRequest(self.command, path, parse_qs(query, keep_blank_values=True),
-                             Headers(self.headers.items()), body)
-        response = self.server.sandbox._dispatch(req)
-        if response is None:
-            self.close_connection = True
-        else:
-            self._respond(response)
-
-    do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = do_GET
-
-    def _read_body(self) -> Optional[bytes]:
-        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-            return self._refuse(411, "Send a Content-Length; chunked bodies are not accepted.")
-        length = self.headers.get("Content-Length", "0").strip() or "0"
-        if not length.isdigit():
-            return self._refuse(400, "Invalid Content-Length.")
-        if int(length) > MAX_BODY:
-            return self._refuse(413, "The request body is too large.")
-        return self.rfile.read(int(length))
-
-    def _refuse(self, status: int, message: str) -> None:
-        self.close_connection = True
-        self._respond(td_error(status, message))
-
-    def _respond(self, response: SandboxResponse) -> None:
-        body = response.encode()
-        # The Date header follows the sandbox clock, like the rate limiter's minutes.
-        headers = {"Date": formatdate(self.server.sandbox.clock(), usegmt=True),
-                   "Cache-Control": "no-cache,no-store,must-revalidate", **response.headers}
-        if body:
-            headers.setdefault("Content-Type", "application/json")
-        headers["Content-Length"] = str(len(body))
-        if self.close_connection:
-            headers["Connection"] = "close"
-        try:
-            reason = HTTPStatus(response.status).phrase
-        except ValueError:
-            reason = ""
-        head = f"HTTP/1.1 {response.status} {reason}\r\n" + "".join(
-            f"{name}: {value}\r\n" for name, value in headers.items()) + "\r\n"
-        self._send(head.encode("latin-1", "replace"), b"" if self.command == "HEAD" else body)
-
-    def _send(self, head: bytes, body: bytes) -> None:
-        # One buffer, one sendall: a separate small write for the body would wait for the
-        # client's delayed ACK (40 ms) wherever Nagle's algorithm is on.
-        self.connection.sendall(head + body)

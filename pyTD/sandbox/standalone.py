@@ -1,7 +1,7 @@
 """Run the sandbox as a program: ``python -m pyTD.sandbox`` or ``pytd sandbox``.
 
     $ python -m pyTD.sandbox --port 8765 --auto-approve
-    $ export TD_BASE_URL=http://127.0.0.1:8765/v1 ...   # the lines it prints
+    $ export TD_BASE_URL=...   # the lines it prints: base URL, auth URL, key, callback
 
 It serves until SIGINT (Ctrl+C) or SIGTERM and then exits with status 0.
 """

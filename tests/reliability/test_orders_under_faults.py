@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pyTD.exceptions import RateLimitError, ServerError, TDError, UnknownOutcomeError
 from pyTD.sandbox import Sandbox
 from pyTD.sandbox.accounts import ACCOUNT_IDS
-from pyTD.sandbox.accounts_state import state
+from pyTD.sandbox.accounts.models import state
 from pyTD.sandbox.client import sandbox_api
 
 SEED = 77

@@ -1,14 +1,22 @@
-"""Instruments: search, fundamentals and CUSIP look-up (``/v1/instruments``)."""
+"""Instruments: search, fundamentals and CUSIP look-up (``/instruments``)."""
 
 from __future__ import annotations
 
 import re
 from typing import Optional
 
-from pyTD.sandbox import data
-from pyTD.sandbox.data_prices import snapshot
-from pyTD.sandbox.market_params import BadRequest, answers_errors, enum_arg, required
-from pyTD.sandbox.routing import SandboxRequest, SandboxResponse, json_response, td_error
+from pyTD.sandbox.data import cusips, seeded, universe
+from pyTD.sandbox.data.prices import snapshot
+from pyTD.sandbox.routing import (
+    BadRequest,
+    SandboxLike,
+    SandboxRequest,
+    SandboxResponse,
+    enum_arg,
+    json_response,
+    required,
+    td_error,
+)
 
 PROJECTIONS = ("symbol-search", "symbol-regex", "desc-search", "desc-regex", "fundamental")
 _EXCHANGES = {"INDEX": "IND", "FUTURE": "XCME", "FOREX": "GFT", "OPTION": "OPR"}
@@ -19,12 +27,12 @@ def instrument(seed: int, symbol: str) -> Optional[dict]:
 
     CUSIPs stay strings (``037833100``); indices, futures, forex and options carry none.
     """
-    kind = data.asset_type(symbol)
+    kind = universe.asset_type(symbol)
     if kind is None:
         return None
-    body = {"cusip": data.cusip(seed, symbol), "symbol": symbol,
-            "description": data.describe(symbol),
-            "exchange": _EXCHANGES.get(kind) or data.exchange(seed, symbol), "assetType": kind}
+    body = {"cusip": cusips.cusip(seed, symbol), "symbol": symbol,
+            "description": universe.describe(symbol),
+            "exchange": _EXCHANGES.get(kind) or universe.exchange(seed, symbol), "assetType": kind}
     if kind in _EXCHANGES:
         del body["cusip"]
     return body
@@ -35,16 +43,16 @@ def fundamental(seed: int, symbol: str, now: float) -> dict:
     snap = snapshot(seed, symbol, now)
 
     def u(name: str, low: float, high: float, places: int = 4) -> float:
-        return round(low + (high - low) * data.unit(seed, "fund", symbol, name), places)
+        return round(low + (high - low) * seeded.unit(seed, "fund", symbol, name), places)
 
-    div = data.dividend(seed, symbol)
-    eps = round(snap.close / data.pe_ratio(seed, symbol), 4)
+    div = universe.dividend(seed, symbol)
+    eps = round(snap.close / universe.pe_ratio(seed, symbol), 4)
     shares = u("shares", 5e7, 1.6e10, 0)
     date = "2023-08-11 00:00:00.000" if div else " "
     return {
         "symbol": symbol, "high52": round(snap.high52, 2), "low52": round(snap.low52, 2),
         "dividendAmount": div, "dividendYield": round(100 * div / snap.close, 2),
-        "dividendDate": date, "peRatio": data.pe_ratio(seed, symbol),
+        "dividendDate": date, "peRatio": universe.pe_ratio(seed, symbol),
         "pegRatio": u("peg", 0.2, 4), "pbRatio": u("pb", 0.8, 40), "prRatio": u("pr", 0.5, 15),
         "pcfRatio": u("pcf", 3, 40), "grossMarginTTM": u("gmt", 10, 80),
         "grossMarginMRQ": u("gmm", 10, 80), "netProfitMarginTTM": u("npt", -5, 35),
@@ -76,13 +84,12 @@ def _regex(pattern: str) -> re.Pattern:
 
 def _exact(seed: int, term: str) -> Optional[dict]:
     """An exact symbol or a CUSIP of the universe."""
-    security = data.BY_CUSIP.get(term)
+    security = universe.BY_CUSIP.get(term)
     return instrument(seed, security.symbol if security else term)
 
 
-@answers_errors
-def search_instruments(sandbox, req: SandboxRequest) -> SandboxResponse:
-    """``GET /v1/instruments?symbol=...&projection=...``: an object keyed by symbol."""
+def search_instruments(sandbox: SandboxLike, req: SandboxRequest) -> SandboxResponse:
+    """``GET /instruments?symbol=...&projection=...``: an object keyed by symbol."""
     term = required(req, "symbol")
     projection = enum_arg(req, "projection", PROJECTIONS, "symbol-search")
     seed, found = sandbox.seed, []
@@ -90,14 +97,14 @@ def search_instruments(sandbox, req: SandboxRequest) -> SandboxResponse:
         found = [_exact(seed, t.strip()) for t in term.split(",") if t.strip()]
     elif projection == "symbol-regex":
         pattern = _regex(term)
-        found = [instrument(seed, s) for s in data.UNIVERSE if pattern.fullmatch(s)]
+        found = [instrument(seed, s) for s in universe.UNIVERSE if pattern.fullmatch(s)]
     elif projection == "desc-regex":
         pattern = _regex(term)
-        found = [instrument(seed, s.symbol) for s in data.UNIVERSE.values()
+        found = [instrument(seed, s.symbol) for s in universe.UNIVERSE.values()
                  if pattern.search(s.description)]
     else:
         words = term.lower()
-        found = [instrument(seed, s.symbol) for s in data.UNIVERSE.values()
+        found = [instrument(seed, s.symbol) for s in universe.UNIVERSE.values()
                  if words in s.description.lower()]
     out = {item["symbol"]: item for item in found if item}
     if projection == "fundamental":
@@ -107,9 +114,9 @@ def search_instruments(sandbox, req: SandboxRequest) -> SandboxResponse:
     return json_response(out)
 
 
-def get_instrument(sandbox, req: SandboxRequest, cusip: str) -> SandboxResponse:
-    """``GET /v1/instruments/{cusip}``: an ARRAY of one instrument, 404 when unknown."""
-    security = data.BY_CUSIP.get(cusip)
+def get_instrument(sandbox: SandboxLike, req: SandboxRequest, cusip: str) -> SandboxResponse:
+    """``GET /instruments/{cusip}``: an ARRAY of one instrument, 404 when unknown."""
+    security = universe.BY_CUSIP.get(cusip)
     if security is None:
         return td_error(404, f"Instrument with cusip {cusip} not found")
     return json_response([instrument(sandbox.seed, security.symbol)])

@@ -1,28 +1,27 @@
-"""Per-sandbox account state (orders, saved orders, watchlists, preferences) and helpers.
+"""The accounts' state, shared by every wire format: accounts, holdings, orders, watchlists.
 
 A sandbox has one :class:`AccountsState`, created on first use::
 
-    from pyTD.sandbox.accounts_state import state
-    state(sandbox).partial_failure = True   # GET /v1/accounts now answers 207
+    from pyTD.sandbox.accounts import state
+    state(sandbox).partial_failure = True   # GET /accounts now answers 207
+
+Orders and saved orders change through :mod:`~pyTD.sandbox.accounts.orderbook`.
 """
 
 from __future__ import annotations
 
 import copy
-import re
-import time
 from dataclasses import dataclass, field
-from typing import Any
 
-from pyTD.sandbox import data
-from pyTD.sandbox.market_params import BadRequest
-from pyTD.sandbox.routing import SandboxRequest
+from pyTD.sandbox.data import seeded, universe
+from pyTD.sandbox.data.calendar import local_date
+from pyTD.sandbox.data.options import expirations, option_symbol
+from pyTD.sandbox.routing import BadRequest, SandboxLike
 
 #: The synthetic accounts every sandbox has: a cash and a margin account.
 ACCOUNT_TYPES = {"123456789": "CASH", "987654321": "MARGIN"}
 ACCOUNT_IDS = tuple(ACCOUNT_TYPES)
-#: TD's body for any invalid order.
-ORDER_INVALID = "A validation error occurred while processing the request."
+_EQUITIES = tuple(s.symbol for s in universe.UNIVERSE.values() if s.asset_type == "EQUITY")
 
 DEFAULT_PREFERENCES = {
     "expressTrading": False, "directOptionsRouting": False, "directEquityRouting": False,
@@ -41,7 +40,7 @@ class AccountsState:
     seed: int
     #: When the state was created (``sandbox.clock()``); anchors positions and history.
     created: float
-    #: When True, ``GET /v1/accounts`` answers 207 with only the healthy (cash) account.
+    #: When True, ``GET /accounts`` answers 207 with only the healthy (cash) account.
     partial_failure: bool = False
     orders: dict[int, dict] = field(default_factory=dict)
     saved_orders: dict[int, dict] = field(default_factory=dict)
@@ -50,17 +49,17 @@ class AccountsState:
     next_id: int = 0
 
     def __post_init__(self) -> None:
-        self.next_id = 1_000_000_000 + int(data.unit(self.seed, "ids") * 1e9)
+        self.next_id = 1_000_000_000 + int(seeded.unit(self.seed, "ids") * 1e9)
         for account_id in ACCOUNT_IDS:
             self.preferences[account_id] = copy.deepcopy(DEFAULT_PREFERENCES)
 
     def new_id(self) -> int:
         """A fresh identifier (orders, saved orders and watchlists share one sequence)."""
-        self.next_id += 1 + int(data.unit(self.seed, "step", self.next_id) * 7)
+        self.next_id += 1 + int(seeded.unit(self.seed, "step", self.next_id) * 7)
         return self.next_id
 
 
-def state(sandbox: Any) -> AccountsState:
+def state(sandbox: SandboxLike) -> AccountsState:
     """The sandbox's account state."""
     return sandbox.store("accounts", lambda: AccountsState(sandbox.seed, sandbox.clock()))
 
@@ -72,24 +71,20 @@ def require_account(account_id: str) -> str:
     return account_id
 
 
-def td_time(epoch: float) -> str:
-    """``2021-01-01T12:01:00+0000``."""
-    return time.strftime("%Y-%m-%dT%H:%M:%S+0000", time.gmtime(epoch))
+#: ``(symbol, assetType, quantity, averagePrice)`` of one position.
+Holding = tuple[str, str, float, float]
 
 
-def json_body(req: SandboxRequest, invalid: str = ORDER_INVALID) -> Any:
-    """The JSON body: 415 unless the Content-Type is JSON, 400 (``invalid``) if unparsable."""
-    content_type = req.headers.get("Content-Type", "") or ""
-    if content_type.split(";")[0].strip().lower() != "application/json":
-        raise BadRequest("Unsupported Media Type: send application/json", 415)
-    try:
-        return req.json()
-    except (ValueError, UnicodeDecodeError):
-        raise BadRequest(invalid) from None
-
-
-def int_id(text: str, what: str) -> int:
-    """A numeric path identifier; anything else is not found."""
-    if not re.fullmatch(r"\d{1,18}", text):
-        raise BadRequest(f"{what} {text} not found", 404)
-    return int(text)
+def holdings(seed: int, account_id: str, created: float) -> tuple[float, list[Holding]]:
+    """Cash and ``(symbol, assetType, quantity, averagePrice)`` of an account, from the seed."""
+    rand = seeded.rng(seed, "holdings", account_id)
+    margin = ACCOUNT_TYPES[account_id] == "MARGIN"
+    symbols = rand.sample(_EQUITIES, 4 if margin else 3)
+    out = [(s, "EQUITY", float(rand.randint(1, 40) * 5),
+            round(universe.base_price(seed, s) * rand.uniform(0.7, 1.2), 4)) for s in symbols]
+    if margin:
+        expiry = [d for d, kind in expirations(local_date(created)) if kind == "R"][-1]
+        strike = round(universe.base_price(seed, symbols[0]) / 5) * 5.0
+        out.append((option_symbol(symbols[0], expiry, False, strike), "OPTION",
+                    float(rand.randint(1, 5)), round(rand.uniform(2, 10), 4)))
+    return round(rand.uniform(5e3, 5e4) if margin else rand.uniform(1e3, 2e4), 2), out

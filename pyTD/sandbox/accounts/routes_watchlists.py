@@ -5,10 +5,19 @@ from __future__ import annotations
 import copy
 from typing import Any, Optional
 
-from pyTD.sandbox import data
-from pyTD.sandbox.accounts_state import ACCOUNT_IDS, json_body, require_account, state
-from pyTD.sandbox.market_params import BadRequest, answers_errors
-from pyTD.sandbox.routing import BEARER, Router, SandboxRequest, SandboxResponse, json_response
+from pyTD.provider import TD_AMERITRADE
+from pyTD.sandbox.accounts.models import ACCOUNT_IDS, require_account, state
+from pyTD.sandbox.data import universe
+from pyTD.sandbox.routing import (
+    BEARER,
+    BadRequest,
+    Router,
+    SandboxLike,
+    SandboxRequest,
+    SandboxResponse,
+    json_body,
+    json_response,
+)
 
 ASSET_TYPES = ("EQUITY", "OPTION", "MUTUAL_FUND", "FIXED_INCOME", "INDEX")
 _INVALID = "A validation error occurred while processing the request."
@@ -31,8 +40,8 @@ def _item(raw: Any, sequence_id: int) -> dict:
         item[key] = float(value)
     if "purchasedDate" in raw:
         item["purchasedDate"] = raw["purchasedDate"]
-    item["instrument"] = {"symbol": symbol, "description": data.describe(symbol)
-                          if data.asset_type(symbol) else symbol, "assetType": asset}
+    item["instrument"] = {"symbol": symbol, "description": universe.describe(symbol)
+                          if universe.asset_type(symbol) else symbol, "assetType": asset}
     item["status"] = "UNCHANGED"
     return item
 
@@ -46,10 +55,11 @@ def _name(body: dict, required: bool) -> Optional[str]:
     return name
 
 
-def _items(body: dict, required: bool) -> Optional[list]:
+def _items(body: dict, required: bool) -> list:
+    """The raw ``watchlistItems`` (none given and not ``required``: an empty list)."""
     items = body.get("watchlistItems")
     if items is None and not required:
-        return None
+        return []
     if not isinstance(items, list) or (required and not items):
         raise BadRequest(_INVALID)
     return items
@@ -62,7 +72,7 @@ def _body(req: SandboxRequest) -> dict:
     return body
 
 
-def _find(sandbox: Any, account_id: str, watchlist_id: str) -> dict:
+def _find(sandbox: SandboxLike, account_id: str, watchlist_id: str) -> dict:
     require_account(account_id)
     found = state(sandbox).watchlists.get(watchlist_id)
     if found is None or found["accountId"] != account_id:
@@ -70,9 +80,8 @@ def _find(sandbox: Any, account_id: str, watchlist_id: str) -> dict:
     return found
 
 
-@answers_errors
-def create_watchlist(sandbox: Any, req: SandboxRequest, account_id: str) -> SandboxResponse:
-    """``POST /v1/accounts/{id}/watchlists``: 201, empty body, ``Location``."""
+def create_watchlist(sandbox: SandboxLike, req: SandboxRequest, account_id: str) -> SandboxResponse:
+    """``POST /accounts/{id}/watchlists``: 201, empty body, ``Location``."""
     require_account(account_id)
     body = _body(req)
     name, raw_items = _name(body, True), _items(body, True)
@@ -84,32 +93,30 @@ def create_watchlist(sandbox: Any, req: SandboxRequest, account_id: str) -> Sand
                                        "accountId": account_id, "status": "UNCHANGED",
                                        "watchlistItems": items}
     sandbox.count("watchlists", "created")
-    location = f"{sandbox.url}/v1/accounts/{account_id}/watchlists/{watchlist_id}"
+    location = (f"{sandbox.url}{TD_AMERITRADE.root_path}/accounts/{account_id}/watchlists/"
+                f"{watchlist_id}")
     return SandboxResponse(201, b"", {"Location": location})
 
 
-def _listing(sandbox: Any, account_ids: tuple) -> SandboxResponse:
+def _listing(sandbox: SandboxLike, account_ids: tuple) -> SandboxResponse:
     with sandbox.lock:
         return json_response([copy.deepcopy(w) for w in state(sandbox).watchlists.values()
                               if w["accountId"] in account_ids])
 
 
-@answers_errors
-def list_all_watchlists(sandbox: Any, req: SandboxRequest) -> SandboxResponse:
-    """``GET /v1/accounts/watchlists``: the watchlists of every account."""
+def list_all_watchlists(sandbox: SandboxLike, req: SandboxRequest) -> SandboxResponse:
+    """``GET /accounts/watchlists``: the watchlists of every account."""
     return _listing(sandbox, ACCOUNT_IDS)
 
 
-@answers_errors
-def list_watchlists(sandbox: Any, req: SandboxRequest, account_id: str) -> SandboxResponse:
-    """``GET /v1/accounts/{id}/watchlists``."""
+def list_watchlists(sandbox: SandboxLike, req: SandboxRequest, account_id: str) -> SandboxResponse:
+    """``GET /accounts/{id}/watchlists``."""
     return _listing(sandbox, (require_account(account_id),))
 
 
-@answers_errors
-def get_watchlist(sandbox: Any, req: SandboxRequest, account_id: str, watchlist_id: str
+def get_watchlist(sandbox: SandboxLike, req: SandboxRequest, account_id: str, watchlist_id: str
                   ) -> SandboxResponse:
-    """``GET /v1/accounts/{id}/watchlists/{watchlistId}``."""
+    """``GET /accounts/{id}/watchlists/{watchlistId}``."""
     with sandbox.lock:
         return json_response(copy.deepcopy(_find(sandbox, account_id, watchlist_id)))
 
@@ -120,8 +127,7 @@ def _check_id(body: dict, watchlist_id: str) -> None:
         raise BadRequest(_INVALID)
 
 
-@answers_errors
-def replace_watchlist(sandbox: Any, req: SandboxRequest, account_id: str, watchlist_id: str
+def replace_watchlist(sandbox: SandboxLike, req: SandboxRequest, account_id: str, watchlist_id: str
                       ) -> SandboxResponse:
     """``PUT``: name and items replaced wholesale (204)."""
     with sandbox.lock:
@@ -135,15 +141,14 @@ def replace_watchlist(sandbox: Any, req: SandboxRequest, account_id: str, watchl
     return SandboxResponse(204, b"")
 
 
-@answers_errors
-def patch_watchlist(sandbox: Any, req: SandboxRequest, account_id: str, watchlist_id: str
+def patch_watchlist(sandbox: SandboxLike, req: SandboxRequest, account_id: str, watchlist_id: str
                     ) -> SandboxResponse:
     """``PATCH``: rename; items with a ``sequenceId`` change that item, others are appended."""
     with sandbox.lock:
         found = _find(sandbox, account_id, watchlist_id)
         body = _body(req)
         _check_id(body, watchlist_id)
-        name, raw_items = _name(body, False), _items(body, False) or []
+        name, raw_items = _name(body, False), _items(body, False)
         items = {item["sequenceId"]: item for item in copy.deepcopy(found["watchlistItems"])}
         next_id = max(items, default=0)
         for raw in raw_items:
@@ -161,8 +166,7 @@ def patch_watchlist(sandbox: Any, req: SandboxRequest, account_id: str, watchlis
     return SandboxResponse(204, b"")
 
 
-@answers_errors
-def delete_watchlist(sandbox: Any, req: SandboxRequest, account_id: str, watchlist_id: str
+def delete_watchlist(sandbox: SandboxLike, req: SandboxRequest, account_id: str, watchlist_id: str
                      ) -> SandboxResponse:
     """``DELETE``: 204."""
     with sandbox.lock:
@@ -173,9 +177,9 @@ def delete_watchlist(sandbox: Any, req: SandboxRequest, account_id: str, watchli
 
 
 def register(router: Router) -> None:
-    """Add the watchlist routes (``/v1/accounts/watchlists`` must precede account routes)."""
-    router.add("GET", r"/v1/accounts/watchlists", list_all_watchlists, BEARER)
-    base = r"/v1/accounts/(?P<account_id>[^/]+)/watchlists"
+    """Add the watchlist routes (``/accounts/watchlists`` must precede account routes)."""
+    router.add("GET", r"/accounts/watchlists", list_all_watchlists, BEARER)
+    base = r"/accounts/(?P<account_id>[^/]+)/watchlists"
     router.add("GET", base, list_watchlists, BEARER)
     router.add("POST", base, create_watchlist, BEARER)
     one = base + r"/(?P<watchlist_id>[^/]+)"

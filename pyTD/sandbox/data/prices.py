@@ -15,8 +15,8 @@ import math
 from dataclasses import dataclass
 from functools import lru_cache
 
-from pyTD.sandbox import data
-from pyTD.sandbox.data_calendar import (
+from pyTD.sandbox.data import seeded, universe
+from pyTD.sandbox.data.calendar import (
     CLOSE,
     OPEN,
     POST_CLOSE,
@@ -34,14 +34,14 @@ _SCALES = ((400, 0.30), (60, 0.10), (10, 0.04), (1, 0.012))
 
 @lru_cache(maxsize=65536)
 def _knot(seed: int, symbol: str, scale: int, index: int) -> float:
-    return 2.0 * data.unit(seed, "knot", symbol, scale, index) - 1.0
+    return 2.0 * seeded.unit(seed, "knot", symbol, scale, index) - 1.0
 
 
 @lru_cache(maxsize=4096)
 def volatility(seed: int, symbol: str) -> float:
     """A per-symbol volatility factor (forex and indices move less)."""
-    factor = 0.6 + 0.8 * data.unit(seed, "vol", symbol)
-    kind = data.asset_type(symbol)
+    factor = 0.6 + 0.8 * seeded.unit(seed, "vol", symbol)
+    kind = universe.asset_type(symbol)
     if kind == "FOREX":
         return factor * 0.3
     if kind == "INDEX":
@@ -57,7 +57,7 @@ def level(seed: int, symbol: str, day: int) -> float:
         i, frac = divmod(day, scale)
         a, b = _knot(seed, symbol, scale, i), _knot(seed, symbol, scale, i + 1)
         total += amplitude * (a + (b - a) * frac / scale)
-    return math.log(data.base_price(seed, symbol)) + volatility(seed, symbol) * total
+    return math.log(universe.base_price(seed, symbol)) + volatility(seed, symbol) * total
 
 
 def _bridge(rand, start: float, end: float, steps: int, sigma: float) -> tuple:
@@ -72,7 +72,7 @@ def _bridge(rand, start: float, end: float, steps: int, sigma: float) -> tuple:
 @lru_cache(maxsize=8192)
 def _half_hours(seed: int, symbol: str, day: int) -> tuple:
     """49 log prices at each half hour of day ``day`` (both midnights included)."""
-    rand = data.rng(seed, "day", symbol, day)
+    rand = seeded.rng(seed, "day", symbol, day)
     sigma = 0.002 * volatility(seed, symbol)
     return _bridge(rand, level(seed, symbol, day), level(seed, symbol, day + 1), 48, sigma)
 
@@ -80,7 +80,7 @@ def _half_hours(seed: int, symbol: str, day: int) -> tuple:
 @lru_cache(maxsize=32768)
 def _minutes(seed: int, symbol: str, day: int, half_hour: int) -> tuple:
     knots = _half_hours(seed, symbol, day)
-    rand = data.rng(seed, "half", symbol, day, half_hour)
+    rand = seeded.rng(seed, "half", symbol, day, half_hour)
     sigma = 0.002 * volatility(seed, symbol) / math.sqrt(30)
     return _bridge(rand, knots[half_hour], knots[half_hour + 1], 30, sigma)
 
@@ -100,9 +100,9 @@ def price_at(seed: int, symbol: str, epoch: float) -> float:
 
 def digits(seed: int, symbol: str) -> int:
     """Decimal places prices of ``symbol`` are quoted with."""
-    if data.asset_type(symbol) == "FOREX":
+    if universe.asset_type(symbol) == "FOREX":
         return 4
-    return 4 if data.base_price(seed, symbol) < 1 else 2
+    return 4 if universe.base_price(seed, symbol) < 1 else 2
 
 
 @dataclass
@@ -124,12 +124,12 @@ class Bar:
 
 
 def _wick(seed: int, symbol: str, *key: object) -> float:
-    return 1.0 + 0.002 * data.unit(seed, "wick", symbol, *key)
+    return 1.0 + 0.002 * seeded.unit(seed, "wick", symbol, *key)
 
 
 def daily_volume(seed: int, symbol: str) -> int:
     """Typical shares traded per regular session."""
-    return int(2e5 * 500 ** data.unit(seed, "volume", symbol))
+    return int(2e5 * 500 ** seeded.unit(seed, "volume", symbol))
 
 
 @lru_cache(maxsize=16384)
@@ -137,7 +137,7 @@ def day_bar(seed: int, symbol: str, day: dt.date) -> Bar:
     """The regular-session bar of ``day``, stamped at midnight US/Central as TD did."""
     n = day_number(day)
     knots = [math.exp(v) for v in _half_hours(seed, symbol, n)[OPEN // 30: CLOSE // 30 + 1]]
-    volume = int(daily_volume(seed, symbol) * (0.5 + data.unit(seed, "dayvol", symbol, n)))
+    volume = int(daily_volume(seed, symbol) * (0.5 + seeded.unit(seed, "dayvol", symbol, n)))
     return Bar(local_epoch(day, 60), knots[0], max(knots) * _wick(seed, symbol, n, "h"),
                min(knots) / _wick(seed, symbol, n, "l"), knots[-1], volume)
 
@@ -150,7 +150,7 @@ def minute_bars(seed: int, symbol: str, day: dt.date, first: int, last: int,
     for start in range(first, last, frequency):
         end = min(start + frequency, last)
         path = [math.exp(log_price(seed, symbol, n, m)) for m in range(start, end + 1)]
-        volume = int(per_minute * (end - start) * 2 * data.unit(seed, "mvol", symbol, n, start))
+        volume = int(per_minute * (end - start) * 2 * seeded.unit(seed, "mvol", symbol, n, start))
         if not OPEN <= start < CLOSE:
             volume //= 20
         bars.append(Bar(local_epoch(day, start), path[0],
@@ -185,7 +185,7 @@ class Snapshot:
 def _last_time(symbol: str, now: float) -> tuple[dt.date, int]:
     """The session day and the epoch second of the latest trade at ``now``."""
     minute_now = int(now) // 60 * 60
-    if data.asset_type(symbol) in ("FOREX", "FUTURE"):
+    if universe.asset_type(symbol) in ("FOREX", "FUTURE"):
         return local_date(now), minute_now
     today = local_date(now)
     if is_trading_day(today) and minute_of_day(now) >= PRE_OPEN:
@@ -199,7 +199,7 @@ def snapshot(seed: int, symbol: str, now: float) -> Snapshot:
     day, when = _last_time(symbol, now)
     last = price_at(seed, symbol, when)
     open_at, close_at = local_epoch(day, OPEN), local_epoch(day, CLOSE)
-    if data.asset_type(symbol) in ("FOREX", "FUTURE"):
+    if universe.asset_type(symbol) in ("FOREX", "FUTURE"):
         open_at = local_epoch(day, 0)
     prev = day_bar(seed, symbol, previous_trading_day(day))
     if when < open_at:
@@ -212,7 +212,8 @@ def snapshot(seed: int, symbol: str, now: float) -> Snapshot:
         points = [opened, last, *map(math.exp, knots)]
         regular = price_at(seed, symbol, min(when, close_at - 60))
     elapsed = max(0.0, min(1.0, (when - open_at) / (close_at - open_at)))
-    volume = int(daily_volume(seed, symbol) * elapsed * (0.5 + data.unit(seed, "qv", symbol, day)))
+    volume = int(daily_volume(seed, symbol) * elapsed
+                 * (0.5 + seeded.unit(seed, "qv", symbol, day)))
     n = day_number(day)
     weekly = [math.exp(level(seed, symbol, n - 7 * k)) for k in range(1, 53)]
     high, low = max(points), min(points)

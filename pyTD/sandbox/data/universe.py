@@ -1,42 +1,16 @@
-"""Synthetic reference data of the sandbox: seeded hashing, the symbol universe, CUSIPs.
+"""The symbol universe: asset types, descriptions, listing exchanges and price levels.
 
-Everything is a pure function of ``(seed, ...)`` through SHA-256, so two sandboxes
-with the same seed serve the same data in any process (``hash()`` is salted and
-is never used).
+A fixed universe of real symbols (with their CUSIPs) plus synthetic facts for
+any other well-formed symbol, drawn from the seed.
 """
 
 from __future__ import annotations
 
-import hashlib
-import random
 import re
 from dataclasses import dataclass
 from typing import Optional
 
-
-def digest(seed: int, *parts: object) -> bytes:
-    """SHA-256 of the seed and ``parts``."""
-    text = "\x1f".join([str(seed), *map(str, parts)])
-    return hashlib.sha256(text.encode("utf-8")).digest()
-
-
-def unit(seed: int, *parts: object) -> float:
-    """A uniform number in ``[0, 1)`` drawn from ``(seed, *parts)``."""
-    return int.from_bytes(digest(seed, *parts)[:8], "big") / 2.0**64
-
-
-def rng(seed: int, *parts: object) -> random.Random:
-    """A ``random.Random`` seeded from ``(seed, *parts)``."""
-    # Synthetic market data, not secrets: a reproducible generator is the point.
-    return random.Random(int.from_bytes(digest(seed, *parts)[:16], "big"))  # noqa: S311
-
-
-def pick(seed: int, options: tuple, *parts: object) -> object:
-    """One of ``options`` chosen from ``(seed, *parts)``."""
-    return options[int(unit(seed, *parts) * len(options))]
-
-
-# -- symbols ---------------------------------------------------------------------------
+from pyTD.sandbox.data.seeded import pick, unit
 
 PLAIN_SYMBOL = re.compile(r"[A-Z0-9.$/-]{1,24}\Z")
 OPTION_SYMBOL = re.compile(
@@ -76,7 +50,7 @@ class Security:
 
 
 _NQ, _NY, _PA = "NASDAQ", "NYSE", "Pacific"
-_ROWS = [
+_ROWS: list[tuple] = [
     ("AAPL", "Apple Inc. - Common Stock", _NQ, "037833100", 175),
     ("MSFT", "Microsoft Corporation - Common Stock", _NQ, "594918104", 330),
     ("AMZN", "Amazon.com, Inc. - Common Stock", _NQ, "023135106", 130),
@@ -198,29 +172,3 @@ def dividend(seed: int, symbol: str) -> float:
     """Annual dividend per share (0 for about a third of the symbols)."""
     u = unit(seed, "div", symbol)
     return 0.0 if u < 0.3 else round(4 * (u - 0.3), 2)
-
-
-# -- CUSIPs ----------------------------------------------------------------------------
-
-_CUSIP_CHARS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ*@#"
-
-
-def cusip_check_digit(base: str) -> str:
-    """The ninth character of a CUSIP whose first eight are ``base``."""
-    total = 0
-    for i, char in enumerate(base.upper()):
-        value = _CUSIP_CHARS.index(char)
-        if i % 2:
-            value *= 2
-        total += value // 10 + value % 10
-    return str((10 - total % 10) % 10)
-
-
-def cusip(seed: int, symbol: str) -> str:
-    """The CUSIP of ``symbol``: the real one for the universe, else a synthetic valid one."""
-    if symbol in UNIVERSE:
-        return UNIVERSE[symbol].cusip
-    raw = digest(seed, "cusip", symbol)
-    issuer = "".join(_CUSIP_CHARS[b % 36] for b in raw[:6])
-    base = issuer + str(raw[6] % 90 + 10)
-    return base + cusip_check_digit(base)

@@ -5,17 +5,21 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from pyTD.sandbox import data
-from pyTD.sandbox.accounts_state import (
-    ACCOUNT_IDS,
-    ACCOUNT_TYPES,
+from pyTD.provider import TD_AMERITRADE
+from pyTD.sandbox.accounts.models import ACCOUNT_IDS, ACCOUNT_TYPES, require_account, state
+from pyTD.sandbox.data import seeded
+from pyTD.sandbox.routing import (
+    BEARER,
+    BadRequest,
+    Router,
+    SandboxLike,
+    SandboxRequest,
+    SandboxResponse,
     json_body,
-    require_account,
-    state,
+    json_response,
+    required,
     td_time,
 )
-from pyTD.sandbox.market_params import BadRequest, answers_errors, required
-from pyTD.sandbox.routing import BEARER, Router, SandboxRequest, SandboxResponse, json_response
 
 PRINCIPAL_FIELDS = ("streamerSubscriptionKeys", "streamerConnectionInfo", "preferences",
                     "surrogateIds")
@@ -39,16 +43,16 @@ PREFERENCE_ENUMS = {
 REQUIRED_PREFERENCES = (*PREFERENCE_ENUMS, "defaultEquityQuantity", "expressTrading")
 
 
-def _token(sandbox: Any, *parts: object) -> str:
-    return data.digest(sandbox.seed, "principal", *parts).hex()
+def _token(sandbox: SandboxLike, *parts: object) -> str:
+    return seeded.digest(sandbox.seed, "principal", *parts).hex()
 
 
-def subscription_key(sandbox: Any, req: SandboxRequest) -> dict:
+def subscription_key(sandbox: SandboxLike, req: SandboxRequest) -> dict:
     """``{"keys": [{"key": ...}]}`` for the calling app."""
     return {"keys": [{"key": _token(sandbox, "key", req.consumer_key)[:32]}]}
 
 
-def _account(sandbox: Any, account_id: str, fields: tuple) -> dict:
+def _account(sandbox: SandboxLike, account_id: str, fields: tuple) -> dict:
     body = {"accountId": account_id, "displayName": f"SANDBOX{account_id[-4:]}",
             "accountCdDomainId": "A0000000" + account_id[:8], "company": "AMER",
             "segment": "AMER", "acl": "DRESTWUA",
@@ -66,9 +70,8 @@ def _account(sandbox: Any, account_id: str, fields: tuple) -> dict:
     return body
 
 
-@answers_errors
-def get_user_principals(sandbox: Any, req: SandboxRequest) -> SandboxResponse:
-    """``GET /v1/userprincipals?fields=...``."""
+def get_user_principals(sandbox: SandboxLike, req: SandboxRequest) -> SandboxResponse:
+    """``GET /userprincipals?fields=...``."""
     fields = tuple(f.strip() for f in (req.arg("fields") or "").split(",") if f.strip())
     for name in fields:
         if name not in PRINCIPAL_FIELDS:
@@ -88,8 +91,8 @@ def get_user_principals(sandbox: Any, req: SandboxRequest) -> SandboxResponse:
     }
     if "streamerConnectionInfo" in fields:
         body["streamerInfo"] = {
-            "streamerBinaryUrl": "streamer-bin.tdameritrade.com",
-            "streamerSocketUrl": "streamer-ws.tdameritrade.com",
+            "streamerBinaryUrl": TD_AMERITRADE.streamer_binary_host,
+            "streamerSocketUrl": TD_AMERITRADE.streamer_socket_host,
             "token": _token(sandbox, "streamer", req.consumer_key, int(now) // 60)[:40],
             "tokenTimestamp": td_time(now), "userGroup": "ACCT", "accessLevel": "ACCT",
             "acl": "DRESTWUA", "appId": "SANDBOX"}
@@ -98,18 +101,16 @@ def get_user_principals(sandbox: Any, req: SandboxRequest) -> SandboxResponse:
     return json_response(body)
 
 
-@answers_errors
-def get_streamer_keys(sandbox: Any, req: SandboxRequest) -> SandboxResponse:
-    """``GET /v1/userprincipals/streamersubscriptionkeys?accountIds=a,b``."""
+def get_streamer_keys(sandbox: SandboxLike, req: SandboxRequest) -> SandboxResponse:
+    """``GET /userprincipals/streamersubscriptionkeys?accountIds=a,b``."""
     for account_id in required(req, "accountIds").split(","):
         if account_id.strip() not in ACCOUNT_TYPES:
             raise BadRequest(f"Invalid accountIds '{account_id.strip()}'")
     return json_response(subscription_key(sandbox, req))
 
 
-@answers_errors
-def get_preferences(sandbox: Any, req: SandboxRequest, account_id: str) -> SandboxResponse:
-    """``GET /v1/accounts/{id}/preferences``."""
+def get_preferences(sandbox: SandboxLike, req: SandboxRequest, account_id: str) -> SandboxResponse:
+    """``GET /accounts/{id}/preferences``."""
     require_account(account_id)
     with sandbox.lock:
         return json_response(copy.deepcopy(state(sandbox).preferences[account_id]))
@@ -132,9 +133,8 @@ def _check_preferences(body: Any) -> None:
         raise BadRequest("Invalid expressTrading: true or false is required")
 
 
-@answers_errors
-def put_preferences(sandbox: Any, req: SandboxRequest, account_id: str) -> SandboxResponse:
-    """``PUT /v1/accounts/{id}/preferences``: 204; routing preferences stay as they were."""
+def put_preferences(sandbox: SandboxLike, req: SandboxRequest, account_id: str) -> SandboxResponse:
+    """``PUT /accounts/{id}/preferences``: 204; routing preferences stay as they were."""
     require_account(account_id)
     body = json_body(req, "Preferences must be a JSON object")
     _check_preferences(body)
@@ -147,8 +147,8 @@ def put_preferences(sandbox: Any, req: SandboxRequest, account_id: str) -> Sandb
 
 def register(router: Router) -> None:
     """Add the user-principal and preference routes."""
-    router.add("GET", r"/v1/userprincipals", get_user_principals, BEARER)
-    router.add("GET", r"/v1/userprincipals/streamersubscriptionkeys", get_streamer_keys, BEARER)
-    preferences = r"/v1/accounts/(?P<account_id>[^/]+)/preferences"
+    router.add("GET", r"/userprincipals", get_user_principals, BEARER)
+    router.add("GET", r"/userprincipals/streamersubscriptionkeys", get_streamer_keys, BEARER)
+    preferences = r"/accounts/(?P<account_id>[^/]+)/preferences"
     router.add("GET", preferences, get_preferences, BEARER)
     router.add("PUT", preferences, put_preferences, BEARER)

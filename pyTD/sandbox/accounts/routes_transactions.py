@@ -6,12 +6,23 @@ import datetime as dt
 from functools import lru_cache
 from typing import Any
 
-from pyTD.sandbox import data
-from pyTD.sandbox.accounts_state import ACCOUNT_TYPES, int_id, require_account, state, td_time
-from pyTD.sandbox.data_calendar import OPEN, last_trading_day, local_date, local_epoch
-from pyTD.sandbox.data_prices import day_bar
-from pyTD.sandbox.market_params import BadRequest, answers_errors, enum_arg, parse_date
-from pyTD.sandbox.routing import BEARER, Router, SandboxRequest, SandboxResponse, json_response
+from pyTD.sandbox.accounts.models import ACCOUNT_TYPES, require_account, state
+from pyTD.sandbox.data import cusips, seeded, universe
+from pyTD.sandbox.data.calendar import OPEN, last_trading_day, local_date, local_epoch
+from pyTD.sandbox.data.prices import day_bar
+from pyTD.sandbox.routing import (
+    BEARER,
+    BadRequest,
+    Router,
+    SandboxLike,
+    SandboxRequest,
+    SandboxResponse,
+    enum_arg,
+    int_id,
+    json_response,
+    parse_date,
+    td_time,
+)
 
 #: The ``type`` filter: both spellings of the advisory fees value are accepted.
 TYPES = ("ALL", "TRADE", "BUY_ONLY", "SELL_ONLY", "CASH_IN_OR_CASH_OUT", "CHECKING", "DIVIDEND",
@@ -33,7 +44,7 @@ _KINDS = {
 }
 _WEIGHTS = ("BUY",) * 8 + ("SELL",) * 5 + ("DIVIDEND",) * 4 + ("INTEREST",) * 3 + (
     "CASH_IN_OR_CASH_OUT",) * 3 + ("CHECKING", "OTHER", "ADVISOR_FEES")
-_EQUITIES = tuple(s.symbol for s in data.UNIVERSE.values() if s.asset_type == "EQUITY")
+_EQUITIES = tuple(s.symbol for s in universe.UNIVERSE.values() if s.asset_type == "EQUITY")
 
 
 def _fees(sell_value: float) -> dict:
@@ -54,7 +65,7 @@ def _one(seed: int, account_id: str, category: str, when: float, number: int,
                   "fees": _fees(0.0),
                   "transactionItem": {"accountId": int(account_id), "cost": 0.0}}
     symbol = rand.choice(_EQUITIES)
-    instrument = {"symbol": symbol, "cusip": data.cusip(seed, symbol), "assetType": "EQUITY"}
+    instrument = {"symbol": symbol, "cusip": cusips.cusip(seed, symbol), "assetType": "EQUITY"}
     if category in ("BUY", "SELL"):
         price = round(day_bar(seed, symbol, day).close, 2)
         quantity = float(rand.randint(1, 50))
@@ -81,9 +92,9 @@ def _one(seed: int, account_id: str, category: str, when: float, number: int,
 @lru_cache(maxsize=64)
 def history(seed: int, account_id: str, created: float) -> tuple[tuple[str, dict], ...]:
     """``(category, Transaction)`` over the year before ``created``, newest first."""
-    rand = data.rng(seed, "transactions", account_id)
+    rand = seeded.rng(seed, "transactions", account_id)
     out = []
-    base = 27_000_000_000 + int(data.unit(seed, "txn", account_id) * 1e9)
+    base = 27_000_000_000 + int(seeded.unit(seed, "txn", account_id) * 1e9)
     for k in range(40):
         day = last_trading_day(local_date(created) - dt.timedelta(days=rand.randint(1, 360)))
         when = local_epoch(day, OPEN) + rand.randint(0, 23000)
@@ -94,7 +105,7 @@ def history(seed: int, account_id: str, created: float) -> tuple[tuple[str, dict
     return tuple(out)
 
 
-def _dates(sandbox: Any, req: SandboxRequest) -> tuple[dt.date, dt.date]:
+def _dates(sandbox: SandboxLike, req: SandboxRequest) -> tuple[dt.date, dt.date]:
     end_text, start_text = req.arg("endDate"), req.arg("startDate")
     end = parse_date(end_text, "endDate") if end_text else local_date(sandbox.clock())
     start = parse_date(start_text, "startDate") if start_text else end - dt.timedelta(days=365)
@@ -112,9 +123,9 @@ def _year_before(day: dt.date) -> dt.date:
         return dt.date(day.year - 1, 2, 28)
 
 
-@answers_errors
-def list_transactions(sandbox: Any, req: SandboxRequest, account_id: str) -> SandboxResponse:
-    """``GET /v1/accounts/{id}/transactions``: an ARRAY, newest first."""
+def list_transactions(sandbox: SandboxLike, req: SandboxRequest, account_id: str
+                      ) -> SandboxResponse:
+    """``GET /accounts/{id}/transactions``: an ARRAY, newest first."""
     require_account(account_id)
     kind = enum_arg(req, "type", TYPES, "ALL")
     symbol = req.arg("symbol")
@@ -128,10 +139,9 @@ def list_transactions(sandbox: Any, req: SandboxRequest, account_id: str) -> San
     return json_response(out)
 
 
-@answers_errors
-def get_transaction(sandbox: Any, req: SandboxRequest, account_id: str, transaction_id: str
+def get_transaction(sandbox: SandboxLike, req: SandboxRequest, account_id: str, transaction_id: str
                     ) -> SandboxResponse:
-    """``GET /v1/accounts/{id}/transactions/{transactionId}``; 404 when unknown."""
+    """``GET /accounts/{id}/transactions/{transactionId}``; 404 when unknown."""
     require_account(account_id)
     number = int_id(transaction_id, "Transaction")
     for _, body in history(sandbox.seed, account_id, state(sandbox).created):
@@ -142,6 +152,6 @@ def get_transaction(sandbox: Any, req: SandboxRequest, account_id: str, transact
 
 def register(router: Router) -> None:
     """Add the transaction routes."""
-    base = r"/v1/accounts/(?P<account_id>[^/]+)/transactions"
+    base = r"/accounts/(?P<account_id>[^/]+)/transactions"
     router.add("GET", base, list_transactions, BEARER)
     router.add("GET", base + r"/(?P<transaction_id>[^/]+)", get_transaction, BEARER)

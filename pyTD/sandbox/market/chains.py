@@ -1,9 +1,11 @@
-"""Option chains: ``GET /v1/marketdata/chains`` in TD's live shape."""
+"""Option chains: ``GET /marketdata/chains`` in TD's live shape."""
 
 from __future__ import annotations
 
-from pyTD.sandbox import data
-from pyTD.sandbox.data_options import (
+from typing import Any
+
+from pyTD.sandbox.data import universe
+from pyTD.sandbox.data.options import (
     RATE,
     OptionSymbol,
     expirations,
@@ -13,18 +15,20 @@ from pyTD.sandbox.data_options import (
     strike_step,
     strikes,
 )
-from pyTD.sandbox.market_options import OPTIONABLE, contract, market_of
-from pyTD.sandbox.market_params import (
+from pyTD.sandbox.market.contracts import OPTIONABLE, contract, market_of
+from pyTD.sandbox.market.quotes import quote
+from pyTD.sandbox.routing import (
     BadRequest,
-    answers_errors,
+    SandboxLike,
+    SandboxRequest,
+    SandboxResponse,
     bool_arg,
     date_arg,
     enum_arg,
     int_arg,
+    json_response,
     number_arg,
 )
-from pyTD.sandbox.market_quotes import quote
-from pyTD.sandbox.routing import SandboxRequest, SandboxResponse, json_response
 
 STRATEGIES = ("SINGLE", "ANALYTICAL", "COVERED", "VERTICAL", "CALENDAR", "STRANGLE",
               "STRADDLE", "BUTTERFLY", "CONDOR", "DIAGONAL", "COLLAR", "ROLL")
@@ -41,9 +45,8 @@ def _strike_ok(strike: float, put: bool, spot: float, wanted: str) -> bool:
             "SNK": near, "SAK": strike > spot, "SBK": strike < spot}[wanted]
 
 
-@answers_errors
-def get_chain(sandbox, req: SandboxRequest) -> SandboxResponse:
-    """``GET /v1/marketdata/chains``."""
+def get_chain(sandbox: SandboxLike, req: SandboxRequest) -> SandboxResponse:
+    """``GET /marketdata/chains``."""
     symbol = req.arg("symbol")
     if not symbol:
         raise BadRequest("symbol is required")
@@ -62,12 +65,13 @@ def get_chain(sandbox, req: SandboxRequest) -> SandboxResponse:
     exp_month = enum_arg(req, "expMonth", MONTHS, "ALL")
     option_type = enum_arg(req, "optionType", ("S", "NS", "ALL"), "ALL")
     seed, now = sandbox.seed, sandbox.clock()
-    body = {"symbol": symbol, "status": "FAILED", "underlying": None, "strategy": strategy,
-            "interval": interval or 0.0, "isDelayed": req.delayed,
-            "isIndex": symbol.startswith("$"), "interestRate": RATE * 100,
-            "underlyingPrice": 0.0, "volatility": 29.0, "daysToExpiration": 0.0,
-            "numberOfContracts": 0, "callExpDateMap": {}, "putExpDateMap": {}}
-    if data.asset_type(symbol) not in OPTIONABLE:
+    body: dict[str, Any] = {
+        "symbol": symbol, "status": "FAILED", "underlying": None, "strategy": strategy,
+        "interval": interval or 0.0, "isDelayed": req.delayed,
+        "isIndex": symbol.startswith("$"), "interestRate": RATE * 100,
+        "underlyingPrice": 0.0, "volatility": 29.0, "daysToExpiration": 0.0,
+        "numberOfContracts": 0, "callExpDateMap": {}, "putExpDateMap": {}}
+    if universe.asset_type(symbol) not in OPTIONABLE:
         return json_response(body)
     market = market_of(seed, symbol, now)
     if strategy == "ANALYTICAL":

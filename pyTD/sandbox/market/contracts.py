@@ -7,9 +7,9 @@ import math
 from dataclasses import dataclass
 from typing import Optional
 
-from pyTD.sandbox import data
-from pyTD.sandbox.data_calendar import CLOSE, POST_CLOSE, local_date, local_epoch
-from pyTD.sandbox.data_options import (
+from pyTD.sandbox.data import seeded, universe
+from pyTD.sandbox.data.calendar import CLOSE, POST_CLOSE, local_date, local_epoch
+from pyTD.sandbox.data.options import (
     RATE,
     OptionSymbol,
     black_scholes,
@@ -17,7 +17,7 @@ from pyTD.sandbox.data_options import (
     option_symbol,
     parse_option,
 )
-from pyTD.sandbox.data_prices import snapshot
+from pyTD.sandbox.data.prices import snapshot
 
 _GREEKS = ("volatility", "delta", "gamma", "theta", "vega", "rho")
 OPTIONABLE = ("EQUITY", "ETF", "INDEX")
@@ -51,7 +51,7 @@ def contract(seed: int, opt: OptionSymbol, kind: str, market: Market) -> dict:
     half = max(0.01, round(value * 0.015, 2))
     bid, ask = max(0.0, round(value - half, 2)), round(value + half, 2)
     last, close = round(value, 2), round(max(prev, 0.0), 2)
-    u = data.unit(seed, "contract", symbol, market.today)
+    u = seeded.unit(seed, "contract", symbol, market.today)
     volume = int(5000 * u * math.exp(-abs(g.d1)))
     bid_size, ask_size = 1 + int(u * 97) % 60, 1 + int(u * 313) % 60
     when = int(market.now) // 60 * 60000
@@ -72,7 +72,7 @@ def contract(seed: int, opt: OptionSymbol, kind: str, market: Market) -> dict:
         "quoteTimeInLong": when, "netChange": round(last - close, 2),
         "volatility": round(vol * 100, 3), "delta": round(g.delta, 3),
         "gamma": round(g.gamma, 3), "theta": round(g.theta, 3), "vega": round(g.vega, 3),
-        "rho": round(g.rho, 3), "openInterest": int(20000 * data.unit(seed, "oi", symbol)
+        "rho": round(g.rho, 3), "openInterest": int(20000 * seeded.unit(seed, "oi", symbol)
                                                     * math.exp(-abs(g.d1))),
         "timeValue": round(max(0.0, last - intrinsic), 2),
         "theoreticalOptionValue": round(g.value, 3), "theoreticalVolatility": 29.0,
@@ -101,7 +101,7 @@ def market_of(seed: int, underlying: str, now: float) -> Market:
 def option_quote(seed: int, symbol: str, now: float, delayed: bool) -> Optional[dict]:
     """A quote of an option symbol; None when malformed or not on an optionable underlying."""
     opt = parse_option(symbol)
-    if opt is None or data.asset_type(opt.underlying) not in OPTIONABLE:
+    if opt is None or universe.asset_type(opt.underlying) not in OPTIONABLE:
         return None
     market = market_of(seed, opt.underlying, now)
     monthly = opt.expiry.weekday() == 4 and 15 <= opt.expiry.day <= 21

@@ -7,8 +7,8 @@ import math
 from dataclasses import dataclass
 from typing import Optional
 
-from pyTD.sandbox import data
-from pyTD.sandbox.data_calendar import is_trading_day
+from pyTD.sandbox.data import seeded, universe
+from pyTD.sandbox.data.calendar import is_trading_day
 
 #: Continuously compounded risk-free rate used for every theoretical value.
 RATE = 0.05
@@ -65,7 +65,7 @@ def black_scholes(spot: float, strike: float, years: float, vol: float, put: boo
 
 def implied_vol(seed: int, underlying: str, spot: float, strike: float, years: float) -> float:
     """A smile: higher away from the money and for short expirations."""
-    base = 0.18 + 0.35 * data.unit(seed, "iv", underlying)
+    base = 0.18 + 0.35 * seeded.unit(seed, "iv", underlying)
     skew = math.log(strike / spot)
     return base * (1 + 2.5 * skew * skew - 0.4 * skew) * (1 + 0.01 / math.sqrt(max(years, 0.01)))
 
@@ -138,7 +138,7 @@ class OptionSymbol:
 
 def parse_option(symbol: str) -> Optional[OptionSymbol]:
     """Parse ``AAPL_011524C150``; None when it is no valid option symbol."""
-    m = data.OPTION_SYMBOL.match(symbol)
+    m = universe.OPTION_SYMBOL.match(symbol)
     if not m:
         return None
     try:

@@ -1,15 +1,24 @@
-"""Quote bodies in TD's live shapes: equity/ETF, index, future, forex and option."""
+"""Quotes: ``GET /marketdata/quotes`` and ``GET /marketdata/{symbol}/quotes``, with bodies
+in TD's live shapes: equity/ETF, index, future, forex and option."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Optional
 
-from pyTD.sandbox import data
-from pyTD.sandbox.data_calendar import CLOSE, local_date, local_epoch
-from pyTD.sandbox.data_options import third_friday
-from pyTD.sandbox.data_prices import Snapshot, digits, snapshot
-from pyTD.sandbox.market_options import option_quote
+from pyTD.provider import TD_AMERITRADE
+from pyTD.sandbox.data import cusips, seeded, universe
+from pyTD.sandbox.data.calendar import CLOSE, local_date, local_epoch
+from pyTD.sandbox.data.options import third_friday
+from pyTD.sandbox.data.prices import Snapshot, digits, snapshot
+from pyTD.sandbox.market.contracts import option_quote
+from pyTD.sandbox.routing import (
+    SandboxLike,
+    SandboxRequest,
+    SandboxResponse,
+    json_response,
+    td_error,
+)
 
 _QUARTER_CODES = {3: "H", 6: "M", 9: "U", 12: "Z"}
 
@@ -35,7 +44,7 @@ def _prices(seed: int, symbol: str, snap: Snapshot) -> dict:
 
 
 def _sizes(seed: int, symbol: str, when: int) -> tuple[int, int, int]:
-    u = data.unit(seed, "sizes", symbol, when)
+    u = seeded.unit(seed, "sizes", symbol, when)
     return 100 * (1 + int(u * 20)), 100 * (1 + int(u * 977) % 15), 100 * (1 + int(u * 331) % 5)
 
 
@@ -43,16 +52,16 @@ def equity_quote(seed: int, symbol: str, now: float, delayed: bool) -> dict:
     """An ``EQUITY``/``ETF`` quote."""
     snap = snapshot(seed, symbol, now)
     p = _prices(seed, symbol, snap)
-    code, name = _EXCHANGE_CODES[data.exchange(seed, symbol)]
+    code, name = _EXCHANGE_CODES[universe.exchange(seed, symbol)]
     bid_size, ask_size, last_size = _sizes(seed, symbol, snap.time)
     regular_change = round(p["regular"] - p["close"], p["places"])
-    pe, div = data.pe_ratio(seed, symbol), data.dividend(seed, symbol)
+    pe, div = universe.pe_ratio(seed, symbol), universe.dividend(seed, symbol)
     span = min(59000.0, max(0.0, now - snap.time) * 1000)
-    trade_ms = snap.time * 1000 + int(span * data.unit(seed, "trade", symbol, snap.time))
+    trade_ms = snap.time * 1000 + int(span * seeded.unit(seed, "trade", symbol, snap.time))
     return {
-        "assetType": data.asset_type(symbol), "assetMainType": "EQUITY",
-        "cusip": data.cusip(seed, symbol), "symbol": symbol,
-        "description": data.describe(symbol),
+        "assetType": universe.asset_type(symbol), "assetMainType": "EQUITY",
+        "cusip": cusips.cusip(seed, symbol), "symbol": symbol,
+        "description": universe.describe(symbol),
         "bidPrice": p["bid"], "bidSize": bid_size, "bidId": code.upper(),
         "askPrice": p["ask"], "askSize": ask_size, "askId": code.upper(),
         "lastPrice": p["last"], "lastSize": last_size, "lastId": "D",
@@ -61,7 +70,7 @@ def equity_quote(seed: int, symbol: str, now: float, delayed: bool) -> dict:
         "totalVolume": snap.volume, "quoteTimeInLong": trade_ms,
         "tradeTimeInLong": trade_ms, "mark": p["last"],
         "exchange": code, "exchangeName": name, "marginable": True, "shortable": True,
-        "volatility": round(0.005 + 0.03 * data.unit(seed, "qvol", symbol), 4),
+        "volatility": round(0.005 + 0.03 * seeded.unit(seed, "qvol", symbol), 4),
         "digits": p["places"] + 2, "52WkHigh": p["high52"], "52WkLow": p["low52"], "nAV": 0.0,
         "peRatio": pe, "divAmount": div,
         "divYield": round(100 * div / p["last"], 2) if p["last"] else 0.0,
@@ -82,7 +91,7 @@ def index_quote(seed: int, symbol: str, now: float, delayed: bool) -> dict:
     p = _prices(seed, symbol, snap)
     return {
         "assetType": "INDEX", "assetMainType": "INDEX", "cusip": "", "symbol": symbol,
-        "description": data.describe(symbol), "lastPrice": p["last"], "openPrice": p["open"],
+        "description": universe.describe(symbol), "lastPrice": p["last"], "openPrice": p["open"],
         "highPrice": p["high"], "lowPrice": p["low"], "closePrice": p["close"],
         "netChange": p["change"], "totalVolume": snap.volume,
         "tradeTimeInLong": snap.time * 1000, "exchange": "x", "exchangeName": "IND",
@@ -97,7 +106,7 @@ def _in_double(seed: int, symbol: str, snap: Snapshot, delayed: bool) -> dict:
     p = _prices(seed, symbol, snap)
     bid_size, ask_size, last_size = _sizes(seed, symbol, snap.time)
     return {
-        "symbol": symbol, "description": data.describe(symbol),
+        "symbol": symbol, "description": universe.describe(symbol),
         "bidPriceInDouble": p["bid"], "askPriceInDouble": p["ask"],
         "lastPriceInDouble": p["last"], "bidSizeInLong": bid_size, "askSizeInLong": ask_size,
         "lastSizeInLong": last_size, "closePriceInDouble": p["close"],
@@ -137,9 +146,9 @@ def future_quote(seed: int, symbol: str, now: float, delayed: bool) -> dict:
         "assetType": "FUTURE", "assetMainType": "FUTURE", "exchange": "E",
         "exchangeName": "XCME", "product": symbol, "tradingHours": "GLBX(de=1640;0=-17)",
         "isTradable": True, "marketMaker": "",
-        "openInterest": int(1e6 * data.unit(seed, "oi", symbol)),
+        "openInterest": int(1e6 * seeded.unit(seed, "oi", symbol)),
         "futurePercentChange": round(body["percentChange"] / 100, 6),
-        "futureMultiplier": float(10 + int(40 * data.unit(seed, "mult", symbol))),
+        "futureMultiplier": float(10 + int(40 * seeded.unit(seed, "mult", symbol))),
         "futureIsActive": True, "futureSettlementPrice": body["closePriceInDouble"],
         "futureActiveSymbol": f"{symbol}{_QUARTER_CODES[expiry.month]}{expiry:%y}",
         "futureExpirationDate": local_epoch(expiry, CLOSE) * 1000,
@@ -149,7 +158,7 @@ def future_quote(seed: int, symbol: str, now: float, delayed: bool) -> dict:
 
 def quote(seed: int, symbol: str, now: float, delayed: bool) -> Optional[dict]:
     """The quote of any well-formed ``symbol``; None for a malformed one."""
-    kind = data.asset_type(symbol)
+    kind = universe.asset_type(symbol)
     if kind is None:
         return None
     if kind == "OPTION":
@@ -157,3 +166,33 @@ def quote(seed: int, symbol: str, now: float, delayed: bool) -> Optional[dict]:
     builder = {"INDEX": index_quote, "FOREX": forex_quote, "FUTURE": future_quote}.get(
         kind, equity_quote)
     return builder(seed, symbol, now, delayed)
+
+
+# -- routes -------------------------------------------------------------------------
+
+def quotes_for(sandbox: SandboxLike, symbols: list[str], delayed: bool) -> dict:
+    """Quotes of ``symbols`` keyed by symbol; malformed symbols are left out as TD did."""
+    now = sandbox.clock()
+    out = {}
+    for symbol in symbols:
+        body = quote(sandbox.seed, symbol, now, delayed)
+        if body is not None:
+            out[symbol] = body
+    return out
+
+
+def get_quotes(sandbox: SandboxLike, req: SandboxRequest) -> SandboxResponse:
+    """``GET /marketdata/quotes?symbol=A,B``."""
+    raw = req.arg("symbol")
+    if not raw:
+        return td_error(400, "symbol is required")
+    symbols = list(dict.fromkeys(s.strip() for s in raw.split(",") if s.strip()))
+    if len(symbols) > TD_AMERITRADE.max_quote_symbols:
+        return td_error(406, "Too many symbols: at most "
+                        f"{TD_AMERITRADE.max_quote_symbols} per request")
+    return json_response(quotes_for(sandbox, symbols, req.delayed))
+
+
+def get_quote(sandbox: SandboxLike, req: SandboxRequest, symbol: str) -> SandboxResponse:
+    """``GET /marketdata/{symbol}/quotes``."""
+    return json_response(quotes_for(sandbox, [symbol], req.delayed))

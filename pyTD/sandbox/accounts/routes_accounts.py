@@ -1,49 +1,33 @@
-"""Account endpoints of the sandbox (Bearer only): accounts with positions and balances;
-``register(router)`` also adds orders, saved orders, transactions, user principals,
-preferences and watchlists.
+"""TD's account routes: accounts with positions and balances (Bearer only).
 
-Two synthetic accounts exist, ``ACCOUNT_IDS`` (a CASH and a MARGIN one). To make
-``GET /v1/accounts`` answer 207 with only the healthy account, a test sets
-``pyTD.sandbox.accounts.state(sandbox).partial_failure = True``.
+Positions and cash come from :func:`~pyTD.sandbox.accounts.models.holdings`,
+priced at the sandbox's time; ``fields=orders`` adds the account's orders.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-from pyTD.sandbox import (
-    accounts_orders,
-    accounts_transactions,
-    accounts_user,
-    accounts_watchlists,
-    data,
+from pyTD.sandbox.accounts.models import (
+    ACCOUNT_IDS,
+    ACCOUNT_TYPES,
+    holdings,
+    require_account,
+    state,
 )
-from pyTD.sandbox.accounts_state import ACCOUNT_IDS, ACCOUNT_TYPES, require_account, state
-from pyTD.sandbox.data_calendar import local_date
-from pyTD.sandbox.data_options import expirations, option_symbol
-from pyTD.sandbox.data_prices import snapshot
-from pyTD.sandbox.market_options import option_quote
-from pyTD.sandbox.market_params import BadRequest, answers_errors
-from pyTD.sandbox.routing import BEARER, Router, SandboxRequest, SandboxResponse, json_response
+from pyTD.sandbox.accounts.orderbook import order_book
+from pyTD.sandbox.data import cusips
+from pyTD.sandbox.data.prices import snapshot
+from pyTD.sandbox.market.contracts import option_quote
+from pyTD.sandbox.routing import (
+    BEARER,
+    BadRequest,
+    Router,
+    SandboxLike,
+    SandboxRequest,
+    SandboxResponse,
+    json_response,
+)
 
-__all__ = ["ACCOUNT_IDS", "register", "state"]
 FIELDS = ("positions", "orders")
-_EQUITIES = tuple(s.symbol for s in data.UNIVERSE.values() if s.asset_type == "EQUITY")
-
-
-def holdings(seed: int, account_id: str, created: float) -> tuple[float, list[tuple]]:
-    """Cash and ``(symbol, assetType, quantity, averagePrice)`` of an account, from the seed."""
-    rand = data.rng(seed, "holdings", account_id)
-    margin = ACCOUNT_TYPES[account_id] == "MARGIN"
-    symbols = rand.sample(_EQUITIES, 4 if margin else 3)
-    out = [(s, "EQUITY", float(rand.randint(1, 40) * 5),
-            round(data.base_price(seed, s) * rand.uniform(0.7, 1.2), 4)) for s in symbols]
-    if margin:
-        expiry = [d for d, kind in expirations(local_date(created)) if kind == "R"][-1]
-        strike = round(data.base_price(seed, symbols[0]) / 5) * 5.0
-        out.append((option_symbol(symbols[0], expiry, False, strike), "OPTION",
-                    float(rand.randint(1, 5)), round(rand.uniform(2, 10), 4)))
-    return round(rand.uniform(5e3, 5e4) if margin else rand.uniform(1e3, 2e4), 2), out
 
 
 def _position(seed: int, symbol: str, kind: str, quantity: float, average: float,
@@ -58,7 +42,7 @@ def _position(seed: int, symbol: str, kind: str, quantity: float, average: float
     else:
         snap = snapshot(seed, symbol, now)
         price, close, multiplier = round(snap.last, 2), round(snap.close, 2), 1
-        instrument = {"assetType": "EQUITY", "cusip": data.cusip(seed, symbol),
+        instrument = {"assetType": "EQUITY", "cusip": cusips.cusip(seed, symbol),
                       "symbol": symbol}
     return {
         "shortQuantity": 0.0, "averagePrice": average,
@@ -119,7 +103,7 @@ def _margin_balances(cash: float, stock: float, option: float, prev: float) -> d
             "projectedBalances": projected}
 
 
-def account_body(sandbox: Any, account_id: str, fields: tuple) -> dict:
+def account_body(sandbox: SandboxLike, account_id: str, fields: tuple) -> dict:
     """One ``{"securitiesAccount": ...}`` as TD served it."""
     st, now = state(sandbox), sandbox.clock()
     cash, held = holdings(sandbox.seed, account_id, st.created)
@@ -136,7 +120,7 @@ def account_body(sandbox: Any, account_id: str, fields: tuple) -> dict:
     if "positions" in fields:
         body["positions"] = positions
     if "orders" in fields:
-        body["orderStrategies"] = accounts_orders.orders_of(sandbox, account_id)
+        body["orderStrategies"] = order_book(sandbox).orders(account_id)
     balances = _cash_balances if kind == "CASH" else _margin_balances
     body.update(balances(cash, stock, option, prev))
     return {"securitiesAccount": body}
@@ -150,9 +134,8 @@ def _fields(req: SandboxRequest) -> tuple:
     return wanted
 
 
-@answers_errors
-def get_accounts(sandbox: Any, req: SandboxRequest) -> SandboxResponse:
-    """``GET /v1/accounts``: 200, or 207 with only the healthy accounts."""
+def get_accounts(sandbox: SandboxLike, req: SandboxRequest) -> SandboxResponse:
+    """``GET /accounts``: 200, or 207 with only the healthy accounts."""
     fields = _fields(req)
     failing = state(sandbox).partial_failure
     ids = [a for a in ACCOUNT_IDS if not (failing and ACCOUNT_TYPES[a] == "MARGIN")]
@@ -160,19 +143,13 @@ def get_accounts(sandbox: Any, req: SandboxRequest) -> SandboxResponse:
                          207 if failing else 200)
 
 
-@answers_errors
-def get_account(sandbox: Any, req: SandboxRequest, account_id: str) -> SandboxResponse:
-    """``GET /v1/accounts/{accountId}``."""
+def get_account(sandbox: SandboxLike, req: SandboxRequest, account_id: str) -> SandboxResponse:
+    """``GET /accounts/{accountId}``."""
     fields = _fields(req)
     return json_response(account_body(sandbox, require_account(account_id), fields))
 
 
 def register(router: Router) -> None:
-    """Add every account route to ``router`` (all ``BEARER``)."""
-    accounts_watchlists.register(router)  # before /v1/accounts/{id}: owns /accounts/watchlists
-    router.add("GET", r"/v1/accounts", get_accounts, BEARER)
-    router.add("GET", r"/v1/accounts/(?P<account_id>[^/]+)", get_account, BEARER)
-    accounts_orders.register(router)
-    accounts_transactions.register(router)
-    accounts_user.register(router)
-
+    """Add the account routes."""
+    router.add("GET", r"/accounts", get_accounts, BEARER)
+    router.add("GET", r"/accounts/(?P<account_id>[^/]+)", get_account, BEARER)

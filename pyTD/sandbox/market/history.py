@@ -1,12 +1,12 @@
-"""Price history: ``GET /v1/marketdata/{symbol}/pricehistory`` with TD's parameter matrix."""
+"""Price history: ``GET /marketdata/{symbol}/pricehistory`` with TD's parameter matrix."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Optional
 
-from pyTD.sandbox import data
-from pyTD.sandbox.data_calendar import (
+from pyTD.sandbox.data import universe
+from pyTD.sandbox.data.calendar import (
     CLOSE,
     DAY,
     OPEN,
@@ -18,9 +18,16 @@ from pyTD.sandbox.data_calendar import (
     previous_trading_day,
     trading_days,
 )
-from pyTD.sandbox.data_prices import Bar, day_bar, digits, merge, minute_bars
-from pyTD.sandbox.market_params import BadRequest, answers_errors, bool_arg, int_arg
-from pyTD.sandbox.routing import SandboxRequest, SandboxResponse, json_response
+from pyTD.sandbox.data.prices import Bar, day_bar, digits, merge, minute_bars
+from pyTD.sandbox.routing import (
+    BadRequest,
+    SandboxLike,
+    SandboxRequest,
+    SandboxResponse,
+    bool_arg,
+    int_arg,
+    json_response,
+)
 
 #: periodType -> (allowed periods, default period, allowed frequencyTypes, default one).
 PERIODS = {
@@ -101,9 +108,8 @@ def _epoch_ms(req: SandboxRequest, name: str) -> Optional[int]:
     return None if value is None else value // 1000
 
 
-@answers_errors
-def get_price_history(sandbox, req: SandboxRequest, symbol: str) -> SandboxResponse:
-    """``GET /v1/marketdata/{symbol}/pricehistory``."""
+def get_price_history(sandbox: SandboxLike, req: SandboxRequest, symbol: str) -> SandboxResponse:
+    """``GET /marketdata/{symbol}/pricehistory``."""
     period_type = _choice(req, "periodType", tuple(PERIODS), "day")
     periods, default_period, frequency_types, default_type = PERIODS[period_type]
     context = f" for periodType '{period_type}'"
@@ -123,7 +129,7 @@ def get_price_history(sandbox, req: SandboxRequest, symbol: str) -> SandboxRespo
         start = local_epoch(start_day, 0)
     start_day = local_date(start)
     candles: list[Bar] = []
-    if data.asset_type(symbol) is not None and start < end:
+    if universe.asset_type(symbol) is not None and start < end:
         if frequency_type == "minute":
             depth = MINUTE_DEPTH_DAYS.get(frequency, _OTHER_MINUTE_DEPTH)
             start_day = max(start_day, local_date(now) - dt.timedelta(days=depth))

@@ -1,18 +1,26 @@
-"""Market hours: ``GET /v1/marketdata/hours`` and ``GET /v1/marketdata/{market}/hours``."""
+"""Market hours: ``GET /marketdata/hours`` and ``GET /marketdata/{market}/hours``."""
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Optional
 
-from pyTD.sandbox.data_calendar import is_trading_day, local_date, offset_text
-from pyTD.sandbox.market_params import BadRequest, answers_errors, date_arg, required
-from pyTD.sandbox.routing import SandboxRequest, SandboxResponse, json_response
+from pyTD.sandbox.data.calendar import is_trading_day, local_date, offset_text
+from pyTD.sandbox.routing import (
+    BadRequest,
+    SandboxLike,
+    SandboxRequest,
+    SandboxResponse,
+    date_arg,
+    json_response,
+    required,
+)
 
 MARKETS = ("EQUITY", "OPTION", "FUTURE", "BOND", "FOREX")
 
 #: market -> [(product, productName, marketType, {session: [(start, end), ...]})]; times are
 #: Eastern ``HH:MM``, a start before the previous midnight is written ``-HH:MM``.
-_PRODUCTS = {
+_PRODUCTS: dict[str, list[tuple[str, Optional[str], str, dict[str, list[tuple[str, str]]]]]] = {
     "EQUITY": [("EQ", "equity", "EQUITY", {"preMarket": [("07:00", "09:30")],
                                            "regularMarket": [("09:30", "16:00")],
                                            "postMarket": [("16:00", "20:00")]})],
@@ -52,7 +60,7 @@ def market_hours(market: str, day: dt.date) -> dict:
     return out
 
 
-def _day(sandbox, req: SandboxRequest) -> dt.date:
+def _day(sandbox: SandboxLike, req: SandboxRequest) -> dt.date:
     return date_arg(req, "date") or local_date(sandbox.clock())
 
 
@@ -63,16 +71,14 @@ def _market(name: str) -> str:
     return market
 
 
-@answers_errors
-def get_hours(sandbox, req: SandboxRequest) -> SandboxResponse:
-    """``GET /v1/marketdata/hours?markets=EQUITY,OPTION&date=yyyy-MM-dd``."""
+def get_hours(sandbox: SandboxLike, req: SandboxRequest) -> SandboxResponse:
+    """``GET /marketdata/hours?markets=EQUITY,OPTION&date=yyyy-MM-dd``."""
     markets = [_market(m.strip()) for m in required(req, "markets").split(",") if m.strip()]
     day = _day(sandbox, req)
     return json_response({m.lower(): market_hours(m, day) for m in dict.fromkeys(markets)})
 
 
-@answers_errors
-def get_market_hours(sandbox, req: SandboxRequest, market: str) -> SandboxResponse:
-    """``GET /v1/marketdata/{market}/hours``."""
+def get_market_hours(sandbox: SandboxLike, req: SandboxRequest, market: str) -> SandboxResponse:
+    """``GET /marketdata/{market}/hours``."""
     name = _market(market)
     return json_response({name.lower(): market_hours(name, _day(sandbox, req))})
