@@ -102,10 +102,10 @@ class Transport:
 
     Built by every ``api`` (``api.transport``) and shared with its OAuth flow::
 
-        >>> t = Transport("http://127.0.0.1:9/v1", retry_count=0)
-        >>> t.send("GET", "http://127.0.0.1:9/v1/marketdata/quotes")  # doctest: +SKIP
+        >>> t = Transport("http://127.0.0.1:9", retry_count=0)
+        >>> t.send("GET", "http://127.0.0.1:9/marketdata/quotes")
         Traceback (most recent call last):
-        pyTD.exceptions.TransportError: GET /v1/marketdata/quotes failed: ... (connection refused)
+        pyTD.exceptions.TransportError: GET /marketdata/quotes failed: ... (connection refused)...
 
     With its own session (the default) a request is prepared without
     ``Session.request``'s per-call merging of session settings (nothing to
