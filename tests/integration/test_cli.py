@@ -28,10 +28,11 @@ from pyTD.cache.disk import DiskCache
 from pyTD.cache.select import cache_file_name
 from pyTD.cli import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, log_to_stderr
 from pyTD.sandbox import DEMO_CONSUMER_KEY
-from pyTD.sandbox.accounts_state import state
+from pyTD.sandbox.accounts import state
 from pyTD.sandbox.client import sandbox_api
 from pyTD.sandbox.faults import Faults
 from tests.support import free_port
+from tests.support.sandboxes import start_sandbox
 
 from .cli_support import (
     CLI_KEY,
@@ -48,9 +49,9 @@ AUTH_URL = r"(http://127\.0\.0\.1:\d+/auth\?\S+)"
 
 
 @pytest.fixture(scope="module")
-def sandbox(make_sandbox):
+def sandbox(request):
     frozen = time.time()  # market data depends on the sandbox clock: freeze it
-    return make_sandbox(auto_approve=True, clock=lambda: frozen)
+    return start_sandbox(request, auto_approve=True, clock=lambda: frozen)
 
 
 @pytest.fixture
