@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 import sys
-from typing import Callable, Optional
+from typing import Callable
 
 
 def in_notebook() -> bool:
@@ -16,10 +16,10 @@ def in_notebook() -> bool:
     return shell is not None and type(shell).__name__ == "ZMQInteractiveShell"
 
 
-def show_link(url: str, output: Optional[Callable[[str], object]] = None) -> bool:
+def show_link(url: str, output: Callable[[str], object]) -> bool:
     """Display ``url`` as a link in a notebook; False (nothing shown) elsewhere.
 
-    The plain-text copy of the URL goes to ``output`` (default: printed).
+    The plain-text copy of the URL goes to ``output`` (the auth manager's).
     """
     if not in_notebook():
         return False
@@ -28,9 +28,5 @@ def show_link(url: str, output: Optional[Callable[[str], object]] = None) -> boo
     safe = html.escape(url, quote=True)
     display(HTML(f'<p>Authorize pyTD: <a href="{safe}" target="_blank" rel="noopener">'
                  "open the authorization page</a></p>"))
-    text = f"Authorization URL: {url}"
-    if output is None:
-        print(text, flush=True)
-    else:
-        output(text)
+    output(f"Authorization URL: {url}")
     return True
