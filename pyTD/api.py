@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import Any, Mapping, Optional, Union
+from typing import Any, Callable, Mapping, Optional, Union
 
 import requests
 
@@ -21,15 +21,32 @@ from pyTD.auth.manager import AuthManager, BrowserOpener
 from pyTD.auth.tokens import Clock, Token
 from pyTD.cache.base import TokenCache
 from pyTD.endpoints import EndpointMethods
-from pyTD.exceptions import AuthorizationError, ConfigurationError
-from pyTD.output import FORMATS
+from pyTD.exceptions import AuthorizationError, ConfigurationError, ValidationError
 from pyTD.provider import Provider
-from pyTD.settings import ENV_VARS, resolve
+from pyTD.settings import ENV_VARS, Settings, resolve
 from pyTD.transport import Timeout, Transport, decode_json, raise_for_status
 
 log = logging.getLogger(__name__)
 
 _SETTING_NAMES = tuple(ENV_VARS)
+
+
+class _Fixed:
+    """A read-only attribute of ``api`` whose assignment says what to do instead."""
+
+    def __init__(self, read: Callable[[api], Any], instead: str) -> None:
+        self.read, self.instead = read, instead
+        self.name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, obj: Optional[api], owner: type) -> Any:
+        return self if obj is None else self.read(obj)
+
+    def __set__(self, obj: api, value: Any) -> None:
+        raise AttributeError(f"api.{self.name} cannot change after the api is built: "
+                             f"{self.instead}")
 
 
 class api(EndpointMethods):
@@ -47,7 +64,23 @@ class api(EndpointMethods):
     with exponential backoff from ``pause`` seconds; a 429 waits for the next
     minute of TD's quota clock. No single wait exceeds ``retry_max_wait``.
     Orders and other changes are never retried.
+
+    ``consumer_key``, ``callback_url``, ``store_tokens``, ``retry_count`` and
+    ``pause`` read back what the api was built with; they are fixed for its life.
     """
+
+    settings: Settings
+    _retry_count: int
+    _pause: float
+
+    consumer_key = _Fixed(lambda a: a.settings.consumer_key,
+                          "build a new one with api(consumer_key=...) or set TD_CONSUMER_KEY.")
+    callback_url = _Fixed(lambda a: a.settings.callback_url,
+                          "build a new one with api(callback_url=...) or set TD_CALLBACK_URL.")
+    store_tokens = _Fixed(lambda a: a.settings.store_tokens,
+                          "build a new one with api(store_tokens=...) or pass cache=.")
+    retry_count = _Fixed(lambda a: a._retry_count, "build a new one with api(retry_count=...).")
+    pause = _Fixed(lambda a: a._pause, "build a new one with api(pause=...).")
 
     def __init__(self, options: Optional[Mapping[str, Any]] = None, *,
                  consumer_key: Optional[str] = None, callback_url: Optional[str] = None,
@@ -56,35 +89,34 @@ class api(EndpointMethods):
                  timeout: Timeout = (5.0, 30.0), retry_count: int = 3, pause: float = 0.5,
                  retry_max_wait: float = 60.0,
                  base_url: Optional[str] = None, auth_url: Optional[str] = None,
-                 log_level: Optional[str] = None, output_format: str = "json",
+                 log_level: Optional[str] = None, output_format: Optional[str] = None,
                  refresh_window: Optional[float] = None, clock: Clock = time.time,
                  provider: Optional[Union[str, Provider]] = None,
                  app_secret: Optional[str] = None) -> None:
         given = dict(consumer_key=consumer_key, callback_url=callback_url,
                      store_tokens=store_tokens, config_dir=config_dir, base_url=base_url,
                      auth_url=auth_url, log_level=log_level, provider=provider,
-                     app_secret=app_secret)
+                     app_secret=app_secret, output_format=output_format)
         extra = dict(options or {})
         cache = cache if cache is not None else extra.pop("cache", None)
         unknown = set(extra) - set(_SETTING_NAMES)
         if unknown:
             raise ConfigurationError(f"Unknown option(s) {sorted(unknown)}; known: "
                                      f"{sorted((*_SETTING_NAMES, 'cache'))}.")
-        merged: dict[str, Any] = {name: given[name] if given[name] is not None else extra.get(name)
-                  for name in _SETTING_NAMES}
-        if output_format not in FORMATS:
-            raise ConfigurationError(f"output_format={output_format!r}: use one of "
-                                     f"{', '.join(FORMATS)}.")
+        merged: dict[str, Any] = {
+            name: given[name] if given[name] is not None else extra.get(name)
+            for name in _SETTING_NAMES}
         self.settings = resolve(**merged)
         if self.settings.log_level:
             logging.getLogger("pyTD").setLevel(self.settings.log_level)
         from pyTD.cache.select import select_cache
 
         self.cache = select_cache(self.settings, cache=cache, store_tokens=store_tokens)
+        self._retry_count, self._pause = retry_count, pause
         self.transport = Transport(self.settings.base_url, session=session, timeout=timeout,
                                    retry_count=retry_count, pause=pause,
                                    max_wait=retry_max_wait)
-        self.output_format = output_format
+        self.output_format = self.settings.output_format
         manager_options: dict[str, Any] = {}
         if refresh_window is not None:
             manager_options["refresh_window"] = refresh_window
@@ -164,13 +196,16 @@ class api(EndpointMethods):
                 json: Any = None, raw: bool = False) -> Any:
         """Send an authenticated request to ``base_url + path`` and decode the answer.
 
-        ``path`` must be URL-quoted already. Returns the JSON body (``None`` when
-        empty), or the ``requests.Response`` with ``raw=True``. An expired token
-        is refreshed first; a 401 triggers one refresh and one resend.
+        ``path`` must be URL-quoted already; a full URL is accepted when it lies
+        under ``base_url`` (the token is never sent anywhere else). Returns the
+        JSON body (``None`` when empty), or the ``requests.Response`` with
+        ``raw=True``. An expired token is refreshed first; a 401 triggers one
+        refresh and one resend.
 
         >>> a.request("GET", "/marketdata/quotes", params={"symbol": "AAPL"})  # doctest: +SKIP
         """
         method = method.upper()
+        path = self._relative(path)
         url = self.settings.base_url + path
         headers = self.auth.headers()
         started = time.perf_counter()
@@ -189,6 +224,17 @@ class api(EndpointMethods):
                                        "Run `pytd auth login` (or api.authorize()) again.", parse)
         raise_for_status(response, parse=parse)
         return response if raw else decode_json(response)
+
+    def _relative(self, path: str) -> str:
+        """``path`` relative to the base URL; a full URL must lie under it."""
+        if not path.startswith(("http://", "https://")):
+            return path
+        base = self.settings.base_url
+        if path == base or path.startswith((base + "/", base + "?")):
+            return path[len(base):]
+        raise ValidationError(
+            f"{path.split('?')[0]!r} is not under this api's base URL {base!r}: pass a path "
+            "such as '/marketdata/quotes', or a URL that starts with the base URL.")
 
     def close(self) -> None:
         """Close the HTTP session."""
@@ -223,9 +269,15 @@ def configure(options: Optional[Mapping[str, Any]] = None, **kwargs: Any) -> api
         return _default
 
 
-def default_api() -> api:
-    """The default ``api``: from :func:`configure`, else built from the ``TD_*`` variables."""
+def default_api(ignore_globals: bool = False) -> api:
+    """The default ``api``: from :func:`configure`, else built from the ``TD_*`` variables.
+
+    ``ignore_globals=True`` builds a new one from the environment, leaving the
+    configured default as it is.
+    """
     global _default
+    if ignore_globals:
+        return api()
     with _default_lock:
         if _default is None:
             _default = api()

@@ -14,6 +14,7 @@ import os
 from typing import Any, Mapping, NamedTuple, Optional
 
 from pyTD.exceptions import ConfigurationError
+from pyTD.output import FORMATS
 from pyTD.provider import DEFAULT_PROVIDER, Provider, get_provider
 
 ENV_VARS = {
@@ -26,6 +27,7 @@ ENV_VARS = {
     "auth_url": "TD_AUTH_URL",
     "provider": "TD_PROVIDER",
     "app_secret": "TD_APP_SECRET",
+    "output_format": "TD_OUTPUT_FORMAT",
 }
 
 _TRUE = {"true", "1", "yes"}
@@ -46,6 +48,8 @@ class Settings(NamedTuple):
     provider: Provider = DEFAULT_PROVIDER
     #: The app secret of a confidential client (HTTP Basic at the token endpoint).
     app_secret: Optional[str] = None
+    #: What endpoint functions return unless a call says otherwise: ``json`` or ``pandas``.
+    output_format: str = "json"
 
     def __repr__(self) -> str:
         fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._fields
@@ -160,4 +164,16 @@ def resolve(*, env: Optional[Mapping[str, str]] = None, **explicit: Any) -> Sett
         auth_url=url("auth_url", provider.auth_url),
         provider=provider,
         app_secret=_pick("app_secret", explicit, env),
+        output_format=_output_format(explicit, env),
     )
+
+
+def _output_format(explicit: Mapping[str, Any], env: Mapping[str, str]) -> str:
+    value = _pick("output_format", explicit, env)
+    if value is None:
+        return "json"
+    fmt = str(value).strip().lower()
+    if fmt not in FORMATS:
+        source = "output_format" if explicit.get("output_format") else ENV_VARS["output_format"]
+        raise ConfigurationError(f"{source}={value!r}: use one of {', '.join(FORMATS)}.")
+    return fmt

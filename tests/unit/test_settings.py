@@ -29,6 +29,7 @@ CASES = {
                  "http://127.0.0.1:1/auth", "http://127.0.0.1:2/auth", TD_AMERITRADE.auth_url),
     "provider": (OTHER, "TD", OTHER, TD_AMERITRADE, TD_AMERITRADE),
     "app_secret": ("ARGSECRET", "ENVSECRET", "ARGSECRET", "ENVSECRET", None),
+    "output_format": ("pandas", "JSON", "pandas", "json", "json"),
 }
 
 
@@ -163,3 +164,9 @@ def test_the_app_secret_stays_out_of_the_repr():
     settings = resolve(consumer_key="KEY", app_secret="S3CRET-VALUE")
     assert "S3CRET" not in repr(settings) and "app_secret='[hidden]'" in repr(settings)
     assert "consumer_key='KEY'" in repr(settings)
+
+
+def test_an_unknown_output_format_names_the_variable(monkeypatch):
+    monkeypatch.setenv("TD_OUTPUT_FORMAT", "xml")
+    with pytest.raises(ConfigurationError, match="TD_OUTPUT_FORMAT='xml': use one of json, pandas"):
+        resolve()
