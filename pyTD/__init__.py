@@ -28,7 +28,28 @@ _SUBMODULES = {"accounts", "auth", "cache", "cli", "exceptions", "instruments", 
 __all__ = ["__version__", "api", "configure", "default_api", *sorted(_SUBMODULES)]
 
 
+#: pyTD 0.0.x's package constants, computed on each access (never at import):
+#: ``CONFIG_DIR`` (``TD_CONFIG_DIR`` or the default), ``DEFAULT_CONFIG_DIR``
+#: (``appdirs.user_config_dir("pyTD")``), ``DEFAULT_SSL_DIR`` (where the callback's
+#: TLS certificate is kept: the configuration directory), ``BASE_URL`` and
+#: ``BASE_AUTH_URL`` (the default provider's API and authorization URLs).
+_CONSTANTS = frozenset({"BASE_AUTH_URL", "BASE_URL", "CONFIG_DIR", "DEFAULT_CONFIG_DIR",
+                        "DEFAULT_SSL_DIR"})
+
+
+def _constant(name: str) -> str:
+    if name in ("BASE_URL", "BASE_AUTH_URL"):
+        from pyTD.provider import DEFAULT_PROVIDER
+
+        return DEFAULT_PROVIDER.base_url if name == "BASE_URL" else DEFAULT_PROVIDER.auth_url
+    from pyTD.settings import default_config_dir, resolve_config_dir
+
+    return default_config_dir() if name == "DEFAULT_CONFIG_DIR" else resolve_config_dir()
+
+
 def __getattr__(name: str) -> Any:
+    if name in _CONSTANTS:
+        return _constant(name)
     if name not in _SUBMODULES:
         raise AttributeError(f"module 'pyTD' has no attribute {name!r}")
     value = importlib.import_module(f"pyTD.{name}")
@@ -37,4 +58,4 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+    return sorted(set(globals()) | set(__all__) | _CONSTANTS)

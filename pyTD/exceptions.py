@@ -13,14 +13,29 @@ Every error pyTD raises derives from :class:`TDError`::
 
 from __future__ import annotations
 
-from typing import Any, Optional
+import builtins
+import sys
+from typing import Any, Optional, Union
+from urllib.parse import urlsplit
+
+__all__ = [
+    "STATUS_ERRORS", "TOKEN_PATH", "AccessDeniedError", "AuthorizationError", "CacheError",
+    "CallbackTimeoutError", "ClientError", "ConfigurationError", "ConnectionError",
+    "ForbiddenAccess", "NotAcceptableError", "NotSupportedError", "RateLimitError",
+    "Redirection", "ResourceNotFound", "ResponseFormatError", "SSLError", "ServerError",
+    "StateMismatchError", "TDError", "TDQueryError", "TransportError", "UnknownOutcomeError",
+    "UnsupportedMediaTypeError", "ValidationError", "error_class", "is_token_request",
+]
+
+#: The token endpoint's path (TD Ameritrade); paths of registered providers count too.
+TOKEN_PATH = "/oauth2/token"  # noqa: S105 - a URL path, not a secret
 
 
 class TDError(Exception):
     """Base class of every pyTD error.
 
     ``status_code`` and ``response`` are set when the error came from an HTTP
-    response (``None`` otherwise).
+    response (``None`` otherwise). ``msg`` is the message, as in pyTD 0.0.x.
     """
 
     def __init__(self, message: str = "", *, status_code: Optional[int] = None,
@@ -29,6 +44,11 @@ class TDError(Exception):
         self.message = message
         self.status_code = status_code
         self.response = response
+
+    @property
+    def msg(self) -> str:
+        """The message (pyTD 0.0.x's name for it)."""
+        return self.message
 
 
 class ConfigurationError(TDError, ValueError):
@@ -43,12 +63,12 @@ class CacheError(TDError):
     """A token cache cannot be read or written."""
 
 
-class SSLError(TDError):
-    """A TLS problem: certificate creation or verification."""
-
-
 class AuthorizationError(TDError):
     """Authorization failed or is needed: the message says how to (re-)authorize."""
+
+
+class SSLError(AuthorizationError):
+    """A TLS problem: certificate creation or verification (an ``AuthorizationError``)."""
 
 
 class AccessDeniedError(AuthorizationError):
@@ -63,8 +83,56 @@ class CallbackTimeoutError(AuthorizationError):
     """No authorization code reached the callback server before the deadline."""
 
 
+def is_token_request(response: Any) -> bool:
+    """Whether ``response`` answers a token request (its body may hold tokens).
+
+    A form-encoded request body, or a URL path ending in a token endpoint's path.
+    """
+    paths = {TOKEN_PATH}
+    provider = sys.modules.get("pyTD.provider")  # only if loaded: no import from here
+    for registered in getattr(provider, "_PROVIDERS", {}).values():
+        paths.add(str(getattr(registered, "token_path", TOKEN_PATH)).rstrip("/"))
+    request = getattr(response, "request", None)
+    for url in (getattr(response, "url", None), getattr(request, "url", None)):
+        if isinstance(url, str) and urlsplit(url).path.rstrip("/").endswith(tuple(paths)):
+            return True
+    if request is None:
+        return False
+    headers = getattr(request, "headers", None) or {}
+    if "x-www-form-urlencoded" in str(headers.get("Content-Type", "")).lower():
+        return True
+    body = getattr(request, "body", None)
+    if isinstance(body, bytes):
+        body = body.decode("latin-1")
+    return isinstance(body, str) and "grant_type=" in body
+
+
 class TDQueryError(TDError):
-    """A request to the API failed; ``status_code`` and the server's message are kept."""
+    """A request to the API failed; ``status_code`` and the server's message are kept.
+
+    Takes pyTD 0.0.x's keywords too: ``TDQueryError(response=..., content=...,
+    message=...)``. ``content`` is the body given, else the response's body,
+    except for token requests, whose bodies are never kept (``None``).
+    """
+
+    def __init__(self, message: Optional[str] = None, *, status_code: Optional[int] = None,
+                 response: Any = None, content: Union[bytes, str, None] = None) -> None:
+        if status_code is None and isinstance(getattr(response, "status_code", None), int):
+            status_code = response.status_code
+        if message is None:
+            message = f"The request failed with HTTP {status_code}." if status_code else ""
+        super().__init__(message, status_code=status_code, response=response)
+        if content is None and response is not None:
+            content = getattr(response, "content", None)
+            if not isinstance(content, (bytes, str)):
+                content = None
+        if content is not None and response is not None and is_token_request(response):
+            content = None
+        self.content = content
+
+
+class Redirection(TDQueryError):
+    """The API answered with a redirect (3xx) that was not followed."""
 
 
 class ResponseFormatError(TDQueryError):
@@ -103,8 +171,12 @@ class ServerError(TDQueryError):
     """The API failed on its side (5xx)."""
 
 
-class TransportError(TDQueryError):
-    """The API could not be reached or did not answer in time."""
+class TransportError(TDQueryError, builtins.ConnectionError):
+    """The API could not be reached or did not answer in time.
+
+    Also a builtin :class:`ConnectionError` (hence an ``OSError``);
+    ``pyTD.exceptions.ConnectionError`` is this class, pyTD 0.0.x's name for it.
+    """
 
 
 class UnknownOutcomeError(TransportError):
@@ -112,6 +184,10 @@ class UnknownOutcomeError(TransportError):
 
     It is never retried blindly: check with ``get_orders`` before sending it again.
     """
+
+
+#: pyTD 0.0.x's name for :class:`TransportError` (shadows the builtin in this module only).
+ConnectionError = TransportError
 
 
 STATUS_ERRORS: dict[int, type[TDError]] = {

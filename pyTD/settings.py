@@ -102,6 +102,15 @@ def default_config_dir() -> str:
     return appdirs.user_config_dir("pyTD")
 
 
+def resolve_config_dir(env: Optional[Mapping[str, str]] = None) -> str:
+    """The configuration directory from ``TD_CONFIG_DIR`` (in ``env``), else the default."""
+    return _config_dir(_pick("config_dir", {}, os.environ if env is None else env))
+
+
+def _config_dir(value: Any) -> str:
+    return os.path.abspath(os.path.expanduser(str(value))) if value else default_config_dir()
+
+
 def _pick(name: str, explicit: Mapping[str, Any], env: Mapping[str, str]) -> Any:
     value = explicit.get(name)
     if value is not None:
@@ -141,9 +150,7 @@ def resolve(*, env: Optional[Mapping[str, str]] = None, **explicit: Any) -> Sett
                 f"{source}={log_level!r} is not a log level: use one of {sorted(_LOG_LEVELS)}."
             )
 
-    config_dir = _pick("config_dir", explicit, env)
-    config_dir = os.path.abspath(os.path.expanduser(str(config_dir))) if config_dir \
-        else default_config_dir()
+    config_dir = _config_dir(_pick("config_dir", explicit, env))
 
     def url(name: str, default: str) -> str:
         value = _pick(name, explicit, env) or default

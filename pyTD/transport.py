@@ -297,13 +297,23 @@ def server_message(response: requests.Response, parse: ErrorParser = error_text)
 
 def raise_for_status(response: requests.Response, hint: str = "",
                      parse: ErrorParser = error_text) -> None:
-    """Raise the exception of the status table for an error response."""
+    """Raise the exception of the status table for an error response.
+
+    TD answers an unknown consumer key (``apikey``) with a 500 saying
+    ``Invalid ApiKey``: that is an :class:`~pyTD.exceptions.AuthorizationError`, as in
+    pyTD 0.0.x.
+    """
     if response.status_code < 400:
         return
     cls = error_class(response.status_code)
     path = urlsplit(response.url).path
-    message = f"{response.request.method} {path} failed with HTTP {response.status_code}: " \
-              f"{server_message(response, parse)}"
+    text = server_message(response, parse)
+    message = f"{response.request.method} {path} failed with HTTP {response.status_code}: {text}"
+    if response.status_code == 500 and (b"invalid apikey" in response.content.lower()
+                                        or "invalid apikey" in text.lower()):
+        cls = error_class(401)  # AuthorizationError
+        hint = hint or ("The consumer key was not recognized: check TD_CONSUMER_KEY / "
+                        "consumer_key against your app's Consumer Key")
     if hint:
         message += f". {hint}"
     raise cls(message, status_code=response.status_code, response=redacted(response))

@@ -113,3 +113,19 @@ def test_cache_package_exports():
     assert set(cache.__all__) <= set(dir(cache))
     with pytest.raises(AttributeError, match="no attribute 'FileCache'"):
         cache.FileCache  # noqa: B018
+
+
+def test_import_pytd_utils_exceptions_has_no_side_effects(tmp_path):
+    seen = probe(tmp_path, "import pyTD.utils; from pyTD.utils.exceptions import TDQueryError")
+    assert seen["env"] == []
+    assert seen["handlers"] == ["NullHandler"] and seen["root_changed"] is False
+
+
+def test_url_constants_read_no_environment(tmp_path):
+    seen = probe(tmp_path, "import pyTD; pyTD.BASE_URL; pyTD.BASE_AUTH_URL; dir(pyTD)")
+    assert seen["env"] == []
+
+
+def test_config_dir_constants_read_the_environment_only_when_asked(tmp_path):
+    seen = probe(tmp_path, "import pyTD; pyTD.CONFIG_DIR")
+    assert "TD_CONFIG_DIR" in seen["env"]

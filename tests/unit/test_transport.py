@@ -343,3 +343,33 @@ def test_classification_reads_the_exception_chain_not_its_text():
     assert classify(error) == ("connection refused", False)
     reset = requests.exceptions.ConnectionError("NewConnectionError in the text only")
     assert classify(reset)[1] is True          # the words in a message change nothing
+
+
+@pytest.mark.parametrize("body", [
+    b'{"error":"Invalid ApiKey"}', b"Invalid ApiKey", b'\n {"error" : "invalid apikey"} ',
+])
+def test_a_500_invalid_apikey_is_an_authorization_error(body):
+    with pytest.raises(AuthorizationError, match=r"(?i)invalid apikey") as info:
+        raise_for_status(fake_response(500, body))
+    assert not isinstance(info.value, ServerError)
+    assert info.value.status_code == 500
+    assert "TD_CONSUMER_KEY" in str(info.value)
+    assert "/v1/marketdata/quotes" in str(info.value)
+
+
+def test_a_500_invalid_apikey_keeps_the_callers_hint():
+    with pytest.raises(AuthorizationError, match=r"Invalid ApiKey\. Re-run login\.$"):
+        raise_for_status(fake_response(500, b'{"error":"Invalid ApiKey"}'), "Re-run login.")
+
+
+@pytest.mark.parametrize("status", [502, 503])
+def test_other_5xx_saying_invalid_apikey_stay_server_errors(status):
+    with pytest.raises(ServerError, match="Invalid ApiKey"):
+        raise_for_status(fake_response(status, b'{"error":"Invalid ApiKey"}'))
+
+
+def test_a_plain_500_stays_a_server_error():
+    with pytest.raises(ServerError, match="An unexpected error has occurred") as info:
+        raise_for_status(fake_response(500, b'{"error":"An unexpected error has occurred."}'))
+    assert not isinstance(info.value, AuthorizationError)
+    assert info.value.content == b'{"error":"An unexpected error has occurred."}'
