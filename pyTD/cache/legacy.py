@@ -33,7 +33,6 @@ from typing import Any, Iterable
 from pyTD._files import create_private_file, make_private_dir
 from pyTD.auth.tokens import AccessToken, Clock, RefreshToken, Token
 from pyTD.cache.base import TokenCache
-from pyTD.exceptions import CacheError
 
 log = logging.getLogger(__name__)
 
@@ -124,7 +123,8 @@ def import_legacy_tokens(cache: TokenCache, consumer_key: str, config_dirs: Iter
 
     ``config_dirs`` are searched in order for ``<consumer_key>``; ``marker``
     is the file that records that this was done. True when tokens were
-    imported. Never raises for a bad old file (a WARNING is logged instead).
+    imported. Never raises for a bad old file (a WARNING is logged instead);
+    errors of ``cache`` itself (:class:`~pyTD.exceptions.CacheError`) are raised.
     """
     if os.path.exists(marker):
         return False
@@ -133,17 +133,13 @@ def import_legacy_tokens(cache: TokenCache, consumer_key: str, config_dirs: Iter
     if old is None:
         return False
     imported = False
-    try:
-        with cache.lock():
-            current = cache.tokens()
-            if current.refresh_token or current.access_token:
-                log.debug("Token cache %s already has tokens; %s not imported",
-                          cache.describe(), old)
-            else:
-                imported = _import(cache, old, clock)
-    except CacheError as exc:
-        log.warning("Could not import the original pyTD's tokens from %s: %s", old, exc)
-        return False
+    with cache.lock():  # a CacheError of the new cache is raised as on any other use
+        current = cache.tokens()
+        if current.refresh_token or current.access_token:
+            log.debug("Token cache %s already has tokens; %s not imported",
+                      cache.describe(), old)
+        else:
+            imported = _import(cache, old, clock)
     try:
         make_private_dir(os.path.dirname(marker))
         create_private_file(marker)
