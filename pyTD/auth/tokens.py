@@ -25,17 +25,36 @@ ACCESS_LEEWAY = 60.0
 class Token:
     """A token value with its issue time (epoch seconds) and lifetime (seconds).
 
-    Build it from keywords or from one dict with the same keys::
+    Build it from keywords or from one dict with the same keys, passed
+    positionally or, as the original pyTD did, as ``options=``::
 
         AccessToken(token="...", access_time=time.time(), expires_in=1800)
         AccessToken({"token": "...", "access_time": 1700000000, "expires_in": 1800})
+        RefreshToken(options={"token": "...", "access_time": 1700000000,
+                              "expires_in": 7776000})
+
+    ``expiry`` is an alias of :attr:`expires_at` (epoch seconds).
+
+    Unlike the original pyTD, ``str(token)`` is redacted just like ``repr``:
+    it never returns the secret. Read the value from :attr:`token` explicitly
+    when you need it (e.g. ``f"Bearer {token.token}"``).
     """
 
     default_leeway = 0.0
 
     def __init__(self, token: Union[str, Mapping[str, Any], None] = None,
                  access_time: Optional[float] = None, expires_in: Optional[float] = None,
-                 *, clock: Clock = time.time) -> None:
+                 *, options: Optional[Mapping[str, Any]] = None,
+                 clock: Clock = time.time) -> None:
+        if options is not None:
+            if token is not None:
+                raise TypeError(f"{type(self).__name__} takes either a token or options=, "
+                                "not both.")
+            if not isinstance(options, Mapping):
+                raise TypeError(f"{type(self).__name__}(options=...) takes a dict with keys "
+                                "token, access_time and expires_in; not a "
+                                f"{type(options).__name__}.")
+            token = options
         if isinstance(token, Mapping):
             data = token
             token = data.get("token")
@@ -52,6 +71,11 @@ class Token:
     def expires_at(self) -> float:
         """Epoch seconds at which the token expires."""
         return self.access_time + self.expires_in
+
+    @property
+    def expiry(self) -> float:
+        """Alias of :attr:`expires_at` (the original pyTD's name): epoch seconds of expiry."""
+        return self.expires_at
 
     def remaining(self, now: Optional[float] = None) -> float:
         """Seconds of life left (negative once expired)."""

@@ -38,7 +38,14 @@ from abc import ABC, abstractmethod
 from contextlib import contextmanager
 from typing import Any, ContextManager, Iterator, Optional
 
-from pyTD.auth.tokens import AccessToken, Clock, RefreshToken, Token, token_from_dict
+from pyTD.auth.tokens import (
+    AccessToken,
+    Clock,
+    EmptyToken,
+    RefreshToken,
+    Token,
+    token_from_dict,
+)
 from pyTD.exceptions import CacheError
 
 #: Version of the stored format; written with every save and checked on load.
@@ -111,13 +118,41 @@ class TokenCache(ABC):
 
     @property
     def refresh_token(self) -> Token:
-        """The stored refresh token, or an ``EmptyToken``."""
+        """The stored refresh token, or an ``EmptyToken``.
+
+        Assigning stores a new one in one atomic :meth:`update` (under the
+        cache's lock); assigning ``None`` or an ``EmptyToken`` forgets it::
+
+            cache.refresh_token = RefreshToken(token="...", expires_in=7_776_000)
+            cache.refresh_token = None   # cleared; the access token is kept
+        """
         return self.tokens().refresh_token
+
+    @refresh_token.setter
+    def refresh_token(self, token: Optional[Token]) -> None:
+        self.update(refresh_token=self._assignable(token, "refresh_token"))
 
     @property
     def access_token(self) -> Token:
-        """The stored access token, or an ``EmptyToken``."""
+        """The stored access token, or an ``EmptyToken``.
+
+        Assigning works like for :attr:`refresh_token`: one atomic update,
+        ``None``/``EmptyToken`` clears it and the other token is kept.
+        """
         return self.tokens().access_token
+
+    @access_token.setter
+    def access_token(self, token: Optional[Token]) -> None:
+        self.update(access_token=self._assignable(token, "access_token"))
+
+    def _assignable(self, token: Optional[Token], name: str) -> Token:
+        if token is None or (isinstance(token, Token) and not token):
+            return EmptyToken(clock=self.clock)
+        if not isinstance(token, Token):
+            raise TypeError(f"cache.{name} takes a pyTD token (e.g. "
+                            f"{'RefreshToken' if name == 'refresh_token' else 'AccessToken'}"
+                            f"(...)), an EmptyToken or None; not a {type(token).__name__}.")
+        return token
 
     @contextmanager
     def transaction(self) -> Iterator[TokenSet]:

@@ -148,6 +148,96 @@ class TokenCacheContract:
         assert back.token == value
         assert back.access_time == fake_clock()
 
+    # -- assignment (cache.refresh_token = ..., cache.access_token = ...) ---------------
+    def test_assigning_tokens_stores_each_and_keeps_the_other(self, token_cache, fake_clock):
+        """The cache: assigning a token stores it and keeps the other one."""
+        refresh, access = _refresh(fake_clock), _access(fake_clock)
+        token_cache.refresh_token = refresh
+        assert token_cache.refresh_token == refresh
+        assert isinstance(token_cache.access_token, EmptyToken)
+        token_cache.access_token = access
+        assert token_cache.access_token == access
+        assert token_cache.refresh_token == refresh
+        newer = _refresh(fake_clock, "refresh-2")
+        token_cache.refresh_token = newer
+        assert token_cache.refresh_token == newer
+        assert token_cache.access_token == access
+
+    def test_assigning_empty_or_none_clears_that_token(self, token_cache, fake_clock):
+        """The cache: assigning EmptyToken or None clears only that token."""
+        refresh, access = _refresh(fake_clock), _access(fake_clock)
+        token_cache.update(refresh_token=refresh, access_token=access)
+        token_cache.access_token = EmptyToken()
+        assert isinstance(token_cache.access_token, EmptyToken)
+        assert token_cache.refresh_token == refresh
+        token_cache.access_token = access
+        token_cache.refresh_token = None
+        assert isinstance(token_cache.refresh_token, EmptyToken)
+        assert token_cache.access_token == access
+        token_cache.access_token = None
+        assert not token_cache.refresh_token and not token_cache.access_token
+
+    def test_assigning_something_else_is_a_type_error(self, token_cache):
+        """The cache: assigning a non-token is a TypeError that does not echo the value."""
+        with pytest.raises(TypeError) as info:
+            token_cache.access_token = SECRET_ACCESS
+        assert "SECRET" not in str(info.value)
+        assert isinstance(token_cache.access_token, EmptyToken)
+
+    def test_assignment_goes_through_update(self, token_cache, fake_clock, monkeypatch):
+        """The cache: an assignment is one update() call (one atomic write)."""
+        calls = []
+        real_update = token_cache.update
+
+        def counting_update(*args, **kwargs):
+            calls.append(sorted(k for k, v in kwargs.items() if v is not None))
+            real_update(*args, **kwargs)
+
+        monkeypatch.setattr(token_cache, "update", counting_update)
+        token_cache.access_token = _access(fake_clock)
+        token_cache.refresh_token = None
+        assert calls == [["access_token"], ["refresh_token"]]
+
+    def test_assignment_waits_for_the_lock(self, token_cache, fake_clock):
+        """The cache: an assignment from another thread waits while the lock is held."""
+        done = threading.Event()
+
+        def writer() -> None:
+            token_cache.access_token = _access(fake_clock, "assigned")
+            done.set()
+
+        with token_cache.lock():
+            thread = threading.Thread(target=writer, daemon=True)
+            thread.start()
+            assert not done.wait(0.3), "an assignment happened while the lock was held"
+        thread.join(10)
+        assert done.is_set()
+        assert token_cache.access_token.token == "assigned"
+
+    def test_assignments_from_two_threads_lose_nothing(self, token_cache, fake_clock):
+        """The cache: one thread assigning refresh tokens, one access tokens, none lost."""
+        rounds = 50
+        start = threading.Barrier(2)
+
+        def assign_refresh() -> None:
+            start.wait()
+            for n in range(rounds):
+                token_cache.refresh_token = _refresh(fake_clock, f"refresh-{n}")
+                assert token_cache.refresh_token.token == f"refresh-{n}"
+
+        def assign_access() -> None:
+            start.wait()
+            for n in range(rounds):
+                token_cache.access_token = _access(fake_clock, f"access-{n}")
+                assert token_cache.access_token.token == f"access-{n}"
+
+        def both() -> None:
+            _parallel_each([assign_refresh, assign_access])
+
+        assert _run_in_thread(both, timeout=120) == []
+        assert token_cache.refresh_token.token == f"refresh-{rounds - 1}"
+        assert token_cache.access_token.token == f"access-{rounds - 1}"
+
     # -- format ----------------------------------------------------------------------
     def test_format_version_is_stored(self, token_cache, fake_clock):
         """The cache: format version is stored."""
@@ -277,15 +367,21 @@ class TokenCacheContract:
 
 
 def _parallel(work: Any, count: int) -> None:
+    _parallel_each([work] * count)
+
+
+def _parallel_each(works: list[Any]) -> None:
     errors: list[BaseException] = []
 
-    def run() -> None:
-        try:
-            work()
-        except BaseException as exc:
-            errors.append(exc)
+    def runner(work: Any) -> Any:
+        def run() -> None:
+            try:
+                work()
+            except BaseException as exc:
+                errors.append(exc)
+        return run
 
-    threads = [threading.Thread(target=run) for _ in range(count)]
+    threads = [threading.Thread(target=runner(work)) for work in works]
     for thread in threads:
         thread.start()
     for thread in threads:

@@ -97,11 +97,30 @@ class DiskCache(TokenCache):
     >>> cache = DiskCache("tokens-KEY.json", config_dir="/tmp/pytd-doc")  # doctest: +SKIP
     >>> with cache.transaction() as tokens:  # doctest: +SKIP
     ...     tokens.access_token = new_token
+
+    The original pyTD's two-argument form ``DiskCache(config_dir, filename)``
+    works too: the file ``filename`` in the directory ``config_dir`` (``~`` is
+    expanded; created at once, like an absolute ``path``). Either way the
+    cache has ``config_dir`` (its directory), ``filename`` (its name) and
+    ``config_path`` (the full path, the same as ``path``).
+
+    >>> cache = DiskCache("~/.tdm", "MYKEY")  # doctest: +SKIP
+    >>> cache.config_path  # doctest: +SKIP
+    '/home/me/.tdm/MYKEY'
     """
 
-    def __init__(self, path: Union[str, os.PathLike], *, clock: Clock = time.time,
-                 config_dir: Optional[str] = None) -> None:
+    def __init__(self, path: Union[str, os.PathLike], filename: Optional[str] = None, *,
+                 clock: Clock = time.time, config_dir: Optional[str] = None) -> None:
         super().__init__(clock=clock)
+        if filename is not None:
+            if config_dir is not None:
+                raise TypeError("DiskCache(config_dir, filename) takes the directory once: "
+                                "pass it positionally or as config_dir=, not both.")
+            name = os.fspath(filename)
+            if not name or os.path.basename(name) != name:
+                raise ValueError("DiskCache(config_dir, filename): filename must be a plain "
+                                 "file name, without directories.")
+            path = os.path.abspath(os.path.join(os.path.expanduser(os.fspath(path)), name))
         self.path, eager = cache_path(path, config_dir)
         self._dir = os.path.dirname(self.path)
         self._file_lock = file_lock(self.path + ".lock")
@@ -250,6 +269,21 @@ class DiskCache(TokenCache):
         """The cross-process lock on ``<path>.lock`` (re-entrant; threads serialized)."""
         self._ensure_storage()
         return self._file_lock
+
+    @property
+    def config_path(self) -> str:
+        """The cache file's full path (the same as ``path``; the original pyTD's name)."""
+        return self.path
+
+    @property
+    def config_dir(self) -> str:
+        """The directory holding the cache file."""
+        return self._dir
+
+    @property
+    def filename(self) -> str:
+        """The cache file's name within :attr:`config_dir`."""
+        return os.path.basename(self.path)
 
     def describe(self) -> str:
         return self.path

@@ -47,6 +47,11 @@ def select_cache(settings: Settings, *, cache: Optional[TokenCache] = None,
     nothing touches the disk::
 
         cache = select_cache(resolve(consumer_key="KEY"))  # DiskCache tokens-KEY.json
+
+    For TD Ameritrade, an empty DiskCache picked here is first filled, once,
+    from the original pyTD's token file ``<config_dir>/<consumer_key>`` or
+    ``~/.tdm/<consumer_key>`` if one exists (see :mod:`pyTD.cache.legacy`).
+    An explicit ``cache=`` and the in-memory cache are left alone.
     """
     if cache is not None:
         if not isinstance(cache, TokenCache):
@@ -70,4 +75,11 @@ def select_cache(settings: Settings, *, cache: Optional[TokenCache] = None,
     from pyTD.cache.disk import DiskCache
 
     name = cache_file_name(settings.provider.bare_key(settings.consumer_key))
-    return DiskCache(name, clock=clock, config_dir=settings.config_dir)
+    disk = DiskCache(name, clock=clock, config_dir=settings.config_dir)
+    if settings.provider.name == "tdameritrade":
+        from pyTD.cache.legacy import LEGACY_DIR, MARKER_SUFFIX, import_legacy_tokens
+
+        import_legacy_tokens(disk, settings.consumer_key, [settings.config_dir, LEGACY_DIR],
+                             disk.path + MARKER_SUFFIX,
+                             suffix=settings.provider.key_suffix, clock=clock)
+    return disk

@@ -366,3 +366,39 @@ def test_unstorable_values_are_refused_before_writing(tmp_path):
         cache.update(access_token=AccessToken(token="t", access_time=NOW,
                                               expires_in=float("inf")))
     assert cache.access_token.token == "old"
+
+
+def test_two_argument_form_of_the_original_pyTD(tmp_path):
+    cache = DiskCache(str(tmp_path / "tdm"), "MYKEY")
+    assert cache.config_dir == str(tmp_path / "tdm")
+    assert cache.filename == "MYKEY"
+    assert cache.config_path == cache.path == str(tmp_path / "tdm" / "MYKEY")
+    assert os.path.isfile(cache.config_path)
+    assert stat.S_IMODE(os.stat(cache.config_path).st_mode) == 0o600
+    cache.update(access_token=access())
+    assert DiskCache(tmp_path / "tdm" / "MYKEY").access_token == cache.access_token
+
+
+def test_two_argument_form_expands_the_home_directory(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    cache = DiskCache("~/.tdm", "KEY")
+    assert cache.config_path == str(tmp_path / ".tdm" / "KEY")
+
+
+def test_one_argument_forms_have_the_same_attributes(tmp_path):
+    absolute = DiskCache(tmp_path / "d" / "tokens.json")
+    assert (absolute.config_dir, absolute.filename, absolute.config_path) == \
+        (str(tmp_path / "d"), "tokens.json", str(tmp_path / "d" / "tokens.json"))
+    relative = DiskCache("tokens-KEY.json", config_dir=str(tmp_path / "cfg"))
+    assert relative.config_dir == str(tmp_path / "cfg")
+    assert relative.filename == "tokens-KEY.json"
+    assert relative.config_path == str(tmp_path / "cfg" / "tokens-KEY.json")
+
+
+def test_two_argument_form_rejects_ambiguous_arguments(tmp_path):
+    with pytest.raises(TypeError):
+        DiskCache(str(tmp_path), "KEY", config_dir=str(tmp_path))
+    with pytest.raises(ValueError):
+        DiskCache(str(tmp_path), "sub/KEY")
+    with pytest.raises(ValueError):
+        DiskCache(str(tmp_path), "")

@@ -141,3 +141,31 @@ def test_repr_of_out_of_range_times_does_not_fail(expires_in):
     token = access(expires_in=expires_in)
     assert repr(token).startswith("AccessToken(expires_at=")
     assert SECRET not in repr(token)
+
+
+def test_options_keyword_as_in_the_original_pyTD():
+    options = {"token": SECRET, "access_time": T0, "expires_in": 7_776_000}
+    assert RefreshToken(options=options) == RefreshToken(SECRET, T0, 7_776_000)
+    assert AccessToken(options={"token": SECRET, "access_time": T0, "expires_in": 1800}) \
+        == access()
+    empty = RefreshToken(options={})
+    assert not empty and not empty.valid
+
+
+def test_options_must_be_a_dict_and_not_given_twice():
+    with pytest.raises(TypeError):
+        AccessToken(options=[("token", SECRET)])  # type: ignore[arg-type]
+    with pytest.raises(TypeError) as info:
+        AccessToken(SECRET, options={"token": SECRET})
+    assert SECRET not in str(info.value)
+
+
+def test_expiry_is_an_alias_of_expires_at():
+    token = access()
+    assert token.expiry == token.expires_at == T0 + 1800
+
+
+def test_str_stays_redacted_unlike_the_original():
+    token = RefreshToken(options={"token": SECRET, "access_time": T0, "expires_in": 60})
+    assert SECRET not in str(token) and SECRET not in f"{token}"
+    assert token.token == SECRET
