@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Optional, Protocol, TypeVar, overload
 from urllib.parse import parse_qs
 
+from pyTD.sandbox.data.universe import Universe
+
 T = TypeVar("T")
 #: TD's body for a request body that does not validate.
 VALIDATION_ERROR = "A validation error occurred while processing the request."
@@ -87,6 +89,10 @@ class SandboxLike(Protocol):
     @property
     def url(self) -> str:
         """The root URL, ``http://127.0.0.1:PORT``."""
+
+    @property
+    def universe(self) -> Universe:
+        """The symbols that exist in this sandbox."""
 
     @property
     def lock(self) -> threading.RLock:

@@ -24,7 +24,8 @@ expose ``register(router)`` and add routes with
   routes the credentials were checked before the call: ``req.consumer_key``
   (bare) is set, and ``req.delayed`` is True for ``apikey``-only requests.
 - ``sandbox`` is typed as :class:`~pyTD.sandbox.routing.SandboxLike`, what a
-  handler may use: ``seed``, ``url``, ``clock()``, ``lock`` (an ``RLock``),
+  handler may use: ``seed``, ``url``, ``universe`` (which symbols exist),
+  ``clock()``, ``lock`` (an ``RLock``),
   ``count(group, key, n=1)`` (shows up in :meth:`Sandbox.stats`) and
   ``store(name, factory)`` (one state object per sandbox); the OAuth handlers
   also use ``oauth`` and ``auto_approve`` (:class:`~pyTD.sandbox.oauth.OAuthSandbox`).
@@ -49,6 +50,7 @@ from urllib.parse import unquote
 from pyTD.provider import TD_AMERITRADE
 from pyTD.sandbox import accounts, market, oauth
 from pyTD.sandbox._http import Server
+from pyTD.sandbox.data.universe import Universe
 from pyTD.sandbox.faults import KINDS, Faults, RateLimiter, rate_limited
 from pyTD.sandbox.oauth import (
     DEMO_CALLBACK_URL,
@@ -73,7 +75,10 @@ class Sandbox:
 
     ``auto_approve`` skips the consent page; lifetimes are in seconds of
     ``clock``; ``seed`` makes faults and synthetic data reproducible;
-    ``rate_limit`` caps requests per app per minute on REST paths (under ``API_ROOT``).
+    ``rate_limit`` caps requests per app per minute on REST paths (under ``API_ROOT``);
+    ``symbols`` are extra symbols that exist besides the fixed universe
+    (:class:`~pyTD.sandbox.data.universe.Universe`; more with :meth:`add_symbol`).
+    Unknown symbols are answered as TD answered them.
 
     >>> with Sandbox(auto_approve=True, access_token_lifetime=60) as sb:   # doctest: +SKIP
     ...     print(sb.base_url, sb.auth_url)
@@ -82,8 +87,11 @@ class Sandbox:
     def __init__(self, *, port: int = 0, auto_approve: bool = False,
                  access_token_lifetime: float = 1800, refresh_token_lifetime: float = 7776000,
                  code_lifetime: float = 300, seed: int = 0,
-                 clock: Callable[[], float] = time.time, rate_limit: Optional[int] = None) -> None:
+                 clock: Callable[[], float] = time.time, rate_limit: Optional[int] = None,
+                 symbols: Iterable[str] = ()) -> None:
         self.seed = seed
+        #: The symbols that exist here: the fixed universe and the extra ``symbols``.
+        self.universe = Universe(symbols)
         self.clock = clock
         self.auto_approve = auto_approve
         self.rate_limit = rate_limit
@@ -106,6 +114,16 @@ class Sandbox:
         self._thread: Optional[threading.Thread] = None
         self.reset_stats()
         self.register_app(DEMO_CONSUMER_KEY, DEMO_CALLBACK_URL)
+
+    def add_symbol(self, symbol: str) -> None:
+        """Make ``symbol`` exist from now on (an equity, or an index, future or forex pair
+        by its form, with facts drawn from the seed); ``ValueError`` when malformed.
+
+        >>> with Sandbox() as sb:                                   # doctest: +SKIP
+        ...     sb.add_symbol("NEWCO")
+        """
+        with self.lock:
+            self.universe.add(symbol)
 
     # -- lifecycle ---------------------------------------------------------------------------
 

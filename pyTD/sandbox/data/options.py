@@ -14,7 +14,7 @@ from pyTD.sandbox.data.calendar import is_trading_day
 RATE = 0.05
 _MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
 #: Option roots of the indices (``SPX_...`` options settle on ``$SPX.X``).
-INDEX_ROOTS = {"$SPX.X": "SPX", "$DJI": "DJX", "$COMPX": "COMPX", "$VIX.X": "VIX"}
+INDEX_ROOTS = universe.INDEX_ROOTS
 
 
 def month_code(day: dt.date) -> str:

@@ -1,14 +1,19 @@
-"""The symbol universe: asset types, descriptions, listing exchanges and price levels.
+"""The symbol universe: which symbols exist, their asset types, descriptions,
+listing exchanges and price levels.
 
-A fixed universe of real symbols (with their CUSIPs) plus synthetic facts for
-any other well-formed symbol, drawn from the seed.
+What exists is a fixed table of real symbols (:data:`UNIVERSE`, with their
+CUSIPs), a few placeholders (:data:`SEEDED_SYMBOLS`), the numbered test symbols
+(:data:`NUMBERED_SYMBOL`), the extra symbols a sandbox was given
+(:class:`Universe`) and the options on any of those. Every other symbol is
+unknown and is answered as TD answered an unknown symbol. Facts about a known
+symbol that is not in the table are drawn from the seed.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Optional
+from typing import Iterable, Optional
 
 from pyTD.sandbox.data.seeded import pick, unit
 
@@ -17,11 +22,21 @@ OPTION_SYMBOL = re.compile(
     r"(?P<underlying>[A-Z0-9.$/-]{1,12})_(?P<month>\d\d)(?P<day>\d\d)(?P<year>\d\d)"
     r"(?P<putcall>[CP])(?P<strike>\d*\.?\d+)\Z"
 )
+#: Option roots of the indices (``SPX_...`` options settle on ``$SPX.X``).
+INDEX_ROOTS = {"$SPX.X": "SPX", "$DJI": "DJX", "$COMPX": "COMPX", "$VIX.X": "VIX"}
 FOREX_SYMBOL = re.compile(r"[A-Z]{3}/[A-Z]{3}\Z")
+#: Numbered test symbols: ``H``, ``Q``, ``R`` or ``S`` and one to four digits (``Q0``,
+#: ``Q0042``, ``R299``, ``S1``). They exist as synthetic equities, so that batching tests
+#: and benchmarks can ask for hundreds of distinct symbols.
+NUMBERED_SYMBOL = re.compile(r"[HQRS][0-9]{1,4}\Z")
 
 
 def asset_type(symbol: str) -> Optional[str]:
-    """``EQUITY``, ``ETF``, ``INDEX``, ``FUTURE``, ``FOREX`` or ``OPTION``; None when malformed."""
+    """``EQUITY``, ``ETF``, ``INDEX``, ``FUTURE``, ``FOREX`` or ``OPTION``; None when malformed.
+
+    This is the kind a well-formed symbol would have, whether or not it exists:
+    see :class:`Universe` for what exists.
+    """
     if OPTION_SYMBOL.match(symbol):
         return "OPTION"
     if not PLAIN_SYMBOL.match(symbol) or not any(c.isalpha() for c in symbol):
@@ -109,7 +124,20 @@ _ROWS: list[tuple] = [
     ("$DJI", "Dow Jones Industrial Average", "IND", "", 35000, "INDEX"),
     ("$COMPX", "NASDAQ Composite", "IND", "", 14000, "INDEX"),
     ("$VIX.X", "CBOE Market Volatility Index", "IND", "", 18, "INDEX"),
+    ("/ES", "ES Futures", "XCME", "", 4500, "FUTURE"),
+    ("/NQ", "NQ Futures", "XCME", "", 15000, "FUTURE"),
+    ("/YM", "YM Futures", "XCME", "", 35000, "FUTURE"),
+    ("/CL", "CL Futures", "XCME", "", 75, "FUTURE"),
+    ("/GC", "GC Futures", "XCME", "", 1900, "FUTURE"),
+    ("EUR/USD", "EUR/USD Spot", "GFT", "", 1.08, "FOREX"),
+    ("GBP/USD", "GBP/USD Spot", "GFT", "", 1.27, "FOREX"),
+    ("USD/JPY", "USD/JPY Spot", "GFT", "", 145, "FOREX"),
+    ("AUD/USD", "AUD/USD Spot", "GFT", "", 0.66, "FOREX"),
 ]
+#: Symbols beyond the table that tests, docs and examples use (placeholders such as the
+#: reference's ``XYZ``): they exist, with facts drawn from the seed, but belong to no
+#: index and to no seeded account.
+SEEDED_SYMBOLS: tuple[str, ...] = ("ABC", "BRK.B", "XYZ", "ZZZQ")
 #: The fixed universe, keyed by symbol.
 UNIVERSE: dict[str, Security] = {row[0]: Security(*row) for row in _ROWS}
 BY_CUSIP: dict[str, Security] = {s.cusip: s for s in UNIVERSE.values() if s.cusip}
@@ -123,16 +151,65 @@ INDEX_MEMBERS: dict[str, tuple[str, ...]] = {
     "$SPX.X": tuple(s.symbol for s in UNIVERSE.values() if s.asset_type == "EQUITY"),
 }
 
-_SPECIAL_PRICES = {"/ES": 4500.0, "/NQ": 15000.0, "/YM": 35000.0, "/CL": 75.0, "/GC": 1900.0,
-                   "EUR/USD": 1.08, "GBP/USD": 1.27, "USD/JPY": 145.0, "AUD/USD": 0.66}
+
+class Universe:
+    """The symbols one sandbox knows: the fixed table (:data:`UNIVERSE`),
+    :data:`SEEDED_SYMBOLS`, the numbered test symbols (:data:`NUMBERED_SYMBOL`), the
+    extra symbols it was given and the options on any of them.
+
+    >>> u = Universe(["ZZZQ"])
+    >>> u.knows("AAPL"), u.knows("ZZZQ"), u.knows("NOTASYMBOL"), u.knows("Q0042")
+    (True, True, False, True)
+    """
+
+    def __init__(self, extra: Iterable[str] = ()) -> None:
+        self._extra: dict[str, None] = {}
+        for symbol in extra:
+            self.add(symbol)
+
+    def add(self, symbol: str) -> None:
+        """Make ``symbol`` exist (an equity, or an index/future/forex by its form).
+
+        Its description, exchange and prices are drawn from the seed; options on it
+        exist too. A malformed symbol or an option symbol is a ``ValueError``.
+        """
+        kind = asset_type(symbol) if isinstance(symbol, str) else None
+        if kind is None or kind == "OPTION":
+            raise ValueError(f"not a symbol that can be added: {symbol!r}")
+        self._extra[symbol] = None
+
+    @property
+    def extra(self) -> tuple[str, ...]:
+        """The extra symbols, in the order they were added."""
+        return tuple(self._extra)
+
+    def listed(self) -> list[str]:
+        """The table's symbols, :data:`SEEDED_SYMBOLS` and the extra ones (what searches go
+        through; the numbered test symbols are not listed)."""
+        listed = dict.fromkeys([*UNIVERSE, *SEEDED_SYMBOLS, *self._extra])
+        return list(listed)
+
+    def knows(self, symbol: str) -> bool:
+        """Whether ``symbol`` exists; an option exists when its underlying does."""
+        kind = asset_type(symbol)
+        if kind is None:
+            return False
+        if kind == "OPTION":
+            match = OPTION_SYMBOL.match(symbol)
+            root = match["underlying"] if match else ""
+            underlying = next((s for s, r in INDEX_ROOTS.items() if r == root), root)
+            return underlying != symbol and self.knows(underlying)
+        return (symbol in UNIVERSE or symbol in SEEDED_SYMBOLS or symbol in self._extra
+                or NUMBERED_SYMBOL.match(symbol) is not None)
+
+    def __contains__(self, symbol: object) -> bool:
+        return isinstance(symbol, str) and self.knows(symbol)
 
 
 def base_price(seed: int, symbol: str) -> float:
     """The price level around which ``symbol`` wanders."""
     if symbol in UNIVERSE:
         return float(UNIVERSE[symbol].price)
-    if symbol in _SPECIAL_PRICES:
-        return _SPECIAL_PRICES[symbol]
     u = unit(seed, "base", symbol)
     kind = asset_type(symbol)
     if kind == "FOREX":

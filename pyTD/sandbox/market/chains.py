@@ -46,7 +46,8 @@ def _strike_ok(strike: float, put: bool, spot: float, wanted: str) -> bool:
 
 
 def get_chain(sandbox: SandboxLike, req: SandboxRequest) -> SandboxResponse:
-    """``GET /marketdata/chains``."""
+    """``GET /marketdata/chains``; ``"status": "FAILED"`` with empty maps for an unknown
+    or non-optionable symbol."""
     symbol = req.arg("symbol")
     if not symbol:
         raise BadRequest("symbol is required")
@@ -71,7 +72,7 @@ def get_chain(sandbox: SandboxLike, req: SandboxRequest) -> SandboxResponse:
         "isIndex": symbol.startswith("$"), "interestRate": RATE * 100,
         "underlyingPrice": 0.0, "volatility": 29.0, "daysToExpiration": 0.0,
         "numberOfContracts": 0, "callExpDateMap": {}, "putExpDateMap": {}}
-    if universe.asset_type(symbol) not in OPTIONABLE:
+    if universe.asset_type(symbol) not in OPTIONABLE or not sandbox.universe.knows(symbol):
         return json_response(body)
     market = market_of(seed, symbol, now)
     if strategy == "ANALYTICAL":

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Optional
 
-from pyTD.sandbox.data import universe
 from pyTD.sandbox.data.calendar import (
     CLOSE,
     DAY,
@@ -109,7 +108,8 @@ def _epoch_ms(req: SandboxRequest, name: str) -> Optional[int]:
 
 
 def get_price_history(sandbox: SandboxLike, req: SandboxRequest, symbol: str) -> SandboxResponse:
-    """``GET /marketdata/{symbol}/pricehistory``."""
+    """``GET /marketdata/{symbol}/pricehistory``; ``{"candles": [], "symbol": ...,
+    "empty": true}`` for an unknown symbol, as TD answered."""
     period_type = _choice(req, "periodType", tuple(PERIODS), "day")
     periods, default_period, frequency_types, default_type = PERIODS[period_type]
     context = f" for periodType '{period_type}'"
@@ -129,7 +129,7 @@ def get_price_history(sandbox: SandboxLike, req: SandboxRequest, symbol: str) ->
         start = local_epoch(start_day, 0)
     start_day = local_date(start)
     candles: list[Bar] = []
-    if universe.asset_type(symbol) is not None and start < end:
+    if sandbox.universe.knows(symbol) and start < end:
         if frequency_type == "minute":
             depth = MINUTE_DEPTH_DAYS.get(frequency, _OTHER_MINUTE_DEPTH)
             start_day = max(start_day, local_date(now) - dt.timedelta(days=depth))

@@ -82,30 +82,34 @@ def _regex(pattern: str) -> re.Pattern:
         raise BadRequest(f"Invalid regular expression '{pattern}'", 406) from None
 
 
-def _exact(seed: int, term: str) -> Optional[dict]:
-    """An exact symbol or a CUSIP of the universe."""
+def _exact(seed: int, known: universe.Universe, term: str) -> Optional[dict]:
+    """An exact symbol or a CUSIP of the universe; None when unknown."""
     security = universe.BY_CUSIP.get(term)
-    return instrument(seed, security.symbol if security else term)
+    symbol = security.symbol if security else term
+    return instrument(seed, symbol) if known.knows(symbol) else None
 
 
 def search_instruments(sandbox: SandboxLike, req: SandboxRequest) -> SandboxResponse:
-    """``GET /instruments?symbol=...&projection=...``: an object keyed by symbol."""
+    """``GET /instruments?symbol=...&projection=...``: an object keyed by symbol.
+
+    Unknown symbols are left out (``{}`` when nothing is found), as TD did.
+    """
     term = required(req, "symbol")
     projection = enum_arg(req, "projection", PROJECTIONS, "symbol-search")
-    seed, found = sandbox.seed, []
+    seed, known, found = sandbox.seed, sandbox.universe, []
     if projection in ("symbol-search", "fundamental"):
-        found = [_exact(seed, t.strip()) for t in term.split(",") if t.strip()]
+        found = [_exact(seed, known, t.strip()) for t in term.split(",") if t.strip()]
     elif projection == "symbol-regex":
         pattern = _regex(term)
-        found = [instrument(seed, s) for s in universe.UNIVERSE if pattern.fullmatch(s)]
+        found = [instrument(seed, s) for s in known.listed() if pattern.fullmatch(s)]
     elif projection == "desc-regex":
         pattern = _regex(term)
-        found = [instrument(seed, s.symbol) for s in universe.UNIVERSE.values()
-                 if pattern.search(s.description)]
+        found = [instrument(seed, s) for s in known.listed()
+                 if pattern.search(universe.describe(s))]
     else:
         words = term.lower()
-        found = [instrument(seed, s.symbol) for s in universe.UNIVERSE.values()
-                 if words in s.description.lower()]
+        found = [instrument(seed, s) for s in known.listed()
+                 if words in universe.describe(s).lower()]
     out = {item["symbol"]: item for item in found if item}
     if projection == "fundamental":
         now = sandbox.clock()

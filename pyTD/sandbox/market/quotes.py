@@ -171,10 +171,13 @@ def quote(seed: int, symbol: str, now: float, delayed: bool) -> Optional[dict]:
 # -- routes -------------------------------------------------------------------------
 
 def quotes_for(sandbox: SandboxLike, symbols: list[str], delayed: bool) -> dict:
-    """Quotes of ``symbols`` keyed by symbol; malformed symbols are left out as TD did."""
+    """Quotes of ``symbols`` keyed by symbol; unknown and malformed symbols are left out
+    as TD did (``{}`` when none is known)."""
     now = sandbox.clock()
     out = {}
     for symbol in symbols:
+        if not sandbox.universe.knows(symbol):
+            continue
         body = quote(sandbox.seed, symbol, now, delayed)
         if body is not None:
             out[symbol] = body
