@@ -161,7 +161,8 @@ class EndpointMethods:
                           frequency: Optional[int] = None, start_date: Optional[TimeArg] = None,
                           end_date: Optional[TimeArg] = None,
                           need_extended_hours_data: Optional[bool] = None,
-                          output_format: Optional[str] = None) -> Any:
+                          output_format: Optional[str] = None,
+                          extended: Optional[bool] = None) -> Any:
         """Candles: :func:`pyTD.market.price_history.get_price_history`."""
 
     @forwards_to("market.options")

@@ -39,13 +39,19 @@ def get_price_history(symbol_or_symbols: Symbols, *, period_type: Optional[str] 
                       end_date: Optional[TimeArg] = None,
                       need_extended_hours_data: Optional[bool] = None,
                       api: Optional[Client] = None,
-                      output_format: Optional[str] = None) -> Any:
+                      output_format: Optional[str] = None,
+                      extended: Optional[bool] = None) -> Any:
     """Price history (candles) of one symbol, or of several (one request each).
 
     ``period_type`` is ``day`` (TD's default), ``month``, ``year`` or ``ytd``; the
     allowed ``period`` and ``frequency_type`` depend on it, and ``frequency`` on the
     frequency type (see :data:`PERIODS`, :data:`FREQUENCY_TYPES`, :data:`FREQUENCIES`).
-    ``start_date``/``end_date`` are datetimes (naive = UTC), dates or epoch ms.
+    ``start_date``/``end_date`` are datetimes (naive = UTC), dates or epoch ms;
+    given without ``period``/``period_type``/``frequency``/``frequency_type``, they
+    ask for daily candles (``periodType=month&frequencyType=daily``), as the
+    original pyTD did: TD's own default (one-minute candles of recent days)
+    would return nothing for a range in the past. ``extended`` is the original
+    pyTD's name of ``need_extended_hours_data``.
 
     JSON: TD's ``CandleList`` (a dict ``symbol -> CandleList`` for several symbols).
     pandas: a frame on a UTC ``DatetimeIndex`` named ``datetime`` with columns
@@ -56,6 +62,14 @@ def get_price_history(symbol_or_symbols: Symbols, *, period_type: Optional[str] 
     ...                   frequency_type="daily", output_format="pandas")  # doctest: +SKIP
     """
     names = normalize_symbols(symbol_or_symbols, "symbol_or_symbols")
+    if extended is not None:
+        if need_extended_hours_data is not None:
+            raise ValidationError("extended and need_extended_hours_data are the same "
+                                  "setting: pass only one of them.")
+        need_extended_hours_data = extended
+    if (start_date is not None or end_date is not None) and \
+            (period_type, period, frequency_type, frequency) == (None, None, None, None):
+        period_type, frequency_type = "month", "daily"
     params = _params(period_type, period, frequency_type, frequency, start_date, end_date,
                      need_extended_hours_data)
     call = Call(api, output_format)
