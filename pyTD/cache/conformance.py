@@ -23,7 +23,7 @@ subclass.
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import Any, Callable
 
 import pytest
 
@@ -55,6 +55,22 @@ def _access(clock: FakeClock, value: str = SECRET_ACCESS, life: float = 1800) ->
 
 def _refresh(clock: FakeClock, value: str = SECRET_REFRESH) -> RefreshToken:
     return RefreshToken(token=value, access_time=clock(), expires_in=7_776_000, clock=clock)
+
+
+def _waits_for_the_lock(cache: Any, write: Callable[[], None]) -> None:
+    """Run ``write`` on another thread while holding ``cache.lock()``: it must wait."""
+    done = threading.Event()
+
+    def writer() -> None:
+        write()
+        done.set()
+
+    with cache.lock():
+        thread = threading.Thread(target=writer, daemon=True)
+        thread.start()
+        assert not done.wait(0.3), "another thread wrote while the lock was held"
+    thread.join(10)
+    assert done.is_set()
 
 
 def _run_in_thread(target: Any, timeout: float = 10.0) -> list[BaseException]:
@@ -200,18 +216,10 @@ class TokenCacheContract:
 
     def test_assignment_waits_for_the_lock(self, token_cache, fake_clock):
         """The cache: an assignment from another thread waits while the lock is held."""
-        done = threading.Event()
-
-        def writer() -> None:
+        def assign() -> None:
             token_cache.access_token = _access(fake_clock, "assigned")
-            done.set()
 
-        with token_cache.lock():
-            thread = threading.Thread(target=writer, daemon=True)
-            thread.start()
-            assert not done.wait(0.3), "an assignment happened while the lock was held"
-        thread.join(10)
-        assert done.is_set()
+        _waits_for_the_lock(token_cache, assign)
         assert token_cache.access_token.token == "assigned"
 
     def test_assignments_from_two_threads_lose_nothing(self, token_cache, fake_clock):
@@ -315,18 +323,8 @@ class TokenCacheContract:
 
     def test_lock_serializes_threads(self, token_cache, fake_clock):
         """The cache: lock serializes threads."""
-        done = threading.Event()
-
-        def writer() -> None:
-            token_cache.update(access_token=_access(fake_clock, "second"))
-            done.set()
-
-        with token_cache.lock():
-            thread = threading.Thread(target=writer, daemon=True)
-            thread.start()
-            assert not done.wait(0.3), "another thread wrote while the lock was held"
-        thread.join(10)
-        assert done.is_set()
+        _waits_for_the_lock(
+            token_cache, lambda: token_cache.update(access_token=_access(fake_clock, "second")))
         assert token_cache.access_token.token == "second"
 
     def test_concurrent_increments_lose_nothing(self, token_cache, fake_clock):
