@@ -127,14 +127,20 @@ def _check_id(body: dict, watchlist_id: str) -> None:
         raise BadRequest(_INVALID)
 
 
+def _change(sandbox: SandboxLike, req: SandboxRequest, account_id: str, watchlist_id: str, *,
+            whole: bool) -> tuple[dict, Optional[str], list]:
+    """The watchlist a PUT (``whole``) or PATCH changes, and the body's name and items."""
+    found = _find(sandbox, account_id, watchlist_id)
+    body = _body(req)
+    _check_id(body, watchlist_id)
+    return found, _name(body, whole), _items(body, whole)
+
+
 def replace_watchlist(sandbox: SandboxLike, req: SandboxRequest, account_id: str, watchlist_id: str
                       ) -> SandboxResponse:
     """``PUT``: name and items replaced wholesale (204)."""
     with sandbox.lock:
-        found = _find(sandbox, account_id, watchlist_id)
-        body = _body(req)
-        _check_id(body, watchlist_id)
-        name, raw_items = _name(body, True), _items(body, True)
+        found, name, raw_items = _change(sandbox, req, account_id, watchlist_id, whole=True)
         items = [_item(raw, number) for number, raw in enumerate(raw_items, 1)]
         found.update({"name": name, "watchlistItems": items, "status": "UPDATED"})
     sandbox.count("watchlists", "replaced")
@@ -145,10 +151,7 @@ def patch_watchlist(sandbox: SandboxLike, req: SandboxRequest, account_id: str, 
                     ) -> SandboxResponse:
     """``PATCH``: rename; items with a ``sequenceId`` change that item, others are appended."""
     with sandbox.lock:
-        found = _find(sandbox, account_id, watchlist_id)
-        body = _body(req)
-        _check_id(body, watchlist_id)
-        name, raw_items = _name(body, False), _items(body, False)
+        found, name, raw_items = _change(sandbox, req, account_id, watchlist_id, whole=False)
         items = {item["sequenceId"]: item for item in copy.deepcopy(found["watchlistItems"])}
         next_id = max(items, default=0)
         for raw in raw_items:
