@@ -23,11 +23,21 @@ from __future__ import annotations
 import functools
 import re
 from importlib import import_module
-from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional, Sequence, TypeVar, Union
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Callable,
+    ClassVar,
+    Mapping,
+    Optional,
+    Sequence,
+    TypeVar,
+    Union,
+)
 from urllib.parse import urlsplit
 
 from pyTD import output
-from pyTD.exceptions import TDQueryError
+from pyTD.exceptions import TDQueryError, ValidationError
 from pyTD.transport import decode_json, redacted
 from pyTD.validation import DateArg, Fields, Id, Items, Symbols, TimeArg
 
@@ -65,9 +75,17 @@ class Call:
 
     def get(self, endpoint: str, params: Optional[Mapping[str, Any]] = None,
             **segments: Any) -> Any:
-        """The decoded answer of ``GET endpoint`` (``None`` for an empty body)."""
-        return self.api.request("GET", self.api.provider.path(endpoint, **segments),
+        """The decoded answer of ``GET endpoint`` (``None`` for an empty body).
+
+        A 200 whose body is only ``{"error": ...}`` (TD's way of refusing some
+        queries) raises :class:`~pyTD.exceptions.TDQueryError` with TD's text.
+        """
+        data = self.api.request("GET", self.api.provider.path(endpoint, **segments),
                                 params=params)
+        if isinstance(data, dict) and list(data) == ["error"]:
+            raise TDQueryError(f"GET {endpoint} was refused: {str(data['error'])[:200]}",
+                               status_code=200)
+        return data
 
     def get_with_status(self, endpoint: str, params: Optional[Mapping[str, Any]] = None,
                         **segments: Any) -> tuple[int, Any]:
@@ -124,6 +142,54 @@ def id_from_location(response: requests.Response, check: str) -> int:
     return int(match.group(1))
 
 
+def td_names(**snake_for: str) -> Callable[[F], F]:
+    """Also accept TD's own camelCase parameter names, as pyTD 0.0.x passed them through.
+
+    ``@td_names(strikeCount="strike_count")`` makes ``f(strikeCount=4)`` mean
+    ``f(strike_count=4)``, validated the same way; giving both is a
+    :class:`~pyTD.exceptions.ValidationError`.
+    """
+    def decorate(function: F) -> F:
+        @functools.wraps(function)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            for camel, snake in snake_for.items():
+                if camel in kwargs:
+                    if snake in kwargs:
+                        raise ValidationError(f"{camel} and {snake} are the same parameter: "
+                                              "pass only one of them.")
+                    kwargs[snake] = kwargs.pop(camel)
+            return function(*args, **kwargs)
+
+        wrapper.td_names = dict(snake_for)  # type: ignore[attr-defined]
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+class EndpointRequest:
+    """pyTD 0.0.x's endpoint classes: ``Quotes("AAPL").execute()`` is ``get_quotes("AAPL")``.
+
+    A subclass names its function; the arguments are kept at construction and
+    the function is called by :meth:`execute`::
+
+        class Quotes(EndpointRequest):
+            function = staticmethod(get_quotes)
+    """
+
+    function: ClassVar[Callable[..., Any]]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.args = args
+        self.kwargs = kwargs
+
+    def execute(self) -> Any:
+        """Send the request(s) and return the answer, as the function does."""
+        return type(self).function(*self.args, **self.kwargs)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(args={self.args!r}, kwargs={sorted(self.kwargs)!r})"
+
+
 def forwards_to(module: str) -> Callable[[F], F]:
     """Turn the declaration below into a method calling ``pyTD.<module>.<name>(..., api=self)``.
 
@@ -152,7 +218,7 @@ class EndpointMethods:
 
     # -- market data ---------------------------------------------------------
     @forwards_to("market.quotes")
-    def get_quotes(self, symbols: Symbols, *, output_format: Optional[str] = None) -> Any:
+    def get_quotes(self, symbols: Symbols, output_format: Optional[str] = None) -> Any:
         """Quotes for one or more symbols: :func:`pyTD.market.quotes.get_quotes`."""
 
     @forwards_to("market.price_history")
@@ -182,12 +248,12 @@ class EndpointMethods:
     get_option_chains = get_option_chain
 
     @forwards_to("market.movers")
-    def get_movers(self, index: str, *, direction: Optional[str] = None,
+    def get_movers(self, index: str, direction: Optional[str] = None,
                    change: Optional[str] = None, output_format: Optional[str] = None) -> Any:
         """Top movers of an index: :func:`pyTD.market.movers.get_movers`."""
 
     @forwards_to("market.hours")
-    def get_market_hours(self, markets: Union[str, list[str]] = "EQUITY", *,
+    def get_market_hours(self, markets: Union[str, list[str]] = "EQUITY",
                          date: Optional[DateArg] = None,
                          output_format: Optional[str] = None) -> Any:
         """Market hours: :func:`pyTD.market.hours.get_market_hours`."""
@@ -202,8 +268,9 @@ class EndpointMethods:
         """Instrument search: :func:`pyTD.instruments.get_instruments`."""
 
     @forwards_to("instruments")
-    def get_instrument(self, cusip: str, *, output_format: Optional[str] = None) -> Any:
-        """One instrument by CUSIP: :func:`pyTD.instruments.get_instrument`."""
+    def get_instrument(self, symbol_or_cusip: str, *, projection: Optional[str] = None,
+                       output_format: Optional[str] = None) -> Any:
+        """One instrument by CUSIP or symbol: :func:`pyTD.instruments.get_instrument`."""
 
     # -- accounts ------------------------------------------------------------
     @forwards_to("accounts.accounts")

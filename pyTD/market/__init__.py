@@ -7,14 +7,20 @@ Each function takes ``api=`` (default: :func:`pyTD.api.default_api`) and
     get_quotes(["AAPL", "MSFT"])
     get_price_history("AAPL", period_type="month", frequency_type="daily",
                       output_format="pandas")
+
+pyTD 0.0.x's endpoint classes are here too: ``Quotes("AAPL").execute()`` is
+``get_quotes("AAPL")`` (also ``Movers``, ``MarketHours``, ``Options``,
+``PriceHistory`` and ``Instruments``).
 """
 
+from pyTD.instruments import Instruments
 from pyTD.market.fundamentals import get_fundamentals
-from pyTD.market.hours import get_market_hours
-from pyTD.market.movers import get_movers
-from pyTD.market.options import get_option_chain, get_option_chains
-from pyTD.market.price_history import get_price_history
-from pyTD.market.quotes import get_quotes
+from pyTD.market.hours import MarketHours, get_market_hours
+from pyTD.market.movers import Movers, get_movers
+from pyTD.market.options import Options, get_option_chain, get_option_chains
+from pyTD.market.price_history import PriceHistory, get_price_history
+from pyTD.market.quotes import Quotes, get_quotes
 
-__all__ = ["get_fundamentals", "get_market_hours", "get_movers", "get_option_chain",
+__all__ = ["Instruments", "MarketHours", "Movers", "Options", "PriceHistory", "Quotes",
+           "get_fundamentals", "get_market_hours", "get_movers", "get_option_chain",
            "get_option_chains", "get_price_history", "get_quotes"]

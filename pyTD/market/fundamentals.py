@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any, Optional
 
 from pyTD import output
 from pyTD.endpoints import Call
+from pyTD.exceptions import ResourceNotFound
 from pyTD.validation import Symbols, normalize_symbols
 
 if TYPE_CHECKING:
     from pyTD.api import api as Client
+
+log = logging.getLogger(__name__)
 
 
 def get_fundamentals(symbols: Symbols, *, api: Optional[Client] = None,
@@ -19,6 +23,8 @@ def get_fundamentals(symbols: Symbols, *, api: Optional[Client] = None,
     TD serves one exact symbol per request; several symbols are fetched in turn.
     JSON: ``{symbol: {cusip, symbol, description, exchange, assetType, fundamental}}``;
     pandas: one row per symbol (index ``symbol``) with the ``FundamentalData`` columns.
+    Symbols TD does not know are left out with a warning in the log; when it
+    knows none of them, :class:`~pyTD.exceptions.ResourceNotFound` names them.
 
     >>> from pyTD.market import get_fundamentals
     >>> get_fundamentals(["AAPL", "MSFT"], output_format="pandas")["peRatio"]  # doctest: +SKIP
@@ -28,6 +34,13 @@ def get_fundamentals(symbols: Symbols, *, api: Optional[Client] = None,
     data: dict[str, Any] = {}
     for name in names:
         data.update(call.get("instruments", {"symbol": name, "projection": "fundamental"}) or {})
+    known = {key.upper() for key in data}
+    missing = [name for name in names if name.upper() not in known]
+    if len(missing) == len(names):
+        raise ResourceNotFound(f"No fundamentals for {', '.join(missing)}: check the "
+                               "symbol(s) (pyTD.instruments.get_instruments searches by name).")
+    if missing:
+        log.warning("No fundamentals for %s: left out of the answer.", ", ".join(missing))
     return call.render(data, _frame)
 
 

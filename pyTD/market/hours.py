@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Optional, Union
 
 from pyTD import output
-from pyTD.endpoints import fetch
+from pyTD.endpoints import EndpointRequest, fetch
 from pyTD.validation import DateArg, check_enum_list, date_param
 
 if TYPE_CHECKING:
@@ -14,9 +14,9 @@ if TYPE_CHECKING:
 MARKETS = ("EQUITY", "OPTION", "FUTURE", "BOND", "FOREX")
 
 
-def get_market_hours(markets: Union[str, list[str]] = "EQUITY", *,
-                     date: Optional[DateArg] = None, api: Optional[Client] = None,
-                     output_format: Optional[str] = None) -> Any:
+def get_market_hours(markets: Union[str, list[str]] = "EQUITY",
+                     date: Optional[DateArg] = None, output_format: Optional[str] = None,
+                     api: Optional[Client] = None) -> Any:
     """Hours of one or several markets (EQUITY, OPTION, FUTURE, BOND, FOREX) on a day.
 
     ``date`` is a date, a datetime or ``"yyyy-MM-dd"`` (TD's default: today).
@@ -34,6 +34,12 @@ def get_market_hours(markets: Union[str, list[str]] = "EQUITY", *,
                      empty={}, market=names[0])
     params["markets"] = ",".join(names)
     return fetch(api, "hours", _frame, output_format=output_format, params=params, empty={})
+
+
+class MarketHours(EndpointRequest):
+    """pyTD 0.0.x's ``MarketHours(markets, date, output_format, api).execute()``."""
+
+    function = staticmethod(get_market_hours)
 
 
 def _frame(data: dict[str, Any]) -> Any:

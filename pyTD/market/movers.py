@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Optional
 
 from pyTD import output
-from pyTD.endpoints import fetch
+from pyTD.endpoints import EndpointRequest, fetch
 from pyTD.validation import check_enum
 
 if TYPE_CHECKING:
@@ -16,8 +16,8 @@ DIRECTIONS = ("up", "down")
 CHANGES = ("value", "percent")
 
 
-def get_movers(index: str, *, direction: Optional[str] = None, change: Optional[str] = None,
-               api: Optional[Client] = None, output_format: Optional[str] = None) -> Any:
+def get_movers(index: str, direction: Optional[str] = None, change: Optional[str] = None,
+               output_format: Optional[str] = None, api: Optional[Client] = None) -> Any:
     """The top (up to 10) movers of ``$COMPX``, ``$DJI`` or ``$SPX.X``.
 
     ``direction`` is ``up`` or ``down``; ``change`` is ``percent`` (TD's default) or
@@ -34,3 +34,9 @@ def get_movers(index: str, *, direction: Optional[str] = None, change: Optional[
         params["change"] = check_enum("change", change, CHANGES)
     return fetch(api, "movers", output.records_frame, output_format=output_format,
                  params=params, empty=[], index=check_enum("index", index, INDEXES))
+
+
+class Movers(EndpointRequest):
+    """pyTD 0.0.x's ``Movers(index, direction, change, output_format, api).execute()``."""
+
+    function = staticmethod(get_movers)

@@ -6,8 +6,8 @@ from datetime import date
 from typing import TYPE_CHECKING, Any, Optional
 
 from pyTD import output, validation
-from pyTD.endpoints import fetch
-from pyTD.exceptions import ValidationError
+from pyTD.endpoints import Call, EndpointRequest, td_names
+from pyTD.exceptions import ResourceNotFound, ResponseFormatError, ValidationError
 from pyTD.validation import (
     DateArg,
     bool_param,
@@ -33,6 +33,11 @@ ANALYTICAL_ONLY = {"volatility": "volatility", "underlying_price": "underlyingPr
                    "interest_rate": "interestRate", "days_to_expiration": "daysToExpiration"}
 
 
+@td_names(contractType="contract_type", strikeCount="strike_count",
+          includeQuotes="include_quotes", fromDate="from_date", toDate="to_date",
+          underlyingPrice="underlying_price", interestRate="interest_rate",
+          daysToExpiration="days_to_expiration", expMonth="exp_month",
+          optionType="option_type")
 def get_option_chain(symbol: str, *, contract_type: Optional[str] = None,
                      strike_count: Optional[int] = None, include_quotes: Optional[bool] = None,
                      strategy: Optional[str] = None, interval: Optional[float] = None,
@@ -50,7 +55,10 @@ def get_option_chain(symbol: str, *, contract_type: Optional[str] = None,
     CALL/PUT/ALL, ``strategy``, ``range``, ``exp_month``, ``option_type``);
     ``volatility``, ``underlying_price``, ``interest_rate`` and
     ``days_to_expiration`` need ``strategy="ANALYTICAL"``. ``from_date``/``to_date``
-    bound the expirations.
+    bound the expirations. TD's own camelCase names (``contractType=``,
+    ``strikeCount=``, ...) are accepted too, as pyTD 0.0.x passed them through.
+    A chain TD cannot build (``"status": "FAILED"``, e.g. an unknown symbol)
+    raises :class:`~pyTD.exceptions.ResourceNotFound`.
 
     JSON: TD's ``OptionChain``. pandas: one row per contract of both maps, with
     ``expiration`` (a date), ``days_to_expiration`` and ``strike`` (float) columns;
@@ -84,10 +92,25 @@ def get_option_chain(symbol: str, *, contract_type: Optional[str] = None,
     params.update(_analytical(params.get("strategy"), volatility=volatility,
                               underlying_price=underlying_price, interest_rate=interest_rate,
                               days_to_expiration=days_to_expiration))
-    return fetch(api, "option_chain", _frame, output_format=output_format, params=params)
+    call = Call(api, output_format)
+    chain = call.get("option_chain", params) or {}
+    if not isinstance(chain, dict):
+        raise ResponseFormatError(f"The option chain of {params['symbol']!r} is not a JSON "
+                                  f"object but {type(chain).__name__}: retry, or report it.")
+    if chain.get("status") == "FAILED" or not chain:
+        raise ResourceNotFound(f"No option chain for {params['symbol']!r} with these "
+                               "arguments: check the symbol (an optionable underlying) "
+                               "and the filters.")
+    return call.render(chain, _frame)
 
 
 get_option_chains = get_option_chain
+
+
+class Options(EndpointRequest):
+    """pyTD 0.0.x's ``Options(symbol, **kwargs).execute()``: :func:`get_option_chain`."""
+
+    function = staticmethod(get_option_chain)
 
 
 def _analytical(strategy: Optional[str], **given: Any) -> dict[str, Any]:

@@ -3,11 +3,12 @@ checked before anything is sent."""
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any, Optional
 
 from pyTD import output
-from pyTD.endpoints import Call
-from pyTD.exceptions import ValidationError
+from pyTD.endpoints import Call, EndpointRequest, td_names
+from pyTD.exceptions import ResourceNotFound, ResponseFormatError, ValidationError
 from pyTD.validation import (
     Symbols,
     TimeArg,
@@ -21,6 +22,8 @@ from pyTD.validation import (
 if TYPE_CHECKING:
     from pyTD.api import api as Client
 
+log = logging.getLogger(__name__)
+
 #: Allowed ``period`` values per ``period_type`` (TD's defaults: 10, 1, 1, 1).
 PERIODS = {"day": (1, 2, 3, 4, 5, 10), "month": (1, 2, 3, 6),
            "year": (1, 2, 3, 5, 10, 15, 20), "ytd": (1,)}
@@ -33,6 +36,8 @@ FREQUENCIES = {"minute": (1, 5, 10, 15, 30), "daily": (1,), "weekly": (1,), "mon
 FIELDS = ("open", "high", "low", "close", "volume")
 
 
+@td_names(periodType="period_type", frequencyType="frequency_type", startDate="start_date",
+          endDate="end_date", needExtendedHoursData="need_extended_hours_data")
 def get_price_history(symbol_or_symbols: Symbols, *, period_type: Optional[str] = None,
                       period: Optional[int] = None, frequency_type: Optional[str] = None,
                       frequency: Optional[int] = None, start_date: Optional[TimeArg] = None,
@@ -51,7 +56,13 @@ def get_price_history(symbol_or_symbols: Symbols, *, period_type: Optional[str] 
     ask for daily candles (``periodType=month&frequencyType=daily``), as the
     original pyTD did: TD's own default (one-minute candles of recent days)
     would return nothing for a range in the past. ``extended`` is the original
-    pyTD's name of ``need_extended_hours_data``.
+    pyTD's name of ``need_extended_hours_data``; TD's camelCase names
+    (``periodType=``, ``startDate=``, ...) are accepted too.
+
+    A symbol without candles (TD's ``"empty": true``: an unknown symbol, or no
+    trading in the range) raises :class:`~pyTD.exceptions.ResourceNotFound`;
+    with several symbols, those are left out with a warning in the log, and
+    the error is raised only when none has candles.
 
     JSON: TD's ``CandleList`` (a dict ``symbol -> CandleList`` for several symbols).
     pandas: a frame on a UTC ``DatetimeIndex`` named ``datetime`` with columns
@@ -74,9 +85,30 @@ def get_price_history(symbol_or_symbols: Symbols, *, period_type: Optional[str] 
                      need_extended_hours_data)
     call = Call(api, output_format)
     data = {name: call.get("price_history", params, symbol=name) for name in names}
+    empty = [name for name, candle_list in data.items() if not _candles(name, candle_list)]
+    if len(empty) == len(names):
+        raise ResourceNotFound(f"No price history for {', '.join(empty)}: check the "
+                               "symbol(s), and that the period or date range covers "
+                               "trading days.")
+    if empty:
+        log.warning("No price history for %s: left out of the answer.", ", ".join(empty))
     if isinstance(symbol_or_symbols, str) and len(names) == 1:
         return call.render(data[names[0]], _frame)
-    return call.render(data, _multi_frame)
+    return call.render({name: data[name] for name in names if name not in empty},
+                       _multi_frame)
+
+
+def _candles(symbol: str, candle_list: Any) -> list[Any]:
+    """The candles of one answer (``[]`` for TD's empty answer); a malformed one is refused."""
+    if candle_list is None:
+        return []
+    candles = candle_list.get("candles") if isinstance(candle_list, dict) else None
+    if candles is None and isinstance(candle_list, dict) and candle_list.get("empty"):
+        return []
+    if not isinstance(candles, list):
+        raise ResponseFormatError(f"The price history of {symbol!r} has no list of candles: "
+                                  "retry, or report it.")
+    return candles
 
 
 def _params(period_type: Optional[str], period: Optional[int], frequency_type: Optional[str],
@@ -112,15 +144,15 @@ def _params(period_type: Optional[str], period: Optional[int], frequency_type: O
     return params
 
 
+class PriceHistory(EndpointRequest):
+    """pyTD 0.0.x's ``PriceHistory(symbols, **kwargs).execute()``: :func:`get_price_history`."""
+
+    function = staticmethod(get_price_history)
+
+
 def _frame(candle_list: Any) -> Any:
     pd = output.pandas()
-    candles = (candle_list or {}).get("candles") or []
-    if candles:
-        frame = pd.DataFrame(candles, columns=["datetime", *FIELDS])
-    else:
-        frame = pd.DataFrame({"datetime": pd.Series(dtype="int64"),
-                              **{f: pd.Series(dtype="float64") for f in FIELDS[:-1]},
-                              "volume": pd.Series(dtype="int64")})
+    frame = pd.DataFrame(candle_list["candles"], columns=["datetime", *FIELDS])
     frame.index = output.utc_from_ms(frame.pop("datetime"))
     return frame
 

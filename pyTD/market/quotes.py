@@ -2,23 +2,29 @@
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any, Optional
 
 from pyTD import output
-from pyTD.endpoints import Call
+from pyTD.endpoints import Call, EndpointRequest
+from pyTD.exceptions import ResourceNotFound
 from pyTD.validation import Symbols, normalize_symbols
 
 if TYPE_CHECKING:
     from pyTD.api import api as Client
 
+log = logging.getLogger(__name__)
 
-def get_quotes(symbols: Symbols, *, api: Optional[Client] = None,
-               output_format: Optional[str] = None) -> Any:
+
+def get_quotes(symbols: Symbols, output_format: Optional[str] = None,
+               api: Optional[Client] = None) -> Any:
     """Quotes for one or more symbols, as ``{symbol: quote}`` or one row per symbol.
 
     Any number of symbols may be asked for: they are sent in batches of the
     provider's ``max_quote_symbols`` and the answers merged. Futures and forex
-    symbols containing ``/`` (``/ES``, ``AUD/USD``) are supported.
+    symbols containing ``/`` (``/ES``, ``AUD/USD``) are supported. Symbols TD
+    has no quote for are left out with a warning in the log; when it has none
+    of them, :class:`~pyTD.exceptions.ResourceNotFound` names them.
 
     >>> from pyTD.market import get_quotes
     >>> get_quotes(["AAPL", "MSFT"])["AAPL"]["lastPrice"]  # doctest: +SKIP
@@ -36,7 +42,20 @@ def get_quotes(symbols: Symbols, *, api: Optional[Client] = None,
         for start in range(0, len(names), size):
             batch = ",".join(names[start:start + size])
             data.update(call.get("quotes", {"symbol": batch}) or {})
+    known = {key.upper() for key in data}
+    missing = [name for name in names if name.upper() not in known]
+    if len(missing) == len(names):
+        raise ResourceNotFound(f"No quote for {', '.join(missing)}: check the symbol(s) "
+                               "(pyTD.instruments.get_instruments searches by name).")
+    if missing:
+        log.warning("No quote for %s: left out of the answer.", ", ".join(missing))
     return call.render(data, lambda d: _frame(d, names))
+
+
+class Quotes(EndpointRequest):
+    """pyTD 0.0.x's ``Quotes(symbols, output_format, api).execute()``: :func:`get_quotes`."""
+
+    function = staticmethod(get_quotes)
 
 
 def _frame(data: dict[str, Any], names: list[str]) -> Any:

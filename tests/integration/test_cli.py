@@ -311,8 +311,15 @@ def test_quote_table_and_json(env, secrets, pytd):
 def test_quote_of_unknown_symbol_fails(env, secrets, pytd):
     result = pytd(["quote", "NOT A SYMBOL"], env)
     assert result.returncode == 1
-    assert "no quote for NOT A SYMBOL" in result.stderr
+    assert "pytd: error: No quote for NOT A SYMBOL: check the symbol" in result.stderr
     assert_clean(result)
+
+
+def test_quote_with_one_unknown_symbol_shows_the_others_and_warns(env, secrets, pytd):
+    result = pytd(["quote", "AAPL", "NOTASYMBOL"], env)
+    assert result.returncode == 0, result.stderr
+    assert "AAPL" in result.stdout and "NOTASYMBOL" not in result.stdout
+    assert "pytd: warning: No quote for NOTASYMBOL: left out of the answer." in result.stderr
 
 
 def test_history_table_json_and_csv(env, secrets, tmp_path, pytd):

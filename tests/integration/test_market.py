@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta, timezone
 import pandas as pd
 import pytest
 
-from pyTD.exceptions import ValidationError
+from pyTD.exceptions import ResourceNotFound, ValidationError
 from pyTD.market import (
     get_market_hours,
     get_movers,
@@ -177,10 +177,19 @@ def test_price_history_one_symbol_in_a_list_keeps_the_several_symbols_shape(clie
     assert list(client.get_price_history(["AAPL"], period_type="ytd")) == ["AAPL"]
 
 
-def test_empty_price_history_as_pandas(client):
-    frame = client.get_price_history("123", output_format="pandas")
-    assert frame.empty and list(frame.columns) == ["open", "high", "low", "close", "volume"]
-    assert isinstance(frame.index, pd.DatetimeIndex) and str(frame.index.tz) == "UTC"
+@pytest.mark.parametrize("output_format", ["json", "pandas"])
+def test_price_history_of_an_unknown_symbol_is_not_found(client, output_format):
+    with pytest.raises(ResourceNotFound, match="No price history for NOTASYMBOL: check the "
+                                               "symbol"):
+        client.get_price_history("NOTASYMBOL", output_format=output_format)
+
+
+def test_price_history_of_several_symbols_leaves_out_unknown_ones(client, caplog):
+    frame = client.get_price_history(["AAPL", "NOTASYMBOL"], period=1, output_format="pandas")
+    assert set(frame.columns.get_level_values("symbol")) == {"AAPL"}
+    assert "No price history for NOTASYMBOL: left out of the answer." in caplog.text
+    with pytest.raises(ResourceNotFound, match="No price history for NOPE, NOTASYMBOL"):
+        client.get_price_history(["NOPE", "NOTASYMBOL"])
 
 
 def test_price_history_extended_hours_flag_is_sent(client):
@@ -263,9 +272,14 @@ def test_option_chain_analytical_inputs(client):
 
 
 def test_empty_option_chain_as_pandas(client):
-    frame = client.get_option_chain("123", output_format="pandas")
+    frame = client.get_option_chain("AAPL", strike=0.5, output_format="pandas")
     assert frame.empty
     assert {"expiration", "days_to_expiration", "strike"} <= set(frame.columns)
+
+
+def test_option_chain_of_an_unknown_symbol_is_not_found(client):
+    with pytest.raises(ResourceNotFound, match="No option chain for 'NOTASYMBOL'"):
+        client.get_option_chain("NOTASYMBOL")
 
 
 @pytest.mark.parametrize("kwargs, expected", [
