@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import importlib
 import logging
+import sys
+import types
 from typing import Any
 
 __version__ = "2.0.0"
@@ -58,4 +60,22 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__) | _CONSTANTS)
+    return sorted(set(globals()) | set(__all__) | _CONSTANTS | {"log_level"})
+
+
+class _Package(types.ModuleType):
+    """The ``pyTD`` module, with pyTD 0.0.x's ``pyTD.log_level = "INFO"`` wired to the logger."""
+
+    @property
+    def log_level(self) -> str:
+        """The ``pyTD`` logger's effective level, by name (``"WARNING"``, ``"DEBUG"``...)."""
+        return logging.getLevelName(logging.getLogger(__name__).getEffectiveLevel())
+
+    @log_level.setter
+    def log_level(self, level: str) -> None:
+        from pyTD.settings import check_log_level
+
+        logging.getLogger(__name__).setLevel(check_log_level(level, "pyTD.log_level"))
+
+
+sys.modules[__name__].__class__ = _Package

@@ -107,6 +107,19 @@ def resolve_config_dir(env: Optional[Mapping[str, str]] = None) -> str:
     return _config_dir(_pick("config_dir", {}, os.environ if env is None else env))
 
 
+def check_log_level(level: Any, source: str) -> str:
+    """``level`` as an upper-case level name, or a ``ConfigurationError`` naming ``source``.
+
+    >>> check_log_level("info", "log_level")
+    'INFO'
+    """
+    name = str(level).upper()
+    if name not in _LOG_LEVELS:
+        raise ConfigurationError(f"{source}={name!r} is not a log level: "
+                                 f"use one of {sorted(_LOG_LEVELS)}.")
+    return name
+
+
 def _config_dir(value: Any) -> str:
     return os.path.abspath(os.path.expanduser(str(value))) if value else default_config_dir()
 
@@ -143,12 +156,8 @@ def resolve(*, env: Optional[Mapping[str, str]] = None, **explicit: Any) -> Sett
 
     log_level = _pick("log_level", explicit, env)
     if log_level is not None:
-        log_level = str(log_level).upper()
-        if log_level not in _LOG_LEVELS:
-            source = "log_level" if explicit.get("log_level") else ENV_VARS["log_level"]
-            raise ConfigurationError(
-                f"{source}={log_level!r} is not a log level: use one of {sorted(_LOG_LEVELS)}."
-            )
+        log_level = check_log_level(log_level, "log_level" if explicit.get("log_level")
+                                    else ENV_VARS["log_level"])
 
     config_dir = _config_dir(_pick("config_dir", explicit, env))
 

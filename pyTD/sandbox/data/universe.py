@@ -77,6 +77,7 @@ _ROWS: list[tuple] = [
     ("NFLX", "Netflix, Inc. - Common Stock", _NQ, "64110L106", 420),
     ("INTC", "Intel Corporation - Common Stock", _NQ, "458140100", 35),
     ("CSCO", "Cisco Systems, Inc. - Common Stock", _NQ, "17275R102", 52),
+    ("CTG", "Computer Task Group, Inc. - Common Stock", _NQ, "205477102", 10),
     ("AMD", "Advanced Micro Devices, Inc. - Common Stock", _NQ, "007903107", 110),
     ("QCOM", "QUALCOMM Incorporated - Common Stock", _NQ, "747525103", 120),
     ("ADBE", "Adobe Inc. - Common Stock", _NQ, "00724F101", 520),
