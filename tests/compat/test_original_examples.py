@@ -10,56 +10,16 @@ the value of a snippet is its last expression.
 
 from __future__ import annotations
 
-import ast
 import datetime
 import logging
-import sys
-import textwrap
 from typing import Any, Callable
 
 import pandas as pd
 import pytest
 
-from pyTD.api import api, default_api
-from pyTD.auth.flow import grant_from_body
-from pyTD.sandbox import DEMO_CALLBACK_URL, DEMO_CONSUMER_KEY
-
-#: The key and callback URL of the original's examples.
-EXAMPLE_KEY, EXAMPLE_CALLBACK = "TEST@AMER.OAUTHAP", "https://localhost:8080"
-
-
-def run_snippet(code: str) -> Any:
-    """Run ``code`` in a fresh namespace; the value of its last line if that is an expression."""
-    tree = ast.parse(textwrap.dedent(code))
-    last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
-    namespace: dict[str, Any] = {"__name__": "__example__"}
-    exec(compile(tree, "<example>", "exec"), namespace)
-    if last is None:
-        return None
-    return eval(compile(ast.Expression(last.value), "<example>", "eval"), namespace)
-
-
-@pytest.fixture
-def original_user(sandbox, monkeypatch):
-    """The environment of a user of the original: TD_* set, tokens cached for both apps."""
-    sandbox.register_app(EXAMPLE_KEY, EXAMPLE_CALLBACK)
-    monkeypatch.setenv("TD_CONSUMER_KEY", DEMO_CONSUMER_KEY)
-    monkeypatch.setenv("TD_CALLBACK_URL", DEMO_CALLBACK_URL)
-    monkeypatch.setenv("TD_BASE_URL", sandbox.base_url)
-    monkeypatch.setenv("TD_AUTH_URL", sandbox.auth_url)
-    monkeypatch.setattr(sys.modules["pyTD.api"], "_default", None)
-    for key, callback in ((DEMO_CONSUMER_KEY, DEMO_CALLBACK_URL),
-                          (EXAMPLE_KEY, EXAMPLE_CALLBACK)):
-        authorize(sandbox, api(consumer_key=key, callback_url=callback))
-    return sandbox
-
-
-def authorize(sandbox: Any, client: Any) -> Any:
-    """Tokens for ``client``'s app in its cache, as after an approved consent page."""
-    body = sandbox.issue_tokens(client.settings.consumer_key)
-    client.auth.store(grant_from_body(body, client.auth.clock(), client.settings.provider,
-                                      client.auth.clock))
-    return client
+from pyTD.api import default_api
+from pyTD.sandbox import DEMO_CONSUMER_KEY
+from tests.compat.original_support import EXAMPLE_KEY, authorize, run_snippet
 
 
 def is_frame(rows: int = 1) -> Callable[[Any], bool]:
