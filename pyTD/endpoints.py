@@ -4,7 +4,7 @@ A wrapper checks its arguments, then hands the rest to :func:`fetch` (a read)
 or :func:`change` / :func:`create` (a write), naming the endpoint; the
 provider turns the name into a path::
 
-    def get_movers(index, *, api=None, output_format=None):
+    def get_movers(index, direction=None, change=None, output_format=None, api=None):
         return fetch(api, "movers", output.records_frame, output_format=output_format,
                      empty=[], index=check_enum("index", index, INDEXES))
 
