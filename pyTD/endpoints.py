@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     import requests
 
     from pyTD.api import api as Client
+    from pyTD.orders.builder import Order
 
 Frame = Callable[[Any], Any]
 F = TypeVar("F", bound=Callable[..., Any])
@@ -301,12 +302,12 @@ class EndpointMethods:
         """One order: :func:`pyTD.accounts.orders.get_order`."""
 
     @forwards_to("accounts.orders")
-    def place_order(self, account_id: Id, order: Mapping[str, Any]) -> int:  # type: ignore[empty-body]
+    def place_order(self, account_id: Id, order: Order) -> int:  # type: ignore[empty-body]
         """Place an order, returning its id: :func:`pyTD.accounts.orders.place_order`."""
 
     @forwards_to("accounts.orders")
     def replace_order(self, account_id: Id, order_id: Id,  # type: ignore[empty-body]
-                      order: Mapping[str, Any]) -> int:
+                      order: Order) -> int:
         """Replace an order, returning the new id: :func:`pyTD.accounts.orders.replace_order`."""
 
     @forwards_to("accounts.orders")

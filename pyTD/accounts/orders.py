@@ -7,17 +7,18 @@ costs money. When their outcome is unknown the error says to check
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Mapping, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 from pyTD import output
-from pyTD.endpoints import change, create, fetch
+from pyTD.endpoints import change, create, fetch, resolve_api
+from pyTD.orders import as_order_json
+from pyTD.orders.builder import Order
 from pyTD.validation import (
     DateArg,
     Id,
     check_enum,
     check_id,
     check_int,
-    check_mapping,
     check_order,
     to_date,
 )
@@ -75,8 +76,13 @@ def get_order(account_id: Id, order_id: Id, *, api: Optional[Client] = None,
                  output_format=output_format, **_order_ids(account_id, order_id))
 
 
-def place_order(account_id: Id, order: Mapping[str, Any], *, api: Optional[Client] = None) -> int:
-    """Place ``order`` (TD's ``Order`` JSON) and return the new order's id.
+def place_order(account_id: Id, order: Order, *, api: Optional[Client] = None) -> int:
+    """Place ``order`` (a :class:`~pyTD.orders.OrderBuilder` or TD's ``Order`` JSON) and
+    return the new order's id.
+
+    The order is checked first (:func:`pyTD.orders.check_order`): what the
+    provider would refuse for its shape raises ``ValidationError`` and nothing
+    is sent.
 
     >>> place_order("123456789", {"orderType": "MARKET", "session": "NORMAL",
     ...     "duration": "DAY", "orderStrategyType": "SINGLE",
@@ -85,11 +91,12 @@ def place_order(account_id: Id, order: Mapping[str, Any], *, api: Optional[Clien
     1001
     """
     account = check_id("account_id", account_id)
-    return create(api, "POST", "account_orders", f"get_orders({account_id!r})",
-                  json=check_mapping("order", order), account_id=account)
+    client = resolve_api(api)
+    return create(client, "POST", "account_orders", f"get_orders({account_id!r})",
+                  json=as_order_json(order, client.provider), account_id=account)
 
 
-def replace_order(account_id: Id, order_id: Id, order: Mapping[str, Any], *,
+def replace_order(account_id: Id, order_id: Id, order: Order, *,
                   api: Optional[Client] = None) -> int:
     """Replace an open order by ``order``; TD cancels it and returns the new order's id.
 
@@ -97,8 +104,9 @@ def replace_order(account_id: Id, order_id: Id, order: Mapping[str, Any], *,
     1002
     """
     ids = _order_ids(account_id, order_id)
-    return create(api, "PUT", "order", f"get_orders({account_id!r})",
-                  json=check_mapping("order", order), **ids)
+    client = resolve_api(api)
+    return create(client, "PUT", "order", f"get_orders({account_id!r})",
+                  json=as_order_json(order, client.provider), **ids)
 
 
 def cancel_order(account_id: Id, order_id: Id, *, api: Optional[Client] = None) -> None:

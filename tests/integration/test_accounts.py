@@ -175,7 +175,11 @@ def test_orders_as_pandas(client):
 def test_server_refusal_is_a_validation_error_with_the_servers_message(sandbox, client):
     with pytest.raises(ValidationError, match="HTTP 400: A validation error occurred while "
                                               "processing the request"):
-        client.place_order(CASH, {"orderType": "MARKET"})
+        client.place_order(CASH, {"orderType": "MARKET", "session": "NORMAL", "duration": "DAY",
+                                  "orderStrategyType": "SINGLE", "orderLegCollection": [
+                                      {"instruction": "BUY", "quantity": 1,
+                                       "positionEffect": "SOMETIMES", "instrument": {
+                                           "symbol": "AAPL", "assetType": "EQUITY"}}]})
     assert sandbox.stats()["calls"][f"POST /v1/accounts/{CASH}/orders"] == 1
 
 
@@ -205,8 +209,9 @@ def test_missing_order_id_says_the_order_may_exist(sandbox, client, location):
     (lambda a: a.get_orders(from_entered_time="2024-03-02", to_entered_time="2024-03-01"),
      ["from_entered_time", "after to_entered_time"]),
     (lambda a: a.get_orders(to_entered_time=1710000000000), ["'yyyy-MM-dd'"]),
-    (lambda a: a.place_order(CASH, {}), ["order must be a non-empty dict"]),
-    (lambda a: a.place_order(CASH, "BUY 10 XYZ"), ["order must be a non-empty dict"]),
+    (lambda a: a.place_order(CASH, {}), ["orderType is missing", "set_order_type"]),
+    (lambda a: a.place_order(CASH, "BUY 10 XYZ"),
+     ["order must be a dict of TD's order JSON or an OrderBuilder"]),
     (lambda a: a.replace_order(CASH, None, limit_order()), ["order_id"]),
     (lambda a: a.cancel_order(None, 1), ["account_id"]),
 ])
