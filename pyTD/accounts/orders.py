@@ -7,6 +7,7 @@ costs money. When their outcome is unknown the error says to check
 
 from __future__ import annotations
 
+from datetime import date, datetime, timezone
 from typing import TYPE_CHECKING, Any, Optional
 
 from pyTD import output
@@ -93,7 +94,8 @@ def place_order(account_id: Id, order: Order, *, api: Optional[Client] = None) -
     account = check_id("account_id", account_id)
     client = resolve_api(api)
     return create(client, "POST", "account_orders", f"get_orders({account_id!r})",
-                  json=as_order_json(order, client.provider), account_id=account)
+                  json=as_order_json(order, client.provider, today=_today(client)),
+                  account_id=account)
 
 
 def replace_order(account_id: Id, order_id: Id, order: Order, *,
@@ -106,7 +108,7 @@ def replace_order(account_id: Id, order_id: Id, order: Order, *,
     ids = _order_ids(account_id, order_id)
     client = resolve_api(api)
     return create(client, "PUT", "order", f"get_orders({account_id!r})",
-                  json=as_order_json(order, client.provider), **ids)
+                  json=as_order_json(order, client.provider, today=_today(client)), **ids)
 
 
 def cancel_order(account_id: Id, order_id: Id, *, api: Optional[Client] = None) -> None:
@@ -115,6 +117,11 @@ def cancel_order(account_id: Id, order_id: Id, *, api: Optional[Client] = None) 
     >>> cancel_order("123456789", 1002)  # doctest: +SKIP
     """
     change(api, "DELETE", "order", **_order_ids(account_id, order_id))
+
+
+def _today(client: Client) -> date:
+    """Today by the api's clock (UTC), which decides whether an option has expired."""
+    return datetime.fromtimestamp(client.auth.clock(), timezone.utc).date()
 
 
 def _frame(orders: list[Any]) -> Any:

@@ -191,7 +191,9 @@ class OrderBuilder:
         return order_from(self._json(None))
 
     def _key(self) -> tuple[Any, ...]:
-        return (sorted(self.fields.items()), [leg._key() for leg in self.legs],
+        fields = {k: v for k, v in self.fields.items()
+                  if (k, v) != ("complexOrderStrategyType", "NONE")}  # NONE is the default
+        return (sorted(fields.items()), [leg._key() for leg in self.legs],
                 [child._key() for child in self.children])
 
     def __eq__(self, other: object) -> bool:
@@ -222,6 +224,7 @@ def order_from(order: Mapping[str, Any]) -> OrderBuilder:
     if not isinstance(order, Mapping):
         raise ValidationError(f"order_from takes an order dict, not {type(order).__name__}.")
     builder = OrderBuilder()
+    builder.fields = {}  # exactly the order's fields, not the builder's defaults
     for field in _REQUEST_FIELDS:
         value = order.get(field)
         if value is None:
@@ -230,7 +233,7 @@ def order_from(order: Mapping[str, Any]) -> OrderBuilder:
             builder.fields[field] = price(field, value)
         else:
             builder.fields[field] = value
-    strategy = builder.fields.get("orderStrategyType")
+    strategy = builder.fields.get("orderStrategyType", "SINGLE")
     for leg in (order.get("orderLegCollection") or []) if strategy != "OCO" else []:
         instrument = leg.get("instrument") or {}
         symbol = instrument.get("symbol", "")

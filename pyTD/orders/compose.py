@@ -19,8 +19,8 @@ def _builder(order: Order) -> OrderBuilder:
 
 def one_cancels_other(first: Order, second: Order) -> OrderBuilder:
     """An OCO order: ``first`` and ``second`` both work; when one fills, the other is cancelled."""
-    oco = OrderBuilder().set_order_strategy_type("OCO")
-    del oco.fields["session"], oco.fields["duration"]
+    oco = OrderBuilder()
+    oco.fields = {"orderStrategyType": "OCO"}  # an OCO has no session or duration of its own
     oco.children = [_builder(first), _builder(second)]
     return oco
 
