@@ -1,26 +1,13 @@
-"""Running the original pyTD's examples: a snippet runner and tokens for an app."""
+"""The original pyTD's example app, and tokens for an app as after its consent page."""
 
 from __future__ import annotations
 
-import ast
-import textwrap
 from typing import Any
 
 from pyTD.auth.flow import grant_from_body
 
 #: The key and callback URL of the original's examples.
 EXAMPLE_KEY, EXAMPLE_CALLBACK = "TEST@AMER.OAUTHAP", "https://localhost:8080"
-
-
-def run_snippet(code: str) -> Any:
-    """Run ``code`` in a fresh namespace; the value of its last line if that is an expression."""
-    tree = ast.parse(textwrap.dedent(code))
-    last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
-    namespace: dict[str, Any] = {"__name__": "__example__"}
-    exec(compile(tree, "<example>", "exec"), namespace)
-    if last is None:
-        return None
-    return eval(compile(ast.Expression(last.value), "<example>", "eval"), namespace)
 
 
 def authorize(sandbox: Any, client: Any) -> Any:

@@ -2,25 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
 
-from tests.compat.original_support import run_snippet
+from tests.support.snippets import python_blocks, run_snippet
 
 PAGE = Path(__file__).resolve().parents[2] / "docs" / "migrating.rst"
-
-
-def python_blocks(text: str) -> list[str]:
-    """The bodies of the ``.. code-block:: python`` directives of an rst page, dedented."""
-    blocks = []
-    for match in re.finditer(r"^( *)\.\. code-block:: python\n\n((?:\1 +.*\n|\n)+)", text,
-                             re.MULTILINE):
-        lines = match.group(2).rstrip("\n").split("\n")
-        indent = min(len(line) - len(line.lstrip()) for line in lines if line.strip())
-        blocks.append("\n".join(line[indent:] for line in lines))
-    return blocks
 
 
 BLOCKS = python_blocks(PAGE.read_text(encoding="utf-8"))

@@ -19,7 +19,8 @@ import pytest
 
 from pyTD.api import default_api
 from pyTD.sandbox import DEMO_CONSUMER_KEY
-from tests.compat.original_support import EXAMPLE_KEY, authorize, run_snippet
+from tests.compat.original_support import EXAMPLE_KEY, authorize
+from tests.support.snippets import run_snippet
 
 
 def is_frame(rows: int = 1) -> Callable[[Any], bool]:
