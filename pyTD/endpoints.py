@@ -311,6 +311,10 @@ class EndpointMethods:
         """Replace an order, returning the new id: :func:`pyTD.accounts.orders.replace_order`."""
 
     @forwards_to("accounts.orders")
+    def preview_order(self, account_id: Id, order: Order) -> Any:
+        """Preview an order (Schwab only): :func:`pyTD.accounts.orders.preview_order`."""
+
+    @forwards_to("accounts.orders")
     def cancel_order(self, account_id: Id, order_id: Id) -> None:
         """Cancel an order: :func:`pyTD.accounts.orders.cancel_order`."""
 

@@ -11,7 +11,14 @@ that read data also take ``output_format=`` (``"json"`` or ``"pandas"``)::
 """
 
 from pyTD.accounts.accounts import get_account, get_accounts, get_positions
-from pyTD.accounts.orders import cancel_order, get_order, get_orders, place_order, replace_order
+from pyTD.accounts.orders import (
+    cancel_order,
+    get_order,
+    get_orders,
+    place_order,
+    preview_order,
+    replace_order,
+)
 from pyTD.accounts.saved_orders import (
     create_saved_order,
     delete_saved_order,
@@ -41,6 +48,6 @@ __all__ = [
     "get_positions", "get_preferences", "get_saved_order", "get_saved_orders",
     "get_streamer_subscription_keys", "get_transaction", "get_transactions",
     "get_user_principals", "get_watchlist", "get_watchlists", "place_order",
-    "replace_order", "replace_saved_order", "replace_watchlist", "update_preferences",
-    "update_watchlist",
+    "preview_order", "replace_order", "replace_saved_order", "replace_watchlist",
+    "update_preferences", "update_watchlist",
 ]

@@ -111,6 +111,23 @@ def replace_order(account_id: Id, order_id: Id, order: Order, *,
                   json=as_order_json(order, client.provider, today=_today(client)), **ids)
 
 
+def preview_order(account_id: Id, order: Order, *, api: Optional[Client] = None) -> Any:
+    """What the provider would do with ``order``, without placing it (Schwab only).
+
+    Returns the provider's preview (validation results, commissions, the
+    resulting balances). On a provider without previews (TD Ameritrade)
+    :class:`~pyTD.exceptions.NotSupportedError` is raised before anything is sent.
+
+    >>> preview_order("123456789", equity_buy_limit("AAPL", 10, "150"))  # doctest: +SKIP
+    {'orderId': 0, 'orderStrategy': {...}, 'orderValidationResult': {...}, ...}
+    """
+    account = check_id("account_id", account_id)
+    client = resolve_api(api)
+    path = client.provider.path("preview_order", account_id=account)
+    return client.request("POST", path,
+                          json=as_order_json(order, client.provider, today=_today(client)))
+
+
 def cancel_order(account_id: Id, order_id: Id, *, api: Optional[Client] = None) -> None:
     """Cancel an open order.
 

@@ -15,7 +15,7 @@ from datetime import date, datetime
 from typing import Any, Callable, Optional, Sequence, Union
 
 import pyTD
-from pyTD.cli import commands
+from pyTD.cli import commands, orders
 from pyTD.market.hours import MARKETS
 from pyTD.market.movers import CHANGES, DIRECTIONS, INDEXES
 from pyTD.market.options import CONTRACT_TYPES
@@ -181,6 +181,45 @@ def _add_market(top: _Commands) -> None:
                         help="rank by value or percent change (default: percent)")
 
 
+def _add_orders(top: _Commands) -> None:
+    group = _Commands(top.add("order", "list, preview, place and cancel orders"),
+                      "order_command", top.api_commands)
+    listing = group.add("list", "orders of an account (or of every account)", orders.list_orders)
+    listing.add_argument("account", nargs="?", metavar="ACCOUNT")
+    listing.add_argument("--status", type=str.upper, metavar="STATUS",
+                         help="only orders with this status (e.g. WORKING, FILLED)")
+    for name, help_text, func in (
+            ("place", "place an order (asks first unless --yes)", orders.place),
+            ("preview", "what the provider would do with an order, without placing it (Schwab)",
+             orders.preview)):
+        command = group.add(name, help_text, func)
+        command.add_argument("account", metavar="ACCOUNT")
+        _add_order_arguments(command)
+        if name == "place":
+            command.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    cancel_command = group.add("cancel", "cancel an order (asks first unless --yes)", orders.cancel)
+    cancel_command.add_argument("account", metavar="ACCOUNT")
+    cancel_command.add_argument("order_id", metavar="ORDER_ID")
+    cancel_command.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+
+
+def _add_order_arguments(command: argparse.ArgumentParser) -> None:
+    command.add_argument("instruction", nargs="?", type=str.upper, metavar="INSTRUCTION",
+                         help="BUY, SELL, SELL_SHORT, BUY_TO_COVER; options: BUY_TO_OPEN, ...")
+    command.add_argument("symbol", nargs="?", metavar="SYMBOL",
+                         help="a stock or an option symbol (quote Schwab's form: "
+                              "'AAPL  240517C00190000')")
+    command.add_argument("quantity", nargs="?", type=int, metavar="QUANTITY")
+    command.add_argument("--limit", metavar="PRICE", help="a limit order at this price")
+    command.add_argument("--stop", metavar="PRICE", help="a stop order at this stop price")
+    command.add_argument("--duration", type=str.upper, default="DAY",
+                         help="DAY (default), GOOD_TILL_CANCEL, FILL_OR_KILL")
+    command.add_argument("--session", type=str.upper, default="NORMAL",
+                         help="NORMAL (default), AM, PM, SEAMLESS")
+    command.add_argument("--file", dest="order_file", metavar="FILE",
+                         help="the order as TD's JSON, from FILE or - (standard input)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``pytd``."""
     parser = argparse.ArgumentParser(
@@ -192,6 +231,7 @@ def build_parser() -> argparse.ArgumentParser:
     top = _Commands(parser, "command", [])
     _add_auth(top)
     _add_market(top)
+    _add_orders(top)
     for command in top.api_commands:
         _add_global_options(command, top=False)
     demo = top.add("demo", "run the whole authorization flow against the bundled sandbox and "

@@ -44,6 +44,7 @@ from .cli_support import (
     store_tokens,
     use_env,
 )
+from .sandbox_support import calls
 
 AUTH_URL = r"(http://127\.0\.0\.1:\d+/auth\?\S+)"
 
@@ -690,3 +691,77 @@ def test_main_leaves_logging_as_it_found_it(env, secrets, pytd):
     for args in (["-v", "quote", "AAPL"], ["auth", "status"], ["quote"], ["--version"]):
         pytd(args, {**env, "TD_LOG_LEVEL": "INFO"})
         assert [(list(logger.handlers), logger.level) for logger in loggers] == before
+
+
+# -- pytd order ---------------------------------------------------------------------------------
+
+ORDER_ACCOUNT = "987654321"
+
+
+def test_order_place_asks_then_places_and_list_shows_it(env, secrets, sandbox, pytd):
+    args = ["order", "place", ORDER_ACCOUNT, "BUY", "AAPL", "10", "--limit", "150.10"]
+    before = calls(sandbox)
+    refused = pytd(args, env, stdin="n\n")
+    assert refused.returncode == 1
+    assert "Place BUY 10 AAPL, LIMIT 150.10, DAY in account 987654321? [y/N]" in refused.stderr
+    assert "Not confirmed: nothing was sent (pass --yes" in refused.stderr
+    assert calls(sandbox) == before
+    placed = pytd(args, env, stdin="y\n")
+    assert placed.returncode == 0, placed.stderr
+    order_id = int(placed.stdout.split()[-1].rstrip("."))
+    posts = f"POST /v1/accounts/{ORDER_ACCOUNT}/orders"
+    assert calls(sandbox)[posts] == before.get(posts, 0) + 1
+    listed = pytd(["order", "list", ORDER_ACCOUNT], env)
+    assert listed.returncode == 0, listed.stderr
+    row = next(line for line in listed.stdout.splitlines() if str(order_id) in line)
+    assert "BUY 10 AAPL, LIMIT 150.1, DAY" in row
+    assert_clean(listed, secrets)
+
+
+def test_order_place_from_a_json_file_with_yes(env, secrets, sandbox, pytd, tmp_path):
+    order = {"orderType": "MARKET", "session": "NORMAL", "duration": "DAY",
+             "orderStrategyType": "SINGLE", "orderLegCollection": [
+                 {"instruction": "SELL_SHORT", "quantity": 2,
+                  "instrument": {"symbol": "TSLA", "assetType": "EQUITY"}}]}
+    path = tmp_path / "order.json"
+    path.write_text(json.dumps(order))
+    result = pytd(["order", "place", ORDER_ACCOUNT, "--file", str(path), "--yes", "--json"], env)
+    assert result.returncode == 0, result.stderr
+    order_id = json.loads(result.stdout)["order_id"]
+    cancelled = pytd(["order", "cancel", ORDER_ACCOUNT, str(order_id), "--yes"], env)
+    assert cancelled.returncode == 0, cancelled.stderr
+    assert f"Cancelled order {order_id}." in cancelled.stdout
+    again = pytd(["order", "list", ORDER_ACCOUNT, "--status", "CANCELED", "--json"], env)
+    assert order_id in [o["orderId"] for o in json.loads(again.stdout)]
+
+
+def test_order_cancel_asks_first(env, secrets, sandbox, pytd):
+    before = calls(sandbox)
+    result = pytd(["order", "cancel", ORDER_ACCOUNT, "42"], env, stdin="")
+    assert result.returncode == 1
+    assert "Cancel order 42 in account 987654321? [y/N]" in result.stderr
+    assert calls(sandbox) == before
+
+
+@pytest.mark.parametrize("args, message", [
+    (["BUY", "AAPL"], "give INSTRUCTION SYMBOL QUANTITY"),
+    (["BUY", "AAPL", "10", "--file", "x.json"], "either as --file or as INSTRUCTION"),
+    (["BUY_TO_OPEN", "AAPL", "1"], "EQUITY leg instruction must be one of"),
+    (["BUY", "AAPL", "0"], "positive whole number"),
+    (["BUY", "AAPL", "1", "--limit", "nan"], "finite number; nothing was sent"),
+])
+def test_order_place_refuses_bad_orders_before_asking(env, secrets, sandbox, pytd, args,
+                                                      message):
+    before = calls(sandbox)
+    result = pytd(["order", "place", ORDER_ACCOUNT, *args, "--yes"], env)
+    assert result.returncode == 2, result.stderr
+    assert message in result.stderr
+    assert calls(sandbox) == before
+
+
+def test_order_preview_is_schwab_only(env, secrets, sandbox, pytd):
+    before = calls(sandbox)
+    result = pytd(["order", "preview", ORDER_ACCOUNT, "BUY", "AAPL", "1"], env)
+    assert result.returncode == 1
+    assert "TD Ameritrade has no preview order endpoint" in result.stderr
+    assert calls(sandbox) == before
