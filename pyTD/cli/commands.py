@@ -42,14 +42,23 @@ def make_api(args: argparse.Namespace) -> api:
                store_tokens=False if args.no_store else None, log_level=args.log_level)
 
 
-def _print_json(data: Any) -> None:
+def print_json(data: Any) -> None:
+    """``data`` as indented JSON on standard output."""
     print(json.dumps(data, indent=2))
 
 
-def _show(args: argparse.Namespace, data: Any, parts: Table) -> None:
-    """``data`` as JSON with ``--json``, else ``parts`` as a table."""
-    if args.json:
-        _print_json(data)
+def show(args: argparse.Namespace, data: Any, parts: Table, noun: str = "rows",
+         key: str = "rows") -> None:
+    """``parts`` written to the ``--csv`` file if given, else ``data`` as JSON with
+    ``--json``, else ``parts`` as a table."""
+    if getattr(args, "csv", None):
+        target = write_csv(args.csv, parts)
+        if args.json:
+            print_json({"csv": target, key: len(parts[1])})
+        else:
+            print(f"Wrote {len(parts[1])} {noun} to {target}")
+    elif args.json:
+        print_json(data)
     else:
         print(table(*parts))
 
@@ -77,7 +86,7 @@ def _report_status(args: argparse.Namespace, client: api) -> int:
     tokens: TokenSet = client.auth.tokens()
     authorized = tokens.refresh_token.valid
     if args.json:
-        _print_json({"authorized": authorized, "cache": type(client.cache).__name__,
+        print_json({"authorized": authorized, "cache": type(client.cache).__name__,
                      "location": client.cache.describe(),
                      "refresh_token": _token_info(tokens.refresh_token),
                      "access_token": _token_info(tokens.access_token)})
@@ -121,7 +130,7 @@ def logout(args: argparse.Namespace) -> int:
         location = client.cache.describe()
         client.logout()
         if args.json:
-            _print_json({"cache": type(client.cache).__name__, "location": location,
+            print_json({"cache": type(client.cache).__name__, "location": location,
                          "logged_out": True})
         else:
             print(f"Logged out: tokens removed from {location}.")
@@ -134,11 +143,11 @@ def quote(args: argparse.Namespace) -> int:
     """``pytd quote SYMBOL...``: exit 1 when no symbol had a quote (the others are warned of)."""
     with make_api(args) as client:
         data = client.get_quotes(args.symbols)
-    _show(args, data, quote_rows(data))
+    show(args, data, quote_rows(data))
     return EXIT_OK
 
 
-def _write_csv(path: str, parts: Table) -> str:
+def write_csv(path: str, parts: Table) -> str:
     """Write ``parts`` to ``path``; returns the absolute path."""
     target = os.path.abspath(path)
     headers, rows = parts
@@ -159,15 +168,7 @@ def history(args: argparse.Namespace) -> int:
             args.symbol, period_type=args.period_type, period=args.period,
             frequency_type=args.frequency_type, frequency=args.frequency,
             start_date=args.start, end_date=args.end)
-    parts = candle_rows(data)
-    if not args.csv:
-        _show(args, data, parts)
-        return EXIT_OK
-    target = _write_csv(args.csv, parts)
-    if args.json:
-        _print_json({"csv": target, "candles": len(parts[1])})
-    else:
-        print(f"Wrote {len(parts[1])} candles of {args.symbol} to {target}")
+    show(args, data, candle_rows(data), f"candles of {args.symbol}", "candles")
     return EXIT_OK
 
 
@@ -176,7 +177,7 @@ def chain(args: argparse.Namespace) -> int:
     with make_api(args) as client:
         data = client.get_option_chain(args.symbol, contract_type=args.contract_type,
                                        strike_count=args.strike_count)
-    _show(args, data, chain_rows(data))
+    show(args, data, chain_rows(data))
     return EXIT_OK
 
 
@@ -184,7 +185,7 @@ def hours(args: argparse.Namespace) -> int:
     """``pytd hours [MARKET...]``: every market unless some are named."""
     with make_api(args) as client:
         data = client.get_market_hours(args.markets or list(MARKETS), date=args.date)
-    _show(args, data, hours_rows(data))
+    show(args, data, hours_rows(data))
     return EXIT_OK
 
 
@@ -192,7 +193,7 @@ def movers(args: argparse.Namespace) -> int:
     """``pytd movers INDEX``: percent change (TD's default) unless ``--change value``."""
     with make_api(args) as client:
         data = client.get_movers(args.index, direction=args.direction, change=args.change)
-    _show(args, data, mover_rows(data, percent=args.change != "value"))
+    show(args, data, mover_rows(data, percent=args.change != "value"))
     return EXIT_OK
 
 

@@ -15,7 +15,9 @@ from datetime import date, datetime
 from typing import Any, Callable, Optional, Sequence, Union
 
 import pyTD
-from pyTD.cli import commands, orders
+from pyTD.accounts.transactions import TYPES as TRANSACTION_TYPES
+from pyTD.cli import accounts, commands, orders
+from pyTD.instruments import PROJECTIONS
 from pyTD.market.hours import MARKETS
 from pyTD.market.movers import CHANGES, DIRECTIONS, INDEXES
 from pyTD.market.options import CONTRACT_TYPES
@@ -146,6 +148,7 @@ def _add_market(top: _Commands) -> None:
     quote = top.add("quote", "quotes of one or more symbols", commands.quote)
     quote.add_argument("symbols", nargs="+", metavar="SYMBOL", type=_upper,
                        help="e.g. AAPL, $SPX.X, /ES, EUR/USD")
+    _add_csv(quote)
 
     history = top.add("history", "price history (candles) of a symbol", commands.history)
     history.add_argument("symbol", metavar="SYMBOL", type=_upper, help="e.g. AAPL")
@@ -159,19 +162,21 @@ def _add_market(top: _Commands) -> None:
                          help="first candle: YYYY-MM-DD or an ISO datetime (UTC unless given)")
     history.add_argument("--end", type=_time, metavar="DATE",
                          help="last candle: YYYY-MM-DD or an ISO datetime")
-    history.add_argument("--csv", metavar="FILE", help="write the candles to a CSV file")
+    _add_csv(history)
 
     chain = top.add("chain", "option chain of a symbol", commands.chain)
     chain.add_argument("symbol", metavar="SYMBOL", type=_upper, help="the underlying, e.g. AAPL")
     chain.add_argument("--contract-type", choices=CONTRACT_TYPES, type=_upper)
     chain.add_argument("--strike-count", type=_positive, metavar="N",
                        help="strikes above and below the money")
+    _add_csv(chain)
 
     hours = top.add("hours", "market hours on a day", commands.hours)
     hours.add_argument("markets", nargs="*", metavar="MARKET", type=_upper,
                        help=f"one or more of {', '.join(MARKETS)} (default: all)")
     hours.add_argument("--date", type=_date, metavar="YYYY-MM-DD",
                        help="the day (default: today)")
+    _add_csv(hours)
 
     movers = top.add("movers", "top movers of an index", commands.movers)
     movers.add_argument("index", choices=INDEXES, type=_index, metavar="INDEX",
@@ -179,6 +184,41 @@ def _add_market(top: _Commands) -> None:
     movers.add_argument("--direction", choices=DIRECTIONS, type=str.lower)
     movers.add_argument("--change", choices=CHANGES, type=str.lower,
                         help="rank by value or percent change (default: percent)")
+    _add_csv(movers)
+
+
+def _add_accounts(top: _Commands) -> None:
+    for name, help_text, func in (("accounts", "balances of one account or of all",
+                                   accounts.accounts),
+                                  ("positions", "positions of one account or of all",
+                                   accounts.positions),
+                                  ("watchlists", "watchlists of one account or of all",
+                                   accounts.watchlists)):
+        command = top.add(name, help_text, func)
+        command.add_argument("account", nargs="?", metavar="ACCOUNT")
+        _add_csv(command)
+    history = top.add("transactions", "transactions of an account", accounts.transactions)
+    history.add_argument("account", metavar="ACCOUNT")
+    history.add_argument("--type", type=_upper, metavar="TYPE",
+                         help=", ".join(TRANSACTION_TYPES))
+    history.add_argument("--symbol", type=_upper, metavar="SYMBOL")
+    history.add_argument("--start", type=_date, metavar="YYYY-MM-DD")
+    history.add_argument("--end", type=_date, metavar="YYYY-MM-DD")
+    _add_csv(history)
+    search = top.add("instruments", "search instruments by symbol, regex or description",
+                     accounts.instruments)
+    search.add_argument("query", metavar="QUERY", help="a symbol, 'AAP.*' or 'computer'")
+    search.add_argument("--projection", default="symbol-search", type=str.lower,
+                        choices=PROJECTIONS, help="how QUERY is read (default: %(default)s)")
+    _add_csv(search)
+    fundamentals = top.add("fundamentals", "fundamental data of one or more symbols",
+                           accounts.fundamentals)
+    fundamentals.add_argument("symbols", nargs="+", metavar="SYMBOL", type=_upper)
+    _add_csv(fundamentals)
+
+
+def _add_csv(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--csv", metavar="FILE", help="write the rows to a CSV file")
 
 
 def _add_orders(top: _Commands) -> None:
@@ -231,6 +271,7 @@ def build_parser() -> argparse.ArgumentParser:
     top = _Commands(parser, "command", [])
     _add_auth(top)
     _add_market(top)
+    _add_accounts(top)
     _add_orders(top)
     for command in top.api_commands:
         _add_global_options(command, top=False)

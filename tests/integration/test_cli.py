@@ -765,3 +765,66 @@ def test_order_preview_is_schwab_only(env, secrets, sandbox, pytd):
     assert result.returncode == 1
     assert "TD Ameritrade has no preview order endpoint" in result.stderr
     assert calls(sandbox) == before
+
+
+# -- the account commands -----------------------------------------------------------------------
+
+def _csv_rows(path):
+    with open(path, newline="", encoding="utf-8") as handle:
+        return list(csv.reader(handle))
+
+
+def test_accounts_table_json_and_csv(env, secrets, sandbox, pytd, tmp_path):
+    client = sandbox_api(sandbox)
+    expected = {a["securitiesAccount"]["accountId"]: a["securitiesAccount"]
+                for a in client.get_accounts()}
+    table_ = pytd(["accounts"], env)
+    assert table_.returncode == 0, table_.stderr
+    for account_id, account in expected.items():
+        row = next(line for line in table_.stdout.splitlines()
+                   if line.startswith(str(account_id)))
+        cash = account["currentBalances"]["cashBalance"]
+        assert f"{cash:,.2f}" in row and account["type"] in row
+    data = json.loads(pytd(["accounts", ORDER_ACCOUNT, "--json"], env).stdout)
+    assert str(data["securitiesAccount"]["accountId"]) == ORDER_ACCOUNT
+    path = tmp_path / "accounts.csv"
+    written = pytd(["accounts", "--csv", str(path)], env)
+    assert written.stdout.startswith(f"Wrote {len(expected)} accounts to ")
+    rows = _csv_rows(path)
+    assert rows[0][:3] == ["account", "type", "cash"] and len(rows) == len(expected) + 1
+    assert_clean(table_, secrets)
+
+
+def test_positions_json_and_csv(env, secrets, sandbox, pytd, tmp_path):
+    positions = sandbox_api(sandbox).get_positions()
+    data = json.loads(pytd(["positions", "--json"], env).stdout)
+    assert data == positions
+    path = tmp_path / "positions.csv"
+    result = pytd(["positions", "--csv", str(path), "--json"], env)
+    assert json.loads(result.stdout) == {"csv": str(path), "rows": len(positions)}
+    rows = _csv_rows(path)
+    first = positions[0]
+    assert rows[1][:3] == [str(first["accountId"]), first["instrument"]["symbol"],
+                           first["instrument"]["assetType"]]
+    assert float(rows[1][3]) == first["longQuantity"] - first["shortQuantity"]
+
+
+def test_transactions_instruments_fundamentals_and_watchlists(env, secrets, sandbox, pytd):
+    transactions = pytd(["transactions", ORDER_ACCOUNT, "--type", "trade"], env)
+    assert transactions.returncode == 0, transactions.stderr
+    assert "TRADE" in transactions.stdout.splitlines()[2]
+    found = pytd(["instruments", "computer", "--projection", "desc-search"], env)
+    assert "CTG" in found.stdout and "Computer Task Group" in found.stdout
+    figures = pytd(["fundamentals", "AAPL", "MSFT"], env)
+    lines = figures.stdout.splitlines()
+    assert lines[0].split()[:2] == ["symbol", "P/E"] and len(lines) == 4
+    assert pytd(["watchlists", ORDER_ACCOUNT], env).returncode == 0
+    unknown = pytd(["fundamentals", "NOTASYMBOL"], env)
+    assert unknown.returncode == 1 and "No fundamentals for NOTASYMBOL" in unknown.stderr
+
+
+def test_help_lists_the_account_commands(env, pytd):
+    text = pytd(["--help"], env).stdout
+    for command in ("accounts", "positions", "transactions", "watchlists", "instruments",
+                    "fundamentals", "order"):
+        assert f"    {command} " in text, command
