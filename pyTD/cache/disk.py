@@ -9,12 +9,11 @@ False
 from __future__ import annotations
 
 import json
-import math
 import os
 import time
 from contextlib import contextmanager
 from datetime import datetime, timezone
-from typing import Any, Iterator, Optional, Union
+from typing import Iterator, Optional, Union
 
 from pyTD._files import (
     DirectorySyncError,
@@ -26,15 +25,13 @@ from pyTD._files import (
 from pyTD.auth.tokens import Clock
 from pyTD.cache._lock import LOCK_TIMEOUT, file_lock
 from pyTD.cache._paths import cache_file_stat, check_directory, os_advice
-from pyTD.cache.base import TokenCache, TokenSet
+from pyTD.cache.base import TokenCache, TokenSet, check_shape
 from pyTD.exceptions import CacheError
 
 #: A file modified less than this long ago (ns) is re-read on every access: a later
 #: write in the same timestamp tick could reuse its inode, size and mtime.
 RACY_WINDOW_NS = 2_000_000_000
 
-_TOKEN_FIELDS: dict[str, Union[type, tuple[type, ...]]] = {
-    "token": str, "access_time": (int, float), "expires_in": (int, float)}
 
 
 def cache_path(path: Union[str, os.PathLike], config_dir: Optional[str]) -> tuple[str, bool]:
@@ -47,26 +44,6 @@ def cache_path(path: Union[str, os.PathLike], config_dir: Optional[str]) -> tupl
 
         config_dir = resolve().config_dir
     return os.path.abspath(os.path.join(os.path.expanduser(config_dir), path)), False
-
-
-def _check_shape(data: Any) -> None:
-    if not isinstance(data, dict):
-        raise ValueError(f"expected a JSON object, found {type(data).__name__}")
-    version = data.get("version")
-    if version is not None and (isinstance(version, bool) or not isinstance(version, int)):
-        raise ValueError("'version' is not an integer")
-    for name in ("refresh_token", "access_token"):
-        token = data.get(name)
-        if token is None:
-            continue
-        if not isinstance(token, dict):
-            raise ValueError(f"{name!r} is not an object")
-        for field, kind in _TOKEN_FIELDS.items():
-            value = token.get(field)
-            if value is not None and (isinstance(value, bool) or not isinstance(value, kind)):
-                raise ValueError(f"{name}.{field} has the wrong type")
-            if isinstance(value, float) and not math.isfinite(value):
-                raise ValueError(f"{name}.{field} is not a finite number")
 
 
 def _copy(data: Optional[dict]) -> Optional[dict]:
@@ -188,20 +165,22 @@ class DiskCache(TokenCache):
         except OSError as exc:
             raise self._unreadable(exc) from exc
         stamp = (st.st_mtime_ns, st.st_size, st.st_ino)
-        data = None
+        data, problem = None, ""
         if raw:
             try:
                 data = json.loads(raw)
-                _check_shape(data)
-            except ValueError as exc:
-                self._move_aside(stamp, exc)
-                return None  # replaced by a good file before the lock was taken
+                check_shape(data)
+            except ValueError as exc:  # a decoder error keeps the whole text (tokens): drop it
+                problem = str(exc)
+        if problem:
+            self._move_aside(stamp, problem)
+            return None  # replaced by a good file before the lock was taken
         parsed = _Parsed(stamp, data)
         if time.time_ns() - stamp[0] > RACY_WINDOW_NS:
             self._memo = parsed
         return parsed
 
-    def _move_aside(self, stamp: tuple, reason: Exception) -> None:
+    def _move_aside(self, stamp: tuple, reason: str) -> None:
         """Rename a corrupt file (under the lock, if still the same file) and raise."""
         with self._file_lock.hold(self.lock_timeout):
             st = self._stat()

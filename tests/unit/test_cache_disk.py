@@ -174,6 +174,7 @@ def test_corrupt_file_is_moved_aside_with_a_clear_error(tmp_path, content):
     message = str(info.value)
     assert str(aside[0]) in message
     assert "pytd auth login" in message and "restore" in message
+    assert info.value.__context__ is None  # a decoder error would carry the whole file
     assert not path.exists()
     assert cache.load() is None  # the next read starts empty; nothing was overwritten
 

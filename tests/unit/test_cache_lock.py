@@ -29,9 +29,10 @@ def test_default_lock_timeout_outlasts_the_worst_case_token_request():
     connect, read = Transport("http://127.0.0.1:9").timeout
     assert LOCK_TIMEOUT >= connect + read + 20
     assert DiskCache.__init__.__kwdefaults__["lock_timeout"] == LOCK_TIMEOUT
+    assert SQLCache.__init__.__kwdefaults__["timeout"] == LOCK_TIMEOUT
 
 
-@pytest.mark.parametrize("kind", ["disk"])
+@pytest.mark.parametrize("kind", ["disk", "sql"])
 def test_lock_held_by_another_process_times_out_naming_it(tmp_path, kind):
     path = str(tmp_path / ("tokens.json" if kind == "disk" else "tokens.db"))
     cache = DiskCache(path, lock_timeout=0.5) if kind == "disk" \

@@ -12,11 +12,11 @@ import stat
 import pytest
 
 from pyTD.auth.tokens import AccessToken
-from pyTD.cache import DiskCache
+from pyTD.cache import DiskCache, SQLCache
 from pyTD.exceptions import CacheError
 
 NOW = 1_700_000_000.0
-KINDS = {"disk": lambda path: DiskCache(path)}
+KINDS = {"disk": lambda path: DiskCache(path), "sql": lambda path: SQLCache(path, key="K")}
 
 
 def mode(path) -> int:
