@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from contextlib import contextmanager
 from typing import Any, Iterator
 
@@ -23,6 +24,7 @@ if __package__ in (None, ""):  # run as a script: make ``tests`` importable
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(
         os.path.abspath(__file__)))))
 
+from pyTD._files import STALE_TEMP_AGE, remove_stale_temp_files
 from pyTD.auth.tokens import AccessToken
 from pyTD.cache import DiskCache, SQLCache, TokenCache
 from pyTD.cache._lock import file_lock
@@ -65,6 +67,14 @@ def increment(kind: str, path: str, rounds: int) -> None:
             n = int(tokens.access_token.token) if tokens.access_token else 0
             tokens.access_token = token(n + 1)
     print("done", flush=True)
+
+
+def sweep_later(path: str) -> None:
+    """Remove ``path``'s temp files as its DiskCache would once they are 10 minutes old
+    (leftovers of killed writers count as stale only by age), holding its lock."""
+    cache = DiskCache(path)
+    with cache.lock():
+        remove_stale_temp_files(cache.path, now=time.time() + STALE_TEMP_AGE + 1)
 
 
 def hold(kind: str, path: str, key: str) -> None:
