@@ -1,10 +1,11 @@
-"""The reliability figures in one table: faults, orders, crashes, processes, fuzzing, secrets.
+"""The reliability figures in one table: faults, orders, crashes, processes, fuzzing, secrets,
+cache locks (timeouts, other keys, read-only caches).
 
 Each row is measured by the same function the reliability tests call (imported
 from ``tests/reliability``), with the same seeds and sizes, so the table and
 the test suite cannot disagree about what was measured.
 
-    python bench/reliability_report.py [--only faults,orders,crash,processes,fuzz,secrets]
+    python bench/reliability_report.py [--only faults,orders,crash,processes,fuzz,secrets,locks]
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Callable
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.reliability import (
+    test_cache_locks,
     test_callback_fuzz,
     test_crash_500,
     test_faults,
@@ -112,9 +114,30 @@ def secrets() -> list[Row]:
              f"{len(evidence.leaks())} / {len(bad_modes)}")]
 
 
+def locks() -> list[Row]:
+    rows = []
+    for kind in ("disk", "sql"):
+        with tempfile.TemporaryDirectory() as directory:
+            run = test_cache_locks.measure_lock_timeout(kind, directory)
+        rows.append((f"locks {kind}", "lock held elsewhere: timeout / raised after / holder named",
+                     f"{run.configured:g} s / {run.waited:.2f} s / {run.names_holder}"))
+    with tempfile.TemporaryDirectory() as directory:
+        other = test_cache_locks.measure_other_key_refresh(directory)
+    rows.append(("locks sql", "key B refresh while key A locked: time / grants / error",
+                 f"{other.seconds:.2f} s / {other.refresh_grants} / {other.error}"))
+    if not test_cache_locks.mount_namespace_available():
+        return [*rows, ("read-only", "real read-only mount", "not permitted here: skipped")]
+    with tempfile.TemporaryDirectory() as directory:
+        ro = test_cache_locks.measure_read_only_cache(directory)
+    return [*rows, ("read-only", "reads with valid tokens ok", f"{ro.ok} / {ro.reads}"),
+            ("read-only", "files created on the mount", str(len(ro.files) - 2)),
+            ("read-only", "refresh due", f"{ro.error}: says read-only "
+                                         f"{'read-only' in ro.message}")]
+
+
 SECTIONS: dict[str, Callable[[], list[Row]]] = {
     "faults": faults, "orders": orders, "crash": crash, "processes": processes,
-    "fuzz": fuzz, "secrets": secrets}
+    "fuzz": fuzz, "secrets": secrets, "locks": locks}
 
 
 def table(rows: list[Row]) -> str:

@@ -8,8 +8,12 @@
   file or symlink planted there in advance is refused, never followed), written,
   fsynced, renamed over the target with ``os.replace`` and the directory is
   fsynced. On any error before the rename the temp file is removed.
+- :func:`regular_file_stat`: ``lstat`` of a secret's path; anything there but a
+  regular file (a directory, symlink, FIFO, device) is refused, never opened.
 - :func:`fix_private_mode`: a group/world-readable secret is warned about and
-  made 0600.
+  made 0600 through a descriptor opened with ``O_NOFOLLOW`` (never a link's target).
+- :func:`remove_stale_temp_files`: temp files older than :data:`STALE_TEMP_AGE`
+  are removed (callers hold their lock).
 
 Callers turn the ``OSError`` raised here into their own error messages; the
 data itself never appears in any message.
@@ -23,7 +27,9 @@ import os
 import secrets
 import stat
 import sys
+import time
 import warnings
+from typing import Optional
 
 log = logging.getLogger("pyTD.cache")
 
@@ -36,6 +42,42 @@ O_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 CREATE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | O_NOFOLLOW | getattr(os, "O_BINARY", 0)
 
 TEMP_MARK = ".tmp-"
+
+#: Seconds after which a temp file counts as left by a dead writer (10 minutes: a
+#: write of a few kilobytes never takes that long, whatever PID namespace it ran in).
+STALE_TEMP_AGE = 600.0
+
+
+class NotRegularFileError(OSError):
+    """Something other than a regular file is at a secret's path; ``kind`` says what."""
+
+    def __init__(self, path: str, kind: str) -> None:
+        super().__init__(errno.EINVAL, f"it is {kind}, not a regular file", path)
+        self.kind = kind
+
+
+def file_kind(mode: int) -> str:
+    """``"a directory"``, ``"a symbolic link"``, ... for an ``st_mode``."""
+    for test, kind in ((stat.S_ISDIR, "a directory"), (stat.S_ISLNK, "a symbolic link"),
+                       (stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"),
+                       (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device")):
+        if test(mode):
+            return kind
+    return "a regular file" if stat.S_ISREG(mode) else "not a file"
+
+
+def regular_file_stat(path: str) -> Optional[os.stat_result]:
+    """``os.lstat(path)`` of a regular file, ``None`` when nothing is there.
+
+    Anything else (a symlink is not followed) raises :class:`NotRegularFileError`.
+    """
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return None
+    if not stat.S_ISREG(st.st_mode):
+        raise NotRegularFileError(path, file_kind(st.st_mode))
+    return st
 
 
 class DirectorySyncError(OSError):
@@ -74,6 +116,24 @@ def create_private_file(path: str) -> bool:
     return True
 
 
+def make_private(path: str) -> None:
+    """Set the regular file ``path`` to 0600 without following a symlink.
+
+    Raises :class:`NotRegularFileError` when ``path`` is not a regular file.
+    """
+    if sys.platform == "win32":  # pragma: no cover - no POSIX modes there
+        return
+    fd = os.open(path, os.O_RDONLY | O_NOFOLLOW | getattr(os, "O_NONBLOCK", 0))
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise NotRegularFileError(path, file_kind(st.st_mode))
+        if stat.S_IMODE(st.st_mode) != PRIVATE_FILE:
+            os.fchmod(fd, PRIVATE_FILE)
+    finally:
+        os.close(fd)
+
+
 def fix_private_mode(path: str, mode: int) -> None:
     """Warn about and remove group/world permission bits of a file that holds secrets."""
     if sys.platform == "win32" or not mode & 0o077:
@@ -82,14 +142,15 @@ def fix_private_mode(path: str, mode: int) -> None:
                f"{stat.S_IMODE(mode):04o}); its mode is now 0600.")
     warnings.warn(message, stacklevel=3)
     log.warning(message)
-    os.chmod(path, PRIVATE_FILE)
+    make_private(path)
 
 
 def temp_path(path: str) -> str:
     """A fresh temp name next to ``path``: ``<path>.tmp-<pid>-<16 hex digits from secrets>``.
 
-    The pid lets :func:`remove_stale_temp_files` tell a dead writer's leftovers
-    from a live writer's file; the random part makes the name unguessable.
+    The pid helps a person tell whose file it is; the random part makes the
+    name unguessable. Staleness is judged by age, not by the pid (a pid means
+    nothing in another PID namespace, e.g. a container sharing the directory).
     """
     return f"{path}{TEMP_MARK}{os.getpid()}-{secrets.token_hex(8)}"
 
@@ -141,30 +202,20 @@ def atomic_write(path: str, data: bytes) -> None:
     fsync_dir(directory)
 
 
-def _pid_alive(pid: int) -> bool:
-    if sys.platform == "win32":  # pragma: no cover - no cheap liveness check: keep the file
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True
-    return True
-
-
-def remove_stale_temp_files(path: str) -> None:
-    """Delete temp files of ``path`` left by writers killed mid-write (their pid is gone)."""
+def remove_stale_temp_files(path: str, now: Optional[float] = None) -> None:
+    """Delete temp files of ``path`` older than :data:`STALE_TEMP_AGE` (left by writers
+    killed mid-write); call it holding the cache's lock. ``now`` defaults to ``time.time()``."""
     directory, name = os.path.split(os.path.abspath(path))
     prefix = name + TEMP_MARK
+    cutoff = (time.time() if now is None else now) - STALE_TEMP_AGE
     try:
         names = [n for n in os.listdir(directory) if n.startswith(prefix)]
     except OSError:
         return
     for leftover in names:
-        pid = leftover[len(prefix):].split("-", 1)[0]
-        if pid.isdigit() and not _pid_alive(int(pid)):
-            try:
-                os.unlink(os.path.join(directory, leftover))
-            except OSError:
-                continue
+        full = os.path.join(directory, leftover)
+        try:
+            if os.lstat(full).st_mtime < cutoff:
+                os.unlink(full)
+        except OSError:
+            continue

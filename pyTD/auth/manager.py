@@ -205,21 +205,39 @@ class AuthManager:
                 # login can take minutes) but still one thread at a time.
                 self._first_authorization()
 
+    def _renew_due(self, refresh: Token, now: float) -> bool:
+        """The refresh token is in its renewal window (at most half its life, so a
+        short-lived one is not renewed on every call)."""
+        return refresh.remaining(now) <= min(self.refresh_window, refresh.expires_in / 2)
+
+    def _usable(self, tokens: TokenSet, stale: Optional[str]) -> bool:
+        """True (and remembered) when the cached tokens serve as they are."""
+        now = self.clock()
+        access, refresh = tokens.access_token, tokens.refresh_token
+        if refresh.token and access.is_valid(None, now) and access.token != stale \
+                and not self._renew_due(refresh, now):
+            self._remember(access, refresh)  # another thread or process refreshed already
+            return True
+        return False
+
     def _refresh_from_cache(self, stale: Optional[str]) -> bool:
-        """Refresh under the cache's lock; True when there is no refresh token at all."""
+        """Refresh under the cache's lock; True when there is no refresh token at all.
+
+        The cache is read once without the lock first: valid tokens need no lock
+        (a cache on a read-only file system keeps working until a refresh is due).
+        """
+        if self._usable(self.cache.tokens(), stale):
+            return False
         with self.cache.transaction() as tokens:
             now = self.clock()
-            access, refresh = tokens.access_token, tokens.refresh_token
+            refresh = tokens.refresh_token
             refresh_value = refresh.token
             if not refresh_value:
                 self._remember(EmptyToken(), EmptyToken())
                 return True
-            # Never renew on every call when the refresh token lives less than the window.
-            window = min(self.refresh_window, refresh.expires_in / 2)
-            renew = refresh.remaining(now) <= window
-            if access.is_valid(None, now) and access.token != stale and not renew:
-                self._remember(access, refresh)  # another thread or process refreshed already
+            if self._usable(tokens, stale):
                 return False
+            renew = self._renew_due(refresh, now)
             if not refresh.is_valid(0, now):
                 raise AuthorizationError(
                     f"The refresh token expired on {refresh.expires_text()} (they last 90 days). "

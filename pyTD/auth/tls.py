@@ -2,7 +2,10 @@
 
 Made once with the ``https`` extra (``cryptography``) and kept in the
 configuration directory: ``callback-cert.pem`` and ``callback-key.pem``
-(0600, directory 0700, both written atomically through :mod:`pyTD._files`).
+(0600, directory 0700, both written atomically through :mod:`pyTD._files`, so
+nothing planted in the directory, such as a symlink at a guessed temp name,
+receives the key or redirects the write). Existing files must be regular files;
+a symlink in their place is refused, never followed.
 Browsers warn about it once; that is expected for a certificate only this
 machine trusts.
 """
@@ -14,7 +17,7 @@ import ipaddress
 import os
 import ssl
 
-from pyTD._files import PRIVATE_FILE, atomic_write, make_private_dir
+from pyTD._files import atomic_write, make_private, make_private_dir, regular_file_stat
 from pyTD.exceptions import ConfigurationError, SSLError
 
 CERT_NAME, KEY_NAME = "callback-cert.pem", "callback-key.pem"
@@ -24,9 +27,15 @@ def ensure_certificate(config_dir: str) -> tuple[str, str]:
     """``(cert_path, key_path)``, creating a self-signed pair for localhost/127.0.0.1/::1 once."""
     cert_path = os.path.join(config_dir, CERT_NAME)
     key_path = os.path.join(config_dir, KEY_NAME)
-    if os.path.exists(cert_path) and os.path.exists(key_path):
-        os.chmod(key_path, PRIVATE_FILE)
-        return cert_path, key_path
+    try:
+        found = regular_file_stat(cert_path) and regular_file_stat(key_path)
+        if found:
+            make_private(key_path)  # through an O_NOFOLLOW descriptor, never a link's target
+            return cert_path, key_path
+    except OSError as exc:  # NotRegularFileError too: a symlink, directory, FIFO, ...
+        raise SSLError(f"Cannot use the callback certificate in {config_dir}: {exc.filename} "
+                       f"{exc.strerror}. Delete {CERT_NAME} and {KEY_NAME} there to have them "
+                       "made again.") from None
     try:
         from cryptography import x509
         from cryptography.hazmat.primitives import hashes, serialization

@@ -32,11 +32,12 @@ Run pyTD's contract tests against it with :mod:`pyTD.cache.conformance`.
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from abc import ABC, abstractmethod
 from contextlib import contextmanager
-from typing import Any, ContextManager, Iterator, Optional
+from typing import Any, ContextManager, Iterator, Optional, Union
 
 from pyTD.auth.tokens import (
     AccessToken,
@@ -50,6 +51,30 @@ from pyTD.exceptions import CacheError
 
 #: Version of the stored format; written with every save and checked on load.
 FORMAT_VERSION = 1
+
+_TOKEN_FIELDS: dict[str, Union[type, tuple[type, ...]]] = {
+    "token": str, "access_time": (int, float), "expires_in": (int, float)}
+
+
+def check_shape(data: Any) -> None:
+    """Raise ``ValueError`` saying what is wrong unless ``data`` has the stored form's types."""
+    if not isinstance(data, dict):
+        raise ValueError(f"expected a JSON object, found {type(data).__name__}")
+    version = data.get("version")
+    if version is not None and (isinstance(version, bool) or not isinstance(version, int)):
+        raise ValueError("'version' is not an integer")
+    for name in ("refresh_token", "access_token"):
+        token = data.get(name)
+        if token is None:
+            continue
+        if not isinstance(token, dict):
+            raise ValueError(f"{name!r} is not an object")
+        for field, kind in _TOKEN_FIELDS.items():
+            value = token.get(field)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, kind)):
+                raise ValueError(f"{name}.{field} has the wrong type")
+            if isinstance(value, float) and not math.isfinite(value):
+                raise ValueError(f"{name}.{field} is not a finite number")
 
 
 class TokenSet:

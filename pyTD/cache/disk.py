@@ -9,31 +9,29 @@ False
 from __future__ import annotations
 
 import json
-import math
 import os
 import time
+from contextlib import contextmanager
 from datetime import datetime, timezone
-from typing import Any, Optional, Union
+from typing import Iterator, Optional, Union
 
 from pyTD._files import (
     DirectorySyncError,
     atomic_write,
     create_private_file,
-    fix_private_mode,
     make_private_dir,
     remove_stale_temp_files,
 )
 from pyTD.auth.tokens import Clock
-from pyTD.cache._lock import file_lock
-from pyTD.cache.base import TokenCache, TokenSet
+from pyTD.cache._lock import LOCK_TIMEOUT, file_lock
+from pyTD.cache._paths import cache_file_stat, check_directory, os_advice
+from pyTD.cache.base import TokenCache, TokenSet, check_shape
 from pyTD.exceptions import CacheError
 
 #: A file modified less than this long ago (ns) is re-read on every access: a later
 #: write in the same timestamp tick could reuse its inode, size and mtime.
 RACY_WINDOW_NS = 2_000_000_000
 
-_TOKEN_FIELDS: dict[str, Union[type, tuple[type, ...]]] = {
-    "token": str, "access_time": (int, float), "expires_in": (int, float)}
 
 
 def cache_path(path: Union[str, os.PathLike], config_dir: Optional[str]) -> tuple[str, bool]:
@@ -46,26 +44,6 @@ def cache_path(path: Union[str, os.PathLike], config_dir: Optional[str]) -> tupl
 
         config_dir = resolve().config_dir
     return os.path.abspath(os.path.join(os.path.expanduser(config_dir), path)), False
-
-
-def _check_shape(data: Any) -> None:
-    if not isinstance(data, dict):
-        raise ValueError(f"expected a JSON object, found {type(data).__name__}")
-    version = data.get("version")
-    if version is not None and (isinstance(version, bool) or not isinstance(version, int)):
-        raise ValueError("'version' is not an integer")
-    for name in ("refresh_token", "access_token"):
-        token = data.get(name)
-        if token is None:
-            continue
-        if not isinstance(token, dict):
-            raise ValueError(f"{name!r} is not an object")
-        for field, kind in _TOKEN_FIELDS.items():
-            value = token.get(field)
-            if value is not None and (isinstance(value, bool) or not isinstance(value, kind)):
-                raise ValueError(f"{name}.{field} has the wrong type")
-            if isinstance(value, float) and not math.isfinite(value):
-                raise ValueError(f"{name}.{field} is not a finite number")
 
 
 def _copy(data: Optional[dict]) -> Optional[dict]:
@@ -92,7 +70,11 @@ class DiskCache(TokenCache):
     empty file 0600); a relative name lives in the configuration directory
     (``config_dir`` or ``TD_CONFIG_DIR``/the default), which is created only
     when tokens are first written. Several processes may share the file:
-    read-modify-write (:meth:`transaction`) holds a lock on ``<path>.lock``.
+    read-modify-write (:meth:`transaction`) holds a lock on ``<path>.lock``,
+    waiting for it at most ``lock_timeout`` seconds (then :class:`CacheError`).
+    Reading needs no lock, so a cache on a read-only file system still serves
+    its valid tokens. ``path`` must be a regular file (or nothing yet), and its
+    directory may not be writable by other users.
 
     >>> cache = DiskCache("tokens-KEY.json", config_dir="/tmp/pytd-doc")  # doctest: +SKIP
     >>> with cache.transaction() as tokens:  # doctest: +SKIP
@@ -110,7 +92,8 @@ class DiskCache(TokenCache):
     """
 
     def __init__(self, path: Union[str, os.PathLike], filename: Optional[str] = None, *,
-                 clock: Clock = time.time, config_dir: Optional[str] = None) -> None:
+                 clock: Clock = time.time, config_dir: Optional[str] = None,
+                 lock_timeout: float = LOCK_TIMEOUT) -> None:
         super().__init__(clock=clock)
         if filename is not None:
             if config_dir is not None:
@@ -123,42 +106,31 @@ class DiskCache(TokenCache):
             path = os.path.abspath(os.path.join(os.path.expanduser(os.fspath(path)), name))
         self.path, eager = cache_path(path, config_dir)
         self._dir = os.path.dirname(self.path)
+        self.lock_timeout = lock_timeout
         self._file_lock = file_lock(self.path + ".lock")
         self._memo: Optional[_Parsed] = None
+        self._swept = False  # stale temp files removed (once, under the lock)
         if eager:
             self._ensure_storage(create_file=True)
-        elif os.path.exists(self.path):
+        elif os.path.exists(self._dir):
+            check_directory(self._dir)
             self._stat()
-        remove_stale_temp_files(self.path)  # left by writers killed mid-write
 
     # -- storage ----------------------------------------------------------------
     def _ensure_storage(self, create_file: bool = False) -> None:
+        check_directory(self._dir)
         try:
             make_private_dir(self._dir)
-            if create_file and not create_private_file(self.path):
-                self._stat()
+            created = create_file and create_private_file(self.path)
         except OSError as exc:
-            raise CacheError(
-                f"Cannot create the token cache {self.path}: {exc.strerror or exc}. "
-                "Choose a writable location (config_dir=... or TD_CONFIG_DIR)."
-            ) from exc
+            raise CacheError(f"Cannot create the token cache {self.path}: "
+                             f"{exc.strerror or exc}. {os_advice(exc)}") from exc
+        if not created:
+            self._stat()
 
     def _stat(self) -> Optional[os.stat_result]:
-        try:
-            st = os.stat(self.path)
-        except FileNotFoundError:
-            return None
-        except OSError as exc:
-            raise self._unreadable(exc) from exc
-        if st.st_mode & 0o077:
-            try:
-                fix_private_mode(self.path, st.st_mode)
-            except OSError as exc:
-                raise CacheError(
-                    f"Token cache {self.path} is readable by other users and its mode "
-                    f"cannot be changed ({exc.strerror}); run `chmod 600 {self.path}`."
-                ) from exc
-        return st
+        """``lstat`` of the file: a regular file (mode fixed to 0600) or ``None``."""
+        return cache_file_stat(self.path)
 
     def _unreadable(self, exc: OSError) -> CacheError:
         return CacheError(
@@ -193,22 +165,24 @@ class DiskCache(TokenCache):
         except OSError as exc:
             raise self._unreadable(exc) from exc
         stamp = (st.st_mtime_ns, st.st_size, st.st_ino)
-        data = None
+        data, problem = None, ""
         if raw:
             try:
                 data = json.loads(raw)
-                _check_shape(data)
-            except ValueError as exc:
-                self._move_aside(stamp, exc)
-                return None  # replaced by a good file before the lock was taken
+                check_shape(data)
+            except ValueError as exc:  # a decoder error keeps the whole text (tokens): drop it
+                problem = str(exc)
+        if problem:
+            self._move_aside(stamp, problem)
+            return None  # replaced by a good file before the lock was taken
         parsed = _Parsed(stamp, data)
         if time.time_ns() - stamp[0] > RACY_WINDOW_NS:
             self._memo = parsed
         return parsed
 
-    def _move_aside(self, stamp: tuple, reason: Exception) -> None:
+    def _move_aside(self, stamp: tuple, reason: str) -> None:
         """Rename a corrupt file (under the lock, if still the same file) and raise."""
-        with self._file_lock:
+        with self._file_lock.hold(self.lock_timeout):
             st = self._stat()
             if st is None or (st.st_mtime_ns, st.st_size, st.st_ino) != stamp:
                 return
@@ -262,13 +236,22 @@ class DiskCache(TokenCache):
         except OSError as exc:
             raise CacheError(
                 f"Could not write the token cache {self.path}: {exc.strerror or exc}. The previous "
-                "tokens are unchanged; free disk space or fix the directory's permissions."
+                f"tokens are unchanged. {os_advice(exc)}"
             ) from exc
 
-    def lock(self) -> Any:
-        """The cross-process lock on ``<path>.lock`` (re-entrant; threads serialized)."""
+    @contextmanager
+    def lock(self) -> Iterator[None]:
+        """The cross-process lock on ``<path>.lock`` (re-entrant; threads serialized).
+
+        Waits at most ``lock_timeout`` seconds; the first time it is held, temp
+        files of writers killed mid-write (older than 10 minutes) are removed.
+        """
         self._ensure_storage()
-        return self._file_lock
+        with self._file_lock.hold(self.lock_timeout):
+            if not self._swept:
+                self._swept = True
+                remove_stale_temp_files(self.path)
+            yield
 
     @property
     def config_path(self) -> str:

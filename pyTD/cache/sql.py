@@ -8,17 +8,21 @@ False
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import sqlite3
 import threading
 import time
 from contextlib import contextmanager
+from datetime import datetime, timezone
 from typing import Any, Iterator, Optional, Union
 
-from pyTD._files import PRIVATE_FILE, create_private_file, fix_private_mode, make_private_dir
+from pyTD._files import create_private_file, make_private, make_private_dir
 from pyTD.auth.tokens import Clock
-from pyTD.cache.base import FORMAT_VERSION, TokenCache, TokenSet
+from pyTD.cache._lock import LOCK_TIMEOUT, file_lock
+from pyTD.cache._paths import cache_file_stat, check_directory, os_advice
+from pyTD.cache.base import FORMAT_VERSION, TokenCache, TokenSet, check_shape
 from pyTD.cache.disk import cache_path
 from pyTD.exceptions import CacheError
 
@@ -26,32 +30,62 @@ _SCHEMA = ("CREATE TABLE IF NOT EXISTS tokens (key TEXT PRIMARY KEY, data TEXT N
            "version INTEGER NOT NULL, updated REAL NOT NULL)")
 
 
+def key_lock_path(path: str, key: str) -> str:
+    """The lock file of one key's refreshes: ``<db>.key-<16 hex digits of sha256(key)>.lock``."""
+    return f"{path}.key-{hashlib.sha256(key.encode('utf-8')).hexdigest()[:16]}.lock"
+
+
+def _parse_row(row: tuple) -> dict:
+    """The stored dict of a ``(data, version)`` row; ``ValueError`` saying what is wrong."""
+    text, version = row
+    if not isinstance(text, str):
+        raise ValueError(f"the data column holds {type(text).__name__}, not text")
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise ValueError(f"the version column holds {type(version).__name__}, not an integer")
+    data: Any = None
+    problem = ""
+    try:
+        data = json.loads(text)
+    except ValueError as exc:  # the decoder's error keeps the whole text (tokens): drop it
+        problem = f"not valid JSON: {exc}"
+    if problem:
+        raise ValueError(problem)
+    check_shape(data)
+    data["version"] = version
+    return data
+
+
 class SQLCache(TokenCache):
     """Tokens of consumer key ``key`` in the SQLite database ``path`` (mode 0600).
 
-    Every write is a transaction; :meth:`lock` holds ``BEGIN IMMEDIATE``, so
-    :meth:`transaction` is a read-modify-write that other threads and
-    processes wait for (up to ``timeout`` seconds, then :class:`CacheError`).
+    :meth:`lock` is per key: a lock file next to the database
+    (:func:`key_lock_path`), so a slow refresh of one key never blocks the
+    others. The database itself is locked only around each read and write
+    (``BEGIN IMMEDIATE`` from the first :meth:`save` inside :meth:`lock` to its
+    end). Both waits are bounded by ``timeout`` seconds (then :class:`CacheError`).
     Path rules are those of :class:`~pyTD.cache.DiskCache`.
 
     >>> a = SQLCache("/srv/tokens.db", key="KEY_A")  # doctest: +SKIP
-    >>> b = SQLCache("/srv/tokens.db", key="KEY_B")  # same file, separate tokens
+    >>> # b: the same file, separate tokens
+    >>> b = SQLCache("/srv/tokens.db", key="KEY_B")  # doctest: +SKIP
     """
 
     def __init__(self, path: Union[str, os.PathLike], key: str = "default", *,
                  clock: Clock = time.time, config_dir: Optional[str] = None,
-                 timeout: float = 30.0) -> None:
+                 timeout: float = LOCK_TIMEOUT) -> None:
         super().__init__(clock=clock)
         if not isinstance(key, str) or not key:
             raise ValueError("SQLCache needs key= as a non-empty string (e.g. the consumer key).")
         self.path, eager = cache_path(path, config_dir)
         self.key = key
         self.timeout = timeout
+        self._file_lock = file_lock(key_lock_path(self.path, key))
         self._db: Optional[sqlite3.Connection] = None
-        self._guard = threading.RLock()
-        self._depth = 0  # nesting of lock(); only touched while holding _guard
+        self._guard = threading.RLock()   # the connection; held through an open write
+        self._depth = 0                   # nesting of lock(); touched by its holder only
+        self._writing = False             # a write transaction is open (under _guard)
         self._memo: Optional[tuple[int, TokenSet]] = None  # (data_version, tokens read)
-        if eager or os.path.exists(self.path):
+        if eager or os.path.lexists(self.path):
             self._connect()
 
     # -- connection ---------------------------------------------------------------
@@ -59,36 +93,42 @@ class SQLCache(TokenCache):
         with self._guard:
             if self._db is not None:
                 return self._db
+            directory = os.path.dirname(self.path)
+            check_directory(directory)
             try:
-                make_private_dir(os.path.dirname(self.path))
-                if not create_private_file(self.path):
-                    fix_private_mode(self.path, os.stat(self.path).st_mode)
+                make_private_dir(directory)
+                created = create_private_file(self.path)
+            except OSError as exc:
+                raise CacheError(f"Cannot open the token database {self.path}: "
+                                 f"{exc.strerror or exc}. {os_advice(exc)}") from exc
+            if not created:
+                cache_file_stat(self.path)  # a regular file, 0600
+            with self._errors("open"):
                 db = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None,
                                      check_same_thread=False)
-            except OSError as exc:
-                raise CacheError(
-                    f"Cannot open the token database {self.path}: {exc.strerror or exc}. "
-                    "Choose a writable location (config_dir=... or TD_CONFIG_DIR)."
-                ) from exc
             try:
                 with self._errors("open"):
                     db.execute(f"PRAGMA busy_timeout = {int(self.timeout * 1000)}")
                     db.execute("PRAGMA journal_mode = WAL")
                     db.execute("PRAGMA synchronous = FULL")
                     db.execute(_SCHEMA)
+                self._private_sidecars()
             except CacheError:
                 db.close()
                 raise
             self._db = db
-            self._private_sidecars()
             return db
 
     def _private_sidecars(self) -> None:
         for suffix in ("-wal", "-shm"):
             try:
-                os.chmod(self.path + suffix, PRIVATE_FILE)
+                make_private(self.path + suffix)
             except FileNotFoundError:
                 continue
+            except OSError as exc:
+                raise CacheError(
+                    f"Cannot make {self.path + suffix} private: {exc.strerror or exc}. It should "
+                    "be SQLite's own regular file: remove it and retry.") from exc
 
     @contextmanager
     def _errors(self, action: str) -> Iterator[None]:
@@ -109,38 +149,48 @@ class SQLCache(TokenCache):
 
     # -- the plug-in methods -----------------------------------------------------------
     def load(self) -> Optional[dict]:
-        """The stored dict of this key, or ``None``."""
+        """The stored dict of this key, or ``None``; a malformed row is moved aside."""
         with self._guard:
-            if self._db is None and not os.path.exists(self.path):
+            if self._db is None and not os.path.lexists(self.path):
                 return None
             db = self._connect()
             with self._errors("read"):
                 row = db.execute("SELECT data, version FROM tokens WHERE key = ?",
                                  (self.key,)).fetchone()
-        if row is None:
-            return None
-        try:
-            data = json.loads(row[0])
-        except ValueError as exc:
-            raise CacheError(
-                f"The tokens of {self.key!r} in {self.path} are not valid JSON ({exc}); "
-                "re-authorize with `pytd auth login` to replace them."
-            ) from exc
-        if not isinstance(data, dict):
-            raise CacheError(
-                f"The tokens of {self.key!r} in {self.path} are not a JSON object; "
-                "re-authorize with `pytd auth login` to replace them."
-            )
-        data["version"] = row[1]
-        return data
+            if row is None:
+                return None
+            try:
+                return _parse_row(row)
+            except ValueError as exc:
+                reason = str(exc)
+            raise self._move_aside(db, row, reason)  # outside except: nothing chained
+
+    def _move_aside(self, db: sqlite3.Connection, row: tuple, reason: str) -> CacheError:
+        """Rename the malformed row's key (if it is still that row); the error to raise."""
+        when = datetime.fromtimestamp(time.time(), tz=timezone.utc)
+        aside = f"{self.key}.corrupt-{when:%Y%m%dT%H%M%S}"
+        with self._errors("move aside a malformed row in"):
+            taken = {r[0] for r in db.execute("SELECT key FROM tokens WHERE key LIKE ?",
+                                              (aside + "%",))}
+            n = 0
+            while (aside if not n else f"{aside}-{n}") in taken:
+                n += 1
+            aside = aside if not n else f"{aside}-{n}"
+            db.execute("UPDATE tokens SET key = ? WHERE key = ? AND data IS ? AND version IS ?",
+                       (aside, self.key, row[0], row[1]))
+        self._memo = None
+        return CacheError(
+            f"The tokens of {self.key!r} in {self.path} are malformed ({reason}); the row was "
+            f"moved to key {aside!r}. Re-authorize with `pytd auth login`, or restore the "
+            "row from that copy.")
 
     def tokens(self) -> TokenSet:
         """Both tokens; re-read only when another connection committed since the last read."""
         with self._guard:
-            if self._db is None and not os.path.exists(self.path):
+            if self._db is None and not os.path.lexists(self.path):
                 return TokenSet.from_dict(None, self.clock)
             version = None
-            if self._depth == 0:  # inside a transaction, uncommitted rows must not be kept
+            if not self._writing:  # inside a write, uncommitted rows must not be kept
                 with self._errors("read"):
                     version = self._connect().execute("PRAGMA data_version").fetchone()[0]
                 memo = self._memo
@@ -152,7 +202,8 @@ class SQLCache(TokenCache):
             return TokenSet(tokens.refresh_token, tokens.access_token)
 
     def save(self, data: Optional[dict]) -> None:
-        """Insert/replace (or, for ``None``, delete) this key's row in one transaction."""
+        """Insert/replace (or, for ``None``, delete) this key's row; committed when the
+        outermost :meth:`lock` ends."""
         try:
             text = None if data is None else \
                 json.dumps(data, separators=(",", ":"), allow_nan=False)
@@ -160,7 +211,7 @@ class SQLCache(TokenCache):
             raise CacheError(f"Cannot store these tokens as JSON ({exc}); nothing was written.") \
                 from exc
         with self.lock():
-            db = self._connect()  # the connection lock() holds the transaction on
+            db = self._begin()
             self._memo = None  # this connection's own commits do not change data_version
             with self._errors("write"):
                 if data is None:
@@ -172,30 +223,56 @@ class SQLCache(TokenCache):
                         (self.key, text, data.get("version", FORMAT_VERSION), self.clock()),
                     )
 
-    @contextmanager
-    def lock(self) -> Iterator[None]:
-        """``BEGIN IMMEDIATE`` ... ``COMMIT`` (``ROLLBACK`` on error); re-entrant per thread."""
-        with self._guard:
-            db = self._connect()
-            if self._depth == 0:
+    def _begin(self) -> sqlite3.Connection:
+        """The connection, in a write transaction held (with ``_guard``) until :meth:`_end`."""
+        db = self._connect()
+        if not self._writing:
+            self._guard.acquire()
+            try:
                 with self._errors("lock"):
                     db.execute("BEGIN IMMEDIATE")
-            self._depth += 1
-            try:
-                yield
             except BaseException:
-                self._depth -= 1
-                if self._depth == 0:
-                    self._rollback(db)
+                self._guard.release()
                 raise
-            self._depth -= 1
-            if self._depth == 0:
+            self._writing = True
+        return db
+
+    def _end(self, commit: bool) -> None:
+        if not self._writing:
+            return
+        db = self._db
+        assert db is not None
+        try:
+            if commit:
                 try:
                     with self._errors("commit to"):
                         db.execute("COMMIT")
                 except CacheError:
                     self._rollback(db)
                     raise
+            else:
+                self._rollback(db)
+        finally:
+            self._writing = False
+            self._guard.release()
+
+    @contextmanager
+    def lock(self) -> Iterator[None]:
+        """This key's lock (re-entrant per thread); what :meth:`save` wrote inside is
+        committed at the end, or rolled back on an error."""
+        self._connect()  # the directory and database exist before the lock file is made
+        with self._file_lock.hold(self.timeout):
+            self._depth += 1
+            try:
+                yield
+            except BaseException:
+                self._depth -= 1
+                if self._depth == 0:
+                    self._end(commit=False)
+                raise
+            self._depth -= 1
+            if self._depth == 0:
+                self._end(commit=True)
 
     @staticmethod
     def _rollback(db: sqlite3.Connection) -> None:
@@ -205,7 +282,7 @@ class SQLCache(TokenCache):
     def keys(self) -> list[str]:
         """Every key with tokens in this database."""
         with self._guard:
-            if self._db is None and not os.path.exists(self.path):
+            if self._db is None and not os.path.lexists(self.path):
                 return []
             with self._errors("read"):
                 return [r[0] for r in self._connect().execute("SELECT key FROM tokens")]

@@ -352,11 +352,13 @@ CASES = [
     Case("non-JSON server body", lambda e: e.a.request("GET", "/test/html"), TDError,
          r"starts with '<html><body>Gateway.*Check that TD_BASE_URL points at the API"),
     Case("read-only configuration directory", read_only_config, CacheError,
-         r"previous tokens are unchanged; free disk space or fix the directory's permissions"),
+         r"previous tokens are unchanged\. Fix the permissions .*or choose another location"),
     Case("full disk (write)", lambda e: full_disk(e, "write"), CacheError,
-         r"No space left on device\. The previous tokens are unchanged; free disk space"),
+         r"No space left on device\. The previous tokens are unchanged\. The disk .*is full: "
+         r"free disk space"),
     Case("full disk (rename)", lambda e: full_disk(e, "replace"), CacheError,
-         r"No space left on device\. The previous tokens are unchanged; free disk space"),
+         r"No space left on device\. The previous tokens are unchanged\. The disk .*is full: "
+         r"free disk space"),
     Case("cache file edited into garbage", garbage, CacheError,
          r"moved to .*\.corrupt-.*Re-authorize with `pytd auth login`, or restore", moved_aside),
     Case("cache format version from the future", wrong_version, CacheError,

@@ -82,7 +82,8 @@ def test_created_modes_ignore_a_permissive_umask(tmp_path):
 
 def test_existing_directories_are_left_alone(tmp_path):
     tmp_path.chmod(0o755)
-    DiskCache(tmp_path / "tokens.json")
+    with pytest.warns(UserWarning, match="can be listed or entered by other users"):
+        DiskCache(tmp_path / "tokens.json")
     assert mode(tmp_path) == 0o755
 
 
@@ -173,6 +174,7 @@ def test_corrupt_file_is_moved_aside_with_a_clear_error(tmp_path, content):
     message = str(info.value)
     assert str(aside[0]) in message
     assert "pytd auth login" in message and "restore" in message
+    assert info.value.__context__ is None  # a decoder error would carry the whole file
     assert not path.exists()
     assert cache.load() is None  # the next read starts empty; nothing was overwritten
 
@@ -232,11 +234,12 @@ def test_read_of_unchanged_file_is_one_stat_and_no_open(tmp_path, monkeypatch):
     age(path)
     cache.access_token  # noqa: B018  (parse once)
     calls = []
-    real_stat = os.stat
-    monkeypatch.setattr(os, "stat", lambda *a, **k: calls.append("stat") or real_stat(*a, **k))
+    real_lstat = os.lstat
+    monkeypatch.setattr(os, "stat", lambda *a, **k: calls.append("stat"))
+    monkeypatch.setattr(os, "lstat", lambda *a, **k: calls.append("lstat") or real_lstat(*a, **k))
     monkeypatch.setattr("builtins.open", lambda *a, **k: calls.append("open"))
     assert cache.access_token.token == "a-1"
-    assert calls == ["stat"]
+    assert calls == ["lstat"]
 
 
 def test_recently_written_file_is_read_again(tmp_path):
@@ -345,18 +348,26 @@ def test_cannot_create_directory_is_a_clear_error(tmp_path):
         DiskCache(tmp_path / "file" / "sub" / "tokens.json")
 
 
-def test_temp_files_of_dead_writers_are_removed(tmp_path):
+def test_old_temp_files_are_removed_only_under_the_lock(tmp_path):
+    from pyTD._files import STALE_TEMP_AGE
+    from tests.reliability._cache_workers import lock_held_elsewhere
+
     path = tmp_path / "tokens.json"
-    DiskCache(path)
+    DiskCache(path).update(access_token=access("stored"))
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
                           capture_output=True, text=True, check=True).stdout.strip()
-    (tmp_path / f"tokens.json.tmp-{dead}-0badc0de").write_text("{partial")
-    live = tmp_path / f"tokens.json.tmp-{os.getpid()}-0badc0de"
-    live.write_text("{in progress")
-    other = tmp_path / f"other.json.tmp-{dead}-0badc0de"
-    other.write_text("")
-    DiskCache(path)
-    assert sorted(os.listdir(tmp_path)) == sorted(["tokens.json", live.name, other.name])
+    fresh = tmp_path / f"tokens.json.tmp-{dead}-0badc0de"   # e.g. another container's write
+    fresh.write_text("{in progress")
+    abandoned = tmp_path / f"tokens.json.tmp-{os.getpid()}-0badc0de"
+    abandoned.write_text("{partial")
+    old = time.time() - STALE_TEMP_AGE - 60
+    os.utime(abandoned, (old, old))
+    with lock_held_elsewhere("disk", str(path)):
+        cache = DiskCache(path)
+        assert cache.access_token.token == "stored"
+        assert abandoned.exists()                      # not holding the lock: nothing removed
+    cache.update(access_token=access("new"))
+    assert sorted(os.listdir(tmp_path)) == ["tokens.json", "tokens.json.lock", fresh.name]
 
 
 def test_unstorable_values_are_refused_before_writing(tmp_path):

@@ -47,7 +47,7 @@ def test_pragmas_and_schema(tmp_path):
     cache = SQLCache(tmp_path / "tokens.db", key="K", clock=clock)
     cache.update(access_token=access())
     assert cache._db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
-    assert cache._db.execute("PRAGMA busy_timeout").fetchone()[0] == 30000
+    assert cache._db.execute("PRAGMA busy_timeout").fetchone()[0] == 60000  # LOCK_TIMEOUT
     with closing(sqlite3.connect(cache.path)) as other:
         assert other.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         columns = [(r[1], r[2]) for r in other.execute("PRAGMA table_info(tokens)")]
@@ -91,16 +91,30 @@ def test_readable_by_others_is_warned_about_and_fixed(tmp_path):
     assert cache.access_token.token == "a-1"
 
 
-def test_transaction_holds_the_database_lock(tmp_path):
+def test_transaction_holds_its_key_lock_but_not_the_database(tmp_path):
     holder = SQLCache(tmp_path / "tokens.db", key="K")
     other = SQLCache(tmp_path / "tokens.db", key="K", timeout=0.2)
+    neighbour = SQLCache(tmp_path / "tokens.db", key="OTHER", timeout=0.2)
+    errors: list[BaseException] = []
+
+    def write_same_key() -> None:
+        try:
+            other.update(access_token=access("other"))
+        except BaseException as exc:
+            errors.append(exc)
+
     with holder.transaction() as tokens:
         tokens.access_token = access("holder")
-        with pytest.raises(CacheError) as info:
-            other.update(access_token=access("other"))
-        assert other.access_token.token != "holder"  # WAL: readers see the last commit
-    assert "database is locked" in str(info.value) and "retry" in str(info.value)
+        thread = threading.Thread(target=write_same_key)
+        thread.start()
+        thread.join(30)
+        neighbour.update(access_token=access("neighbour"))   # another key: not blocked
+        assert other.access_token.token != "holder"
+    (error,) = errors
+    assert isinstance(error, CacheError)
+    assert "Timed out after 0.2 s" in str(error) and "lock_timeout" in str(error)
     assert other.access_token.token == "holder"
+    assert neighbour.access_token.token == "neighbour"
 
 
 def test_waiting_writer_gets_the_lock_after_commit(tmp_path):
@@ -195,3 +209,37 @@ def test_unstorable_values_are_refused_before_writing(tmp_path):
     with pytest.raises(CacheError, match=r"Cannot store these tokens as JSON.*nothing was written"):
         cache.update(access_token=AccessToken(token="t", access_time=NOW, expires_in=float("nan")))
     assert cache.access_token.token == "old"
+
+
+MALFORMED_ROWS = {
+    "data a blob": (b'{"version": 1}', 1),
+    "version not an integer": ('{"access_token": null}', "one"),
+    "not an object": ("[1, 2, 3]", 1),
+    "token not a string": ('{"access_token": {"token": 5}}', 1),
+    "token not an object": ('{"refresh_token": "abc"}', 1),
+    "time not a number": ('{"access_token": {"token": "x", "access_time": "now"}}', 1),
+    "infinite time": ('{"access_token": {"token": "x", "expires_in": Infinity}}', 1),
+    "broken json": ("{broken", 1),
+}
+
+
+@pytest.mark.parametrize("data,version", MALFORMED_ROWS.values(), ids=MALFORMED_ROWS.keys())
+def test_malformed_row_is_a_cache_error_and_moved_aside(tmp_path, data, version):
+    cache = SQLCache(tmp_path / "tokens.db", key="K")
+    cache.update(access_token=access())
+    with closing(sqlite3.connect(cache.path)) as other, other:
+        other.execute("UPDATE tokens SET data = ?, version = ?", (data, version))
+    with pytest.raises(CacheError) as info:
+        cache.access_token  # noqa: B018
+    message = str(info.value)
+    assert cache.path in message and "malformed" in message
+    assert "pytd auth login" in message and "restore" in message
+    assert info.value.__cause__ is None and info.value.__context__ is None
+    (aside,) = [k for k in cache.keys() if k != "K"]
+    assert aside.startswith("K.corrupt-") and repr(aside) in message
+    with closing(sqlite3.connect(cache.path)) as other:
+        assert other.execute("SELECT data FROM tokens WHERE key = ?", (aside,)).fetchone()[0] \
+            == data
+    assert not cache.access_token                        # the next read starts empty
+    cache.update(access_token=access("re-authorized"))   # so pytd auth login works again
+    assert cache.access_token.token == "re-authorized"

@@ -12,7 +12,7 @@ import requests
 
 from pyTD.auth.server import CallbackServer, loopback_address
 from pyTD.auth.tls import CERT_NAME, KEY_NAME, server_context
-from pyTD.exceptions import AuthorizationError, CallbackTimeoutError, ConfigurationError
+from pyTD.exceptions import AuthorizationError, CallbackTimeoutError, ConfigurationError, SSLError
 
 
 def free_callback(path="/cb", scheme="http"):
@@ -179,3 +179,34 @@ def test_a_callback_with_another_state_is_ignored_and_the_wait_goes_on():
         server.finish(True, "ok")
         visit.join(10)
     assert pages[0].status_code == 200
+
+
+def test_tls_key_never_reaches_a_file_planted_at_the_old_temp_name(tmp_path):
+    config = tmp_path / "config"
+    config.mkdir(mode=0o700)
+    victim = tmp_path / "victim"
+    victim.write_text("user data")
+    victim.chmod(0o644)
+    os.symlink(victim, config / f"{KEY_NAME}.tmp-{os.getpid()}")   # the old predictable name
+    server_context(str(config))
+    assert victim.read_text() == "user data"
+    assert stat.S_IMODE(os.lstat(victim).st_mode) == 0o644
+    key = config / KEY_NAME
+    assert stat.S_ISREG(os.lstat(key).st_mode) and stat.S_IMODE(os.lstat(key).st_mode) == 0o600
+    assert b"PRIVATE KEY" in key.read_bytes()
+
+
+def test_symlink_in_place_of_the_tls_key_is_refused_not_chmod_ed(tmp_path):
+    config = tmp_path / "config"
+    config.mkdir(mode=0o700)
+    server_context(str(config))
+    victim = tmp_path / "victim"
+    victim.write_text("user data")
+    victim.chmod(0o644)
+    os.replace(config / KEY_NAME, tmp_path / "real-key.pem")
+    os.symlink(victim, config / KEY_NAME)
+    with pytest.raises(SSLError) as info:
+        server_context(str(config))
+    assert stat.S_IMODE(os.lstat(victim).st_mode) == 0o644
+    assert "symbolic link" in str(info.value) and f"Delete {CERT_NAME} and {KEY_NAME}" \
+        in str(info.value)

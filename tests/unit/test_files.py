@@ -183,19 +183,28 @@ def test_a_failed_write_removes_the_temp_file_and_keeps_the_old_content(tmp_path
     assert SECRET.decode() not in str(info.value)
 
 
-def test_temp_files_of_dead_writers_are_removed_and_live_ones_kept(tmp_path):
+def test_stale_temp_files_are_judged_by_age_not_by_pid(tmp_path):
+    """A pid means nothing across PID namespaces (containers sharing a token volume):
+    a fresh temp file of a pid that is dead here may be another container's write."""
     import subprocess
     import sys
 
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
                           capture_output=True, text=True, check=True).stdout.strip()
     target = tmp_path / "tokens.json"
-    stale = tmp_path / f"tokens.json.tmp-{dead}-{'a' * 16}"
-    live = tmp_path / f"tokens.json.tmp-{os.getpid()}-{'b' * 16}"
-    for leftover in (stale, live):
+    in_flight = tmp_path / f"tokens.json.tmp-{dead}-{'a' * 16}"
+    abandoned = tmp_path / f"tokens.json.tmp-{os.getpid()}-{'b' * 16}"
+    other = tmp_path / f"other.json.tmp-{dead}-{'c' * 16}"
+    for leftover in (in_flight, abandoned, other):
         leftover.write_bytes(b"{partial")
-    remove_stale_temp_files(str(target))
-    assert sorted(os.listdir(tmp_path)) == [live.name]
+    now = os.stat(in_flight).st_mtime
+    old = now - files.STALE_TEMP_AGE - 1
+    os.utime(abandoned, (old, old))
+    os.utime(other, (old, old))
+    remove_stale_temp_files(str(target), now=now)
+    assert sorted(os.listdir(tmp_path)) == sorted([in_flight.name, other.name])
+    remove_stale_temp_files(str(target), now=now + files.STALE_TEMP_AGE + 1)
+    assert sorted(os.listdir(tmp_path)) == [other.name]
 
 
 # -- durability ------------------------------------------------------------------------------------
