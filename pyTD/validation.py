@@ -11,6 +11,7 @@ whose message says what to pass instead.
 
 from __future__ import annotations
 
+import json
 import numbers
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -216,8 +217,15 @@ def check_order(start_name: str, start: Any, end_name: str, end: Any) -> None:
 
 
 def check_mapping(name: str, value: Any) -> Mapping[str, Any]:
-    """``value`` if it is a non-empty JSON object (``dict``)."""
+    """``value`` if it is a non-empty JSON object (``dict``) holding only JSON values."""
     if isinstance(value, Mapping) and value:
+        try:
+            json.dumps(value, allow_nan=False)
+        except (TypeError, ValueError) as exc:
+            raise ValidationError(
+                f"{name} must hold only JSON values (dicts with string keys, lists, strings, "
+                f"finite numbers, booleans, None): {exc}. Convert dates and other objects to "
+                "strings first.") from None
         return value
     raise ValidationError(f"{name} must be a non-empty dict (the JSON object to send); "
                           f"got {_show(value)}.")

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 
 from pyTD.exceptions import ValidationError
-from pyTD.validation import check_enum_list, to_date, to_epoch_ms
+from pyTD.validation import check_enum_list, check_mapping, to_date, to_epoch_ms
 
 ALLOWED = ("EQUITY", "OPTION")
 AHEAD = timezone(timedelta(hours=23, minutes=59))
@@ -44,3 +44,10 @@ def test_a_time_before_the_epoch_is_refused_before_sending(value):
 def test_extreme_datetimes_in_range_still_convert():
     assert to_date("d", datetime.max.replace(tzinfo=AHEAD)) == date(9999, 12, 31)
     assert to_epoch_ms("d", datetime(1970, 1, 1, tzinfo=timezone.utc)) == 0
+
+
+@pytest.mark.parametrize("body", [{"enteredTime": datetime(2024, 1, 1)}, {"price": float("nan")},
+                                  {"legs": [{"quantity": float("inf")}]}, {1: {2: object()}}])
+def test_a_body_that_is_not_json_is_refused_before_sending(body):
+    with pytest.raises(ValidationError, match=r"order must hold only JSON values.*strings first"):
+        check_mapping("order", body)
