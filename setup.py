@@ -17,6 +17,7 @@ EXTRAS = {
 EXTRAS["test"] = [
     "pytest>=7",
     "pytest-timeout>=2",
+    "hypothesis>=6",
     "playwright>=1.40",
     "nbclient>=0.7",
     "nbformat>=5",

@@ -1,11 +1,12 @@
-"""The reliability figures in one table: faults, orders, crashes, processes, fuzzing, secrets,
-cache locks (timeouts, other keys, read-only caches).
+"""The reliability figures in one table: faults, orders, crashes, processes, fuzzing,
+secrets, cache locks (timeouts, other keys, read-only caches), fork.
 
 Each row is measured by the same function the reliability tests call (imported
 from ``tests/reliability``), with the same seeds and sizes, so the table and
 the test suite cannot disagree about what was measured.
 
-    python bench/reliability_report.py [--only faults,orders,crash,processes,fuzz,secrets,locks]
+    python bench/reliability_report.py [--only faults,orders,crash,processes,fuzz,secrets,\
+                                              locks,fork]
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from tests.reliability import (
     test_callback_fuzz,
     test_crash_500,
     test_faults,
+    test_fork,
     test_many_processes,
     test_orders_under_faults,
     test_secrets,
@@ -135,9 +137,23 @@ def locks() -> list[Row]:
                                          f"{'read-only' in ro.message}")]
 
 
+def fork() -> list[Row]:
+    run = test_fork.run_fork_keepalive()
+    rows = [("fork", "processes / responses checked", f"{run.processes} / {run.responses}"),
+            ("fork", "mismatches / errors / hangs",
+             f"{run.mismatches} / {len(run.errors)} / {run.hangs}"),
+            ("fork", "keep-alive run time", f"{run.seconds:.1f} s")]
+    for kind in ("memory", "disk", "sql"):
+        with tempfile.TemporaryDirectory() as directory:
+            during = test_fork.run_fork_during_refresh(kind, directory)
+        rows.append(("fork", f"fork during a refresh ({kind}): hangs / errors / time",
+                     f"{during.hangs} / {len(during.errors)} / {during.seconds:.1f} s"))
+    return rows
+
+
 SECTIONS: dict[str, Callable[[], list[Row]]] = {
     "faults": faults, "orders": orders, "crash": crash, "processes": processes,
-    "fuzz": fuzz, "secrets": secrets, "locks": locks}
+    "fuzz": fuzz, "secrets": secrets, "locks": locks, "fork": fork}
 
 
 def table(rows: list[Row]) -> str:

@@ -1,7 +1,7 @@
 """pyTD: a Python client for the TD Ameritrade developer API and its OAuth 2.0 flow.
 
 >>> import pyTD
->>> a = pyTD.api(consumer_key="KEY", callback_url="http://localhost:8080")  # doctest: +SKIP
+>>> a = pyTD.api(consumer_key="KEY", callback_url="http://127.0.0.1:8080")  # doctest: +SKIP
 >>> a.get_quotes(["AAPL", "MSFT"])  # doctest: +SKIP
 
 Importing pyTD reads no environment variable, creates no file and only adds a

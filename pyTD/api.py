@@ -1,7 +1,7 @@
 """The ``api`` class: settings, session, request pipeline and authorization in one object.
 
 >>> from pyTD.api import api
->>> a = api(consumer_key="KEY", callback_url="http://localhost:8080")   # doctest: +SKIP
+>>> a = api(consumer_key="KEY", callback_url="http://127.0.0.1:8080")   # doctest: +SKIP
 >>> a.get_quotes(["AAPL", "MSFT"])                                        # doctest: +SKIP
 
 Data flows one way: endpoint wrapper -> :meth:`api.request` -> fresh token
@@ -55,7 +55,7 @@ class api(EndpointMethods):
     Every keyword falls back to ``options`` (a dict), then to its ``TD_*``
     environment variable, then to the default::
 
-        a = api(consumer_key="KEY", callback_url="http://localhost:8080")
+        a = api(consumer_key="KEY", callback_url="http://127.0.0.1:8080")
         a = api({"consumer_key": "KEY"}, store_tokens=False)
         a.authorize()              # once; tokens are cached
         a.get_quotes("AAPL")       # refreshes tokens by itself from now on
@@ -261,7 +261,7 @@ def configure(options: Optional[Mapping[str, Any]] = None, **kwargs: Any) -> api
     """Build the module-level default ``api`` used by ``pyTD.market.get_quotes(...)`` and friends.
 
     >>> import pyTD
-    >>> pyTD.configure(consumer_key="KEY", callback_url="http://localhost:8080")  # doctest: +SKIP
+    >>> pyTD.configure(consumer_key="KEY", callback_url="http://127.0.0.1:8080")  # doctest: +SKIP
     """
     global _default
     with _default_lock:

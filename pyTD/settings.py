@@ -76,7 +76,7 @@ class Settings(NamedTuple):
         if not self.callback_url:
             raise ConfigurationError(
                 "No callback URL: pass callback_url=... or set TD_CALLBACK_URL "
-                "(exactly as registered for your app, e.g. http://localhost:8080)."
+                "(exactly as registered for your app, e.g. http://127.0.0.1:8080)."
             )
         return self.callback_url
 

@@ -27,6 +27,7 @@ from requests.hooks import default_hooks
 from requests.structures import CaseInsensitiveDict
 from urllib3.util.retry import Retry
 
+from pyTD._fork import fresh_pools, register
 from pyTD.exceptions import (
     ResponseFormatError,
     SSLError,
@@ -121,6 +122,7 @@ class Transport:
         self.session = session if session is not None else build_session(
             base_url, retry_count=retry_count, pause=pause, max_wait=max_wait)
         self.timeout = timeout
+        register(self, lambda t: fresh_pools(t.session))   # a forked child: its own sockets
         self._header_memo: Optional[tuple[Optional[Mapping[str, str]],
                                           CaseInsensitiveDict]] = None
 

@@ -11,6 +11,7 @@ whose message says what to pass instead.
 
 from __future__ import annotations
 
+import json
 import numbers
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -67,9 +68,15 @@ def check_enum_list(name: str, values: Union[str, Iterable[Any]],
     >>> check_enum_list("fields", "positions,orders", ("positions", "orders"))
     ['positions', 'orders']
     """
-    items = values.split(",") if isinstance(values, str) else list(values)
+    choices = ", ".join(str(a) for a in allowed)
+    if isinstance(values, str):
+        items: list[Any] = values.split(",")
+    elif isinstance(values, Iterable) and not isinstance(values, (bytes, Mapping)):
+        items = list(values)
+    else:
+        raise ValidationError(f"{name} must be a string or a list of strings; got "
+                              f"{_show(values)}: pass one or more of {choices}.")
     if not items:
-        choices = ", ".join(str(a) for a in allowed)
         raise ValidationError(f"{name} is empty; pass one or more of {choices}.")
     checked = [check_enum(name, item, allowed) for item in items]
     return list(dict.fromkeys(checked))
@@ -160,6 +167,9 @@ def to_epoch_ms(name: str, value: TimeArg) -> int:
     """
     if isinstance(value, datetime):
         aware = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+        if aware < _EPOCH:
+            raise ValidationError(f"{name} must not be before 1970-01-01 UTC (epoch 0); "
+                                  f"got {value.isoformat()}.")
         return (aware - _EPOCH) // _ONE_MS
     if isinstance(value, date):
         return to_epoch_ms(name, datetime(value.year, value.month, value.day))
@@ -177,7 +187,12 @@ def to_epoch_ms(name: str, value: TimeArg) -> int:
 def to_date(name: str, value: DateArg) -> date:
     """The calendar day of a ``date``, a ``datetime`` (in UTC) or a ``"yyyy-MM-dd"`` string."""
     if isinstance(value, datetime):
-        return value.astimezone(timezone.utc).date() if value.tzinfo else value.date()
+        try:
+            return value.astimezone(timezone.utc).date() if value.tzinfo else value.date()
+        except OverflowError:
+            raise ValidationError(f"{name}={value.isoformat()} has no calendar day in UTC "
+                                  "(it lies beyond year 1 or 9999 there); pass a datetime "
+                                  "whose UTC time falls within years 1 to 9999.") from None
     if isinstance(value, date):
         return value
     if isinstance(value, str) and _ISO_DAY.match(value.strip()):
@@ -202,8 +217,15 @@ def check_order(start_name: str, start: Any, end_name: str, end: Any) -> None:
 
 
 def check_mapping(name: str, value: Any) -> Mapping[str, Any]:
-    """``value`` if it is a non-empty JSON object (``dict``)."""
+    """``value`` if it is a non-empty JSON object (``dict``) holding only JSON values."""
     if isinstance(value, Mapping) and value:
+        try:
+            json.dumps(value, allow_nan=False)
+        except (TypeError, ValueError) as exc:
+            raise ValidationError(
+                f"{name} must hold only JSON values (dicts with string keys, lists, strings, "
+                f"finite numbers, booleans, None): {exc}. Convert dates and other objects to "
+                "strings first.") from None
         return value
     raise ValidationError(f"{name} must be a non-empty dict (the JSON object to send); "
                           f"got {_show(value)}.")

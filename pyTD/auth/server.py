@@ -3,11 +3,13 @@
 It is bound to loopback before the browser opens (a busy port fails at once),
 ends its wait only when the callback path brings ``code`` or ``error`` with
 the expected ``state`` (other paths get a 404, another state a 400, and the
-wait goes on), and has a finite deadline. Its handler only
+wait goes on), and has a finite deadline. For a ``localhost`` callback it
+listens on both 127.0.0.1 and ::1 (same port), so no other local user can
+take the loopback family the browser tries first. Its handler only
 records the query; the code is exchanged on the caller's thread, and the
 browser is then answered with a success or failure page::
 
-    with CallbackServer("http://localhost:8080/callback") as server:
+    with CallbackServer("http://127.0.0.1:8080/callback") as server:
         webbrowser.open(url)
         query = server.wait(timeout=300)
         ...                                   # exchange the code
@@ -16,6 +18,7 @@ browser is then answered with a success or failure page::
 
 from __future__ import annotations
 
+import errno
 import hmac
 import html
 import ipaddress
@@ -54,7 +57,7 @@ def loopback_address(callback_url: str) -> tuple[str, int, str, str]:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigurationError(
             f"The callback URL {callback_url!r} is not an http(s) URL; use the one registered "
-            "for your app, e.g. http://localhost:8080 or https://127.0.0.1:8443/callback.")
+            "for your app, e.g. http://127.0.0.1:8080 or https://127.0.0.1:8443/callback.")
     host = parts.hostname
     if host == "localhost":
         bind = "127.0.0.1"
@@ -72,6 +75,30 @@ def loopback_address(callback_url: str) -> tuple[str, int, str, str]:
         raise ConfigurationError(f"The callback URL {callback_url!r} has an invalid port.") \
             from None
     return bind, port, parts.path or "/", parts.scheme
+
+
+#: A bind to ::1 failing with these means the machine has no IPv6 loopback at all.
+NO_IPV6 = frozenset({errno.EADDRNOTAVAIL, errno.EAFNOSUPPORT})
+
+_localhost_warned = threading.Lock()
+
+
+def bind_hosts(callback_url: str) -> tuple[str, ...]:
+    """The addresses to listen on: both loopback families for ``localhost``, else the literal."""
+    host = loopback_address(callback_url)[0]
+    if urlsplit(callback_url).hostname != "localhost":
+        return (host,)
+    if _localhost_warned.acquire(blocking=False):   # never released: once per process
+        log.warning(
+            "The callback URL %s names 'localhost'; pyTD listens on both 127.0.0.1 and ::1 so "
+            "that no other local user can catch the code, but a literal address is safer "
+            "(RFC 8252, section 8.3): register http://127.0.0.1:<port> for your app and pass "
+            "it as callback_url.", callback_url)
+    return ("127.0.0.1", "::1")
+
+
+def _shown(host: str, port: int) -> str:
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
 class _Server(ThreadingHTTPServer):
@@ -158,7 +185,7 @@ class CallbackServer:
 
     def __init__(self, callback_url: str, *, ssl_context: Optional[ssl.SSLContext] = None,
                  expected_state: Optional[str] = None) -> None:
-        host, port, self.path, scheme = loopback_address(callback_url)
+        _, port, self.path, scheme = loopback_address(callback_url)
         self.expected_state = expected_state
         self.ignored = 0
         if scheme == "https" and ssl_context is None:
@@ -170,24 +197,51 @@ class CallbackServer:
         self._lock = threading.Lock()
         self._query: Optional[str] = None
         self._outcome: tuple[bool, str] = (False, "The application did not finish.")
-        try:
-            self._httpd = _Server((host, port), self, ssl_context)
-        except OSError as exc:
-            raise AuthorizationError(
-                f"Cannot listen on {host}:{port} for the callback URL {callback_url!r}: "
-                f"{exc.strerror or exc}. Close the program using that port, or register another "
-                "callback URL with a free port (and pass it as callback_url)."
-            ) from None
+        self._servers = self._listen(callback_url, bind_hosts(callback_url), port, ssl_context)
+        self._httpd = self._servers[0]
         self.address = self._httpd.server_address[:2]
-        self._thread = threading.Thread(target=self._httpd.serve_forever,
-                                        kwargs={"poll_interval": 0.05},
-                                        name="pyTD-callback", daemon=True)
-        self._thread.start()
+        self._threads = [threading.Thread(target=httpd.serve_forever,
+                                          kwargs={"poll_interval": 0.05},
+                                          name="pyTD-callback", daemon=True)
+                         for httpd in self._servers]
+        for thread in self._threads:
+            thread.start()
+
+    def _listen(self, callback_url: str, hosts: tuple[str, ...], port: int,
+                ssl_context: Optional[ssl.SSLContext]) -> list[_Server]:
+        """One server per host, all on the same port (the first one's, for port 0)."""
+        servers: list[_Server] = []
+        try:
+            for host in hosts:
+                try:
+                    servers.append(_Server((host, port), self, ssl_context))
+                except OSError as exc:
+                    if servers and host == "::1" and exc.errno in NO_IPV6:
+                        log.debug("No IPv6 loopback here: the callback listens on 127.0.0.1 only")
+                        continue
+                    raise AuthorizationError(
+                        f"Cannot listen on {_shown(host, port)} for the callback URL "
+                        f"{callback_url!r}: {exc.strerror or exc}. Another program (maybe "
+                        "another user's) holds that port; close it, or register another "
+                        "callback URL with a free port, e.g. http://127.0.0.1:<port> (and pass "
+                        "it as callback_url).") from None
+                port = servers[0].server_address[1]
+        except BaseException:
+            for httpd in servers:
+                httpd.server_close()
+            raise
+        return servers
 
     @property
     def port(self) -> int:
         """The port actually bound."""
         return self.address[1]
+
+    @property
+    def addresses(self) -> list[tuple[str, int]]:
+        """Every ``(host, port)`` listened on (two for a ``localhost`` callback)."""
+        return [(str(httpd.server_address[0]), int(httpd.server_address[1]))
+                for httpd in self._servers]
 
     def handle_callback(self, target: str, respond: Responder) -> None:
         """Answer one GET of ``target`` (the request's path and query) through ``respond``.
@@ -261,9 +315,11 @@ class CallbackServer:
         self._outcome_ready.set()
         if self._received.is_set():
             self._answered.wait(2.0)
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        self._thread.join(timeout=5)
+        for httpd in self._servers:
+            httpd.shutdown()
+            httpd.server_close()
+        for thread in self._threads:
+            thread.join(timeout=5)
 
     def __enter__(self) -> CallbackServer:
         return self
