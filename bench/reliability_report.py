@@ -5,8 +5,9 @@ Each row is measured by the same function the reliability tests call (imported
 from ``tests/reliability``), with the same seeds and sizes, so the table and
 the test suite cannot disagree about what was measured.
 
-    python bench/reliability_report.py [--only faults,orders,crash,processes,fuzz,secrets,\
-                                              locks,fork]
+    python bench/reliability_report.py [--only NAME,...]
+
+NAME is one of faults, orders, crash, processes, fuzz, secrets, locks, fork.
 """
 
 from __future__ import annotations
