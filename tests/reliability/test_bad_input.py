@@ -347,7 +347,7 @@ CASES = [
          lambda e: e.a.get_option_chain("AAPL", strategy="SINGLE", volatility=30),
          ValidationError, r"pass strategy='ANALYTICAL' or drop them"),
     Case("order that is not a dict", lambda e: e.a.place_order(ACCOUNT, []), ValidationError,
-         r"must be a non-empty dict"),
+         r"must be a dict of TD.s order JSON or an OrderBuilder"),
     # What comes back from the server or the disk.
     Case("non-JSON server body", lambda e: e.a.request("GET", "/test/html"), TDError,
          r"starts with '<html><body>Gateway.*Check that TD_BASE_URL points at the API"),
