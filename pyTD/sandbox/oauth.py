@@ -323,6 +323,7 @@ def error_page(reason: str, **values: str) -> SandboxResponse:
 
 
 def redirect(params: dict[str, Optional[str]], **answer: str) -> SandboxResponse:
+    """The 302 to the request's ``redirect_uri`` with ``answer`` and the ``state``."""
     uri = params["redirect_uri"] or ""
     query = "&".join(f"{name}={quote(value, safe='')}" for name, value in answer.items())
     if params["state"] is not None:

@@ -66,7 +66,7 @@ from pyTD.sandbox.oauth import (
 )
 from pyTD.sandbox.routing import BadRequest, Router, SandboxRequest, SandboxResponse
 
-__all__ = ["DEMO_CALLBACK_URL", "DEMO_CONSUMER_KEY", "Sandbox"]
+__all__ = ["DEMO_APP_SECRET", "DEMO_CALLBACK_URL", "DEMO_CONSUMER_KEY", "Sandbox"]
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
