@@ -11,6 +11,8 @@ formats. The rest of pyTD asks the provider and spells none of it::
     '/marketdata/%24SPX.X/quotes'
     >>> TD_AMERITRADE.supports("expiration_chain")
     False
+    >>> SCHWAB.path("quote", symbol="$SPX")
+    '/marketdata/v1/%24SPX/quotes'
 
 A second provider is one more instance (see :func:`register`).
 """
@@ -92,6 +94,33 @@ TD_PATHS: Mapping[str, str] = MappingProxyType({
 })
 
 
+#: Schwab's endpoints, relative to its base URL (the host): each path carries its API root,
+#: ``/trader/v1`` or ``/marketdata/v1``. TD's names where the endpoint is the same thing; no
+#: saved orders, watchlists, user principals or streamer keys (Schwab removed them).
+SCHWAB_PATHS: Mapping[str, str] = MappingProxyType({
+    "quotes": "/marketdata/v1/quotes",
+    "quote": "/marketdata/v1/{symbol}/quotes",
+    "price_history": "/marketdata/v1/pricehistory",
+    "option_chain": "/marketdata/v1/chains",
+    "expiration_chain": "/marketdata/v1/expirationchain",
+    "movers": "/marketdata/v1/movers/{index}",
+    "hours": "/marketdata/v1/markets",
+    "market_hours": "/marketdata/v1/markets/{market}",
+    "instruments": "/marketdata/v1/instruments",
+    "instrument": "/marketdata/v1/instruments/{cusip}",
+    "account_numbers": "/trader/v1/accounts/accountNumbers",
+    "accounts": "/trader/v1/accounts",
+    "account": "/trader/v1/accounts/{account_id}",
+    "orders": "/trader/v1/orders",
+    "account_orders": "/trader/v1/accounts/{account_id}/orders",
+    "order": "/trader/v1/accounts/{account_id}/orders/{order_id}",
+    "preview_order": "/trader/v1/accounts/{account_id}/previewOrder",
+    "transactions": "/trader/v1/accounts/{account_id}/transactions",
+    "transaction": "/trader/v1/accounts/{account_id}/transactions/{transaction_id}",
+    "preferences": "/trader/v1/userPreference",
+})
+
+
 @dataclass(frozen=True, eq=False)
 class Provider:
     """Hosts, endpoint paths, client authentication, lifetimes and formats of an API provider."""
@@ -122,8 +151,26 @@ class Provider:
 
     @property
     def root_path(self) -> str:
-        """The path part of ``base_url`` (``/v1``): where an emulator mounts the API."""
-        return urlsplit(self.base_url).path
+        """The path part of ``base_url`` (``/v1``): where an emulator mounts the API.
+
+        ``""`` when the base URL is a bare host and the paths carry their own roots
+        (Schwab: ``/trader/v1/...`` and ``/marketdata/v1/...``).
+        """
+        return urlsplit(self.base_url).path.rstrip("/")
+
+    @property
+    def api_roots(self) -> tuple[str, ...]:
+        """The full path prefixes of the REST API, each ending in ``/``.
+
+        >>> TD_AMERITRADE.api_roots
+        ('/v1/',)
+        >>> SCHWAB.api_roots
+        ('/marketdata/v1/', '/trader/v1/')
+        """
+        if self.root_path:
+            return (self.root_path + "/",)
+        roots = {"/".join(path.split("/")[:3]) + "/" for path in self.paths.values()}
+        return tuple(sorted(roots))
 
     @property
     def capabilities(self) -> frozenset[str]:
@@ -208,6 +255,23 @@ TD_AMERITRADE = Provider(
     streamer_binary_host="streamer-bin.tdameritrade.com",
 )
 
+SCHWAB = Provider(
+    name="schwab",
+    title="Charles Schwab",
+    base_url="https://api.schwabapi.com",
+    auth_url="https://api.schwabapi.com/v1/oauth/authorize",
+    token_path="/v1/oauth/token",  # noqa: S106 - a URL path, not a secret
+    key_suffix="",
+    access_token_lifetime=1800,
+    refresh_token_lifetime=7 * 86400,
+    paths=SCHWAB_PATHS,
+    client_auth=HTTP_BASIC,
+    renewable_refresh=False,
+    max_quote_symbols=500,
+    option_symbol_style="osi",
+    streamer_socket_host="streamer-api.schwab.com",
+)
+
 DEFAULT_PROVIDER = TD_AMERITRADE
 
 _PROVIDERS: dict[str, Provider] = {TD_AMERITRADE.name: TD_AMERITRADE, "td": TD_AMERITRADE}
@@ -217,6 +281,9 @@ def register(provider: Provider, *aliases: str) -> None:
     """Make ``provider`` selectable by name (and ``aliases``) in ``provider=``/``TD_PROVIDER``."""
     for name in (provider.name, *aliases):
         _PROVIDERS[name.lower()] = provider
+
+
+register(SCHWAB)
 
 
 def get_provider(choice: Any = None) -> Provider:

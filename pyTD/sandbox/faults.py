@@ -52,8 +52,13 @@ class Fault:
     slow_seconds: float = 0.0
     status: int = 0
 
-    def apply(self, serve: Callable[[], SandboxResponse]) -> Optional[SandboxResponse]:
-        """Serve a request under this fault; ``None`` means: close without answering."""
+    def apply(self, serve: Callable[[], SandboxResponse],
+              error: Callable[[int, str], SandboxResponse] = td_error
+              ) -> Optional[SandboxResponse]:
+        """Serve a request under this fault; ``None`` means: close without answering.
+
+        ``error(status, message)`` builds the 429 and 5xx answers (TD's bodies by default).
+        """
         if self.kind == "slow":
             if not self.after:
                 time.sleep(self.slow_seconds)
@@ -65,9 +70,9 @@ class Fault:
         if self.kind == "drop":
             return None
         if self.kind == "rate_429":
-            return rate_limited()
+            return error(429, RATE_LIMIT_MESSAGE)
         if self.kind == "error_5xx":
-            return td_error(self.status, SERVER_ERRORS[self.status])
+            return error(self.status, SERVER_ERRORS[self.status])
         body = original.body if original is not None and original.body else MALFORMED_BODY
         return SandboxResponse(200, body[: max(1, len(body) // 2)],
                                {"Content-Type": "application/json"})

@@ -10,6 +10,7 @@ bodies and headers.
 from __future__ import annotations
 
 import base64
+import hmac
 import html
 import re
 import secrets
@@ -85,12 +86,18 @@ class OAuthState:
         self.refresh_token_lifetime = refresh_token_lifetime
         self.code_lifetime = code_lifetime
         self.apps: dict[str, list[str]] = {}
+        #: App secrets (confidential clients only), by bare key.
+        self.secrets: dict[str, str] = {}
         self.codes: dict[str, Grant] = {}
         self.access: dict[str, Grant] = {}
         self.refresh: dict[str, Grant] = {}
+        #: Refresh tokens ended by :meth:`revoke`.
+        self.revoked: set[str] = set()
 
-    def register_app(self, consumer_key: str, callback_url: str) -> None:
-        """Register an app (key stored bare) and one more exact callback URL for it."""
+    def register_app(self, consumer_key: str, callback_url: str,
+                     app_secret: Optional[str] = None) -> None:
+        """Register an app (key stored bare) and one more exact callback URL for it;
+        ``app_secret`` (if given) becomes the app's secret."""
         parts = urlsplit(callback_url)
         if parts.scheme not in ("http", "https") or not parts.netloc or re.search(
                 r"[\s\x00-\x1f\x7f]", callback_url):
@@ -102,6 +109,15 @@ class OAuthState:
             urls = self.apps.setdefault(key, [])
             if callback_url not in urls:
                 urls.append(callback_url)
+            if app_secret:
+                self.secrets[key] = app_secret
+
+    def secret_matches(self, key: str, app_secret: str) -> bool:
+        """Whether ``app_secret`` is the secret of app ``key`` (compared in constant time)."""
+        with self.lock:
+            expected = self.secrets.get(key)
+        return expected is not None and hmac.compare_digest(expected.encode(),
+                                                            app_secret.encode())
 
     def app(self, client_id: Optional[str]) -> Optional[str]:
         """The bare key of a registered app given as ``client_id``/``apikey`` in either form."""
@@ -111,21 +127,24 @@ class OAuthState:
         with self.lock:
             return key if key in self.apps else None
 
-    def consent_check(self, params: dict[str, Optional[str]]) -> tuple[str, Optional[str]]:
+    def consent_check(self, params: dict[str, Optional[str]], *,
+                      response_type_required: bool = True) -> tuple[str, Optional[str]]:
         """``(bare key, None)`` for an acceptable authorization request, else ``("", reason)``."""
         key = self.app(params["client_id"])
         if key is None:
             return "", "The client_id is not a registered consumer key."
-        if params["response_type"] != "code":
+        response_type = params["response_type"]
+        if response_type != "code" and (response_type_required or response_type is not None):
             return "", "The response_type must be code."
         with self.lock:
             if params["redirect_uri"] not in self.apps[key]:
                 return "", "The redirect_uri is not a callback URL registered for this app."
         return key, None
 
-    def issue_code(self, key: str, redirect_uri: str) -> str:
-        """A new single-use authorization code for ``key`` and ``redirect_uri``."""
-        code = new_code()
+    def issue_code(self, key: str, redirect_uri: str, code: Optional[str] = None) -> str:
+        """A new single-use authorization code (``code``, or a TD-style one) for ``key``
+        and ``redirect_uri``."""
+        code = code or new_code()
         with self.lock:
             self.codes[code] = Grant(key, self.clock() + self.code_lifetime, redirect_uri)
         return code
@@ -144,16 +163,25 @@ class OAuthState:
             del self.codes[code]
             return True
 
+    def add_access(self, key: str, token: str, lifetime: Optional[float] = None) -> str:
+        """Record ``token`` as an access token of ``key`` (default lifetime unless given)."""
+        with self.lock:
+            life = self.access_token_lifetime if lifetime is None else lifetime
+            self.access[token] = Grant(key, self.clock() + life)
+        return token
+
+    def add_refresh(self, key: str, token: str) -> str:
+        """Record ``token`` as a refresh token of ``key``."""
+        with self.lock:
+            self.refresh[token] = Grant(key, self.clock() + self.refresh_token_lifetime)
+        return token
+
     def issue_tokens(self, key: str, *, refresh: bool) -> dict:
         """A token response: an access token, plus a new refresh token when ``refresh``."""
-        access = new_token()
         with self.lock:
-            now = self.clock()
-            self.access[access] = Grant(key, now + self.access_token_lifetime)
-            body: dict = {"access_token": access}
+            body: dict = {"access_token": self.add_access(key, new_token())}
             if refresh:
-                body["refresh_token"] = token = new_token()
-                self.refresh[token] = Grant(key, now + self.refresh_token_lifetime)
+                body["refresh_token"] = self.add_refresh(key, new_token())
             body["scope"] = SCOPE
             body["expires_in"] = self.access_token_lifetime
             if refresh:
@@ -173,6 +201,7 @@ class OAuthState:
         with self.lock:
             if self.refresh.pop(refresh_token, None) is None:
                 raise KeyError("Not a refresh token issued by this sandbox.")
+            self.revoked.add(refresh_token)
 
     def expire_access_tokens(self) -> None:
         """Expire every access token issued so far."""
@@ -215,10 +244,13 @@ def _bearer(header: Optional[str]) -> Optional[str]:
     return (value.strip() or None) if scheme.lower() == "bearer" else None
 
 
-def authenticate(state: OAuthState, req: SandboxRequest, access: str) -> Optional[SandboxResponse]:
-    """Check a request's credentials for a route's access level: ``None`` or TD's 401.
+def authenticate(state: OAuthState, req: SandboxRequest, access: str,
+                 deny: Optional[Callable[[bool], SandboxResponse]] = None
+                 ) -> Optional[SandboxResponse]:
+    """Check a request's credentials for a route's access level: ``None`` or a 401.
 
     Sets ``req.consumer_key`` (bare), and ``req.delayed`` for ``apikey``-only requests.
+    ``deny(expired)`` makes the 401 (TD's by default).
     """
     if access == PUBLIC:
         return None
@@ -233,18 +265,34 @@ def authenticate(state: OAuthState, req: SandboxRequest, access: str) -> Optiona
     if key is not None:
         req.consumer_key = key
         return None
+    if deny is not None:
+        return deny(expired)
     challenge = EXPIRED_CHALLENGE if expired else INVALID_CHALLENGE
     return td_error(401, EXPIRED_OR_INVALID, **{"WWW-Authenticate": challenge})
 
 
-def app_of(state: OAuthState, req: SandboxRequest) -> str:
+def basic_credentials(header: Optional[str]) -> Optional[tuple[str, str]]:
+    """``(user, password)`` of an HTTP Basic ``Authorization`` header, else ``None``."""
+    scheme, _, value = (header or "").partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        user, sep, password = base64.b64decode(value.strip(), validate=True).decode(
+            "utf-8").partition(":")
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return (user, password) if sep else None
+
+
+def app_of(state: OAuthState, req: SandboxRequest, token_path: str = TOKEN_PATH) -> str:
     """Which app a request counts against for rate limiting ("" when it cannot be told)."""
     token = _bearer(req.headers.get("authorization"))
     if token:
         return state.token_app(token) or ""
     ident = req.arg("apikey")
-    if not ident and req.path == TOKEN_PATH:
-        ident = req.form().get("client_id")
+    if not ident and req.path == token_path:
+        basic = basic_credentials(req.headers.get("authorization"))
+        ident = basic[0] if basic else req.form().get("client_id")
     return TD_AMERITRADE.bare_key(ident) if ident else ""
 
 
@@ -256,19 +304,26 @@ def _template(name: str) -> Template:
     return Template(page.read_text(encoding="utf-8"))
 
 
-def _html(status: int, name: str, markup: str = "", **values: str) -> SandboxResponse:
-    """A page from ``pages/``: ``values`` are HTML-escaped, ``markup`` is inserted as is."""
+def html_page(status: int, name: str, markup: str = "", **values: str) -> SandboxResponse:
+    """A page from ``pages/``: ``values`` are HTML-escaped, ``markup`` is inserted as is.
+
+    ``provider`` (the page title) and ``action`` (where the consent form posts) default
+    to TD's.
+    """
+    values = {"provider": TD_AMERITRADE.title, "action": "/auth", **values}
     fields = {key: html.escape(value) for key, value in values.items()}
     text = _template(name).substitute(fields, hidden_fields=markup)
     return SandboxResponse(status, text.encode("utf-8"),
                            {"Content-Type": "text/html; charset=utf-8"})
 
 
-def _error_page(reason: str) -> SandboxResponse:
-    return _html(400, "error.html", reason=reason)
+def error_page(reason: str, **values: str) -> SandboxResponse:
+    """The authorization error page (400) giving ``reason``."""
+    return html_page(400, "error.html", reason=reason, **values)
 
 
-def _redirect(params: dict[str, Optional[str]], **answer: str) -> SandboxResponse:
+def redirect(params: dict[str, Optional[str]], **answer: str) -> SandboxResponse:
+    """The 302 to the request's ``redirect_uri`` with ``answer`` and the ``state``."""
     uri = params["redirect_uri"] or ""
     query = "&".join(f"{name}={quote(value, safe='')}" for name, value in answer.items())
     if params["state"] is not None:
@@ -276,8 +331,15 @@ def _redirect(params: dict[str, Optional[str]], **answer: str) -> SandboxRespons
     return SandboxResponse(302, b"", {"Location": uri + ("&" if "?" in uri else "?") + query})
 
 
+def hidden_fields(params: dict[str, Optional[str]]) -> str:
+    """The consent form's hidden inputs carrying the authorization request."""
+    return "\n".join(
+        f'<input type="hidden" name="{name}" value="{html.escape(value)}">'
+        for name, value in params.items() if value is not None)
+
+
 def _allow(sandbox: OAuthSandbox, key: str, params: dict[str, Optional[str]]) -> SandboxResponse:
-    return _redirect(params, code=sandbox.oauth.issue_code(key, params["redirect_uri"] or ""))
+    return redirect(params, code=sandbox.oauth.issue_code(key, params["redirect_uri"] or ""))
 
 
 def authorize_page(sandbox: OAuthSandbox, req: SandboxRequest) -> SandboxResponse:
@@ -285,13 +347,10 @@ def authorize_page(sandbox: OAuthSandbox, req: SandboxRequest) -> SandboxRespons
     params = {name: req.arg(name) for name in _AUTH_FIELDS}
     key, problem = sandbox.oauth.consent_check(params)
     if problem:
-        return _error_page(problem)
+        return error_page(problem)
     if sandbox.auto_approve:
         return _allow(sandbox, key, params)
-    hidden = "\n".join(
-        f'<input type="hidden" name="{name}" value="{html.escape(value)}">'
-        for name, value in params.items() if value is not None)
-    return _html(200, "consent.html", hidden, app_key=key,
+    return html_page(200, "consent.html", hidden_fields(params), app_key=key,
                  redirect_uri=params["redirect_uri"] or "")
 
 
@@ -301,13 +360,13 @@ def authorize_decision(sandbox: OAuthSandbox, req: SandboxRequest) -> SandboxRes
     params = {name: form.get(name) for name in _AUTH_FIELDS}
     key, problem = sandbox.oauth.consent_check(params)
     if problem:
-        return _error_page(problem)
+        return error_page(problem)
     decision = form.get("decision")
     if decision == "allow":
         return _allow(sandbox, key, params)
     if decision == "deny":
-        return _redirect(params, error="access_denied")
-    return _error_page("The decision must be allow or deny.")
+        return redirect(params, error="access_denied")
+    return error_page("The decision must be allow or deny.")
 
 
 # -- token endpoint --------------------------------------------------------------------------

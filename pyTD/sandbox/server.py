@@ -1,4 +1,5 @@
-"""The sandbox: a local emulator of the TD Ameritrade API, served on 127.0.0.1.
+"""The sandbox: a local emulator of the TD Ameritrade API (or, with ``provider="schwab"``,
+of the Charles Schwab Trader API), served on 127.0.0.1.
 
     >>> import requests
     >>> from pyTD.sandbox import Sandbox
@@ -33,6 +34,9 @@ expose ``register(router)`` and add routes with
   :mod:`~pyTD.sandbox.routing` it calls) becomes its status with a TD error body; any
   other exception becomes a 500 with a TD error body.
 
+A :class:`~pyTD.sandbox.modes.Mode` chooses the wire format (routes, error bodies,
+401s, token bodies); the state behind it is the same in every mode.
+
 Each request goes: counted -> faults (before) -> rate limit (REST paths)
 -> route (404/405) -> credentials (401) -> handler (``BadRequest``: its status,
 other exceptions: 500) -> faults (``apply_after``) -> status counted.
@@ -44,37 +48,42 @@ import copy
 import logging
 import threading
 import time
+from functools import partial
 from typing import Any, Callable, Iterable, Optional, TypeVar
 from urllib.parse import unquote
 
-from pyTD.provider import TD_AMERITRADE
-from pyTD.sandbox import accounts, market, oauth
+from pyTD.provider import TD_AMERITRADE, Provider
+from pyTD.sandbox import oauth
 from pyTD.sandbox._http import Server
 from pyTD.sandbox.data.universe import Universe
-from pyTD.sandbox.faults import KINDS, Faults, RateLimiter, rate_limited
+from pyTD.sandbox.faults import KINDS, RATE_LIMIT_MESSAGE, Faults, RateLimiter
+from pyTD.sandbox.modes import mode_for
 from pyTD.sandbox.oauth import (
     DEMO_CALLBACK_URL,
     DEMO_CONSUMER_KEY,
-    TOKEN_PATH,
     OAuthSandbox,
     OAuthState,
 )
-from pyTD.sandbox.routing import BadRequest, Router, SandboxRequest, SandboxResponse, td_error
+from pyTD.sandbox.routing import BadRequest, Router, SandboxRequest, SandboxResponse
 
-__all__ = ["DEMO_CALLBACK_URL", "DEMO_CONSUMER_KEY", "Sandbox"]
+__all__ = ["DEMO_APP_SECRET", "DEMO_CALLBACK_URL", "DEMO_CONSUMER_KEY", "Sandbox"]
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 #: Where TD's REST routes are mounted: the path of TD's base URL.
 API_ROOT = TD_AMERITRADE.root_path
+#: The synthetic secret of the demo app in Schwab mode (a credential: never logged).
+DEMO_APP_SECRET = "PYTDSANDBOXSECRET0000000000000AB"  # noqa: S105 - synthetic, sandbox only
 GRANT_KINDS = ("authorization_code", "refresh_token", "refresh_token_offline")
 
 
 class Sandbox:
     """A TD Ameritrade emulator on ``127.0.0.1:port`` (``port=0``: any free port).
 
+    ``provider="schwab"`` emulates the Charles Schwab Trader API instead, over the
+    same state (its lifetimes by default: 30 minutes, 7 days, 30 s codes).
     ``auto_approve`` skips the consent page; lifetimes are in seconds of
-    ``clock``; ``seed`` makes faults and synthetic data reproducible;
+    ``clock`` (``None``: the provider's); ``seed`` makes faults and synthetic data reproducible;
     ``rate_limit`` caps requests per app per minute on REST paths (under ``API_ROOT``);
     ``symbols`` are extra symbols that exist besides the fixed universe
     (:class:`~pyTD.sandbox.data.universe.Universe`; more with :meth:`add_symbol`).
@@ -85,10 +94,14 @@ class Sandbox:
     """
 
     def __init__(self, *, port: int = 0, auto_approve: bool = False,
-                 access_token_lifetime: float = 1800, refresh_token_lifetime: float = 7776000,
-                 code_lifetime: float = 300, seed: int = 0,
+                 access_token_lifetime: Optional[float] = None,
+                 refresh_token_lifetime: Optional[float] = None,
+                 code_lifetime: Optional[float] = None, seed: int = 0,
                  clock: Callable[[], float] = time.time, rate_limit: Optional[int] = None,
-                 symbols: Iterable[str] = ()) -> None:
+                 symbols: Iterable[str] = (), provider: Any = TD_AMERITRADE.name) -> None:
+        #: The wire format served (:mod:`pyTD.sandbox.modes`).
+        self.mode = mode_for(provider)
+        access, refresh, code = self.mode.lifetimes
         self.seed = seed
         #: The symbols that exist here: the fixed universe and the extra ``symbols``.
         self.universe = Universe(symbols)
@@ -96,15 +109,16 @@ class Sandbox:
         self.auto_approve = auto_approve
         self.rate_limit = rate_limit
         self.lock = threading.RLock()
-        self.oauth = OAuthState(clock, self.lock, access_token_lifetime=access_token_lifetime,
-                                refresh_token_lifetime=refresh_token_lifetime,
-                                code_lifetime=code_lifetime)
+        self.oauth = OAuthState(
+            clock, self.lock,
+            access_token_lifetime=access if access_token_lifetime is None
+            else access_token_lifetime,
+            refresh_token_lifetime=refresh if refresh_token_lifetime is None
+            else refresh_token_lifetime,
+            code_lifetime=code if code_lifetime is None else code_lifetime)
         #: Routes of this sandbox; tests may add their own with ``router.add(...)``.
         self.router = Router()
-        oauth.register(self.router)
-        api = self.router.mount(API_ROOT)
-        market.register(api)
-        accounts.register(api)
+        self.mode.register(self.router)
         self._faults = Faults()
         self._limiter = RateLimiter()
         self._stores: dict[str, Any] = {}
@@ -113,7 +127,24 @@ class Sandbox:
         self._server: Optional[Server] = None
         self._thread: Optional[threading.Thread] = None
         self.reset_stats()
-        self.register_app(DEMO_CONSUMER_KEY, DEMO_CALLBACK_URL)
+        self.register_app(DEMO_CONSUMER_KEY, self.demo_callback_url,
+                          app_secret=DEMO_APP_SECRET if self.mode.secrets else None)
+
+    @property
+    def provider(self) -> Provider:
+        """The provider this sandbox emulates."""
+        return self.mode.provider
+
+    @property
+    def demo_callback_url(self) -> str:
+        """The demo app's callback URL (``http://127.0.0.1:8080/callback``; Schwab:
+        ``https://127.0.0.1:8182``)."""
+        return self.mode.demo_callback_url
+
+    @property
+    def demo_app_secret(self) -> Optional[str]:
+        """The demo app's secret in a mode with app secrets (Schwab), else ``None``."""
+        return DEMO_APP_SECRET if self.mode.secrets else None
 
     def add_symbol(self, symbol: str) -> None:
         """Make ``symbol`` exist from now on (an equity, or an index, future or forex pair
@@ -170,33 +201,40 @@ class Sandbox:
     @property
     def base_url(self) -> str:
         """Where the REST API lives: pass it as ``base_url`` or ``TD_BASE_URL``."""
-        return self.url + API_ROOT
+        return self.url + self.provider.root_path
 
     @property
     def auth_url(self) -> str:
         """The consent page: pass it as ``auth_url`` or ``TD_AUTH_URL``."""
-        return self.url + "/auth"
+        return self.url + self.mode.auth_path
 
     @property
     def token_url(self) -> str:
-        """The token endpoint, ``base_url`` + TD's token path (``/oauth2/token``)."""
-        return self.url + TOKEN_PATH
+        """The token endpoint, ``base_url`` + the provider's token path (TD: ``/oauth2/token``)."""
+        return self.url + self.mode.token_path
 
     def api_path(self, path: str = "/") -> str:
         """The full request path of ``path`` under the API root, e.g. for fault rules.
 
         >>> sb.set_faults(sb.api_path("/marketdata/"), error_5xx=0.3)   # doctest: +SKIP
         """
-        return API_ROOT + path
+        return self.provider.root_path + path
 
     # -- apps, tokens, faults ----------------------------------------------------------------
 
-    def register_app(self, consumer_key: str, callback_url: str) -> None:
+    def register_app(self, consumer_key: str, callback_url: str,
+                     app_secret: Optional[str] = None) -> None:
         """Register an app, or one more exact callback URL for it.
+
+        In Schwab mode a new app needs its ``app_secret`` and the callback URL must be
+        ``https`` on ``127.0.0.1`` (``ValueError`` otherwise, as the portal refuses it).
 
         >>> sb.register_app("MYAPPKEY@AMER.OAUTHAP", "https://127.0.0.1:8443")  # doctest: +SKIP
         """
-        self.oauth.register_app(consumer_key, callback_url)
+        self.mode.check_callback(callback_url)
+        if self.mode.secrets and not app_secret and self.oauth.app(consumer_key) is None:
+            raise ValueError(f"{self.provider.title} apps have a secret: pass app_secret=.")
+        self.oauth.register_app(consumer_key, callback_url, app_secret)
 
     def issue_tokens(self, consumer_key: str = DEMO_CONSUMER_KEY) -> dict:
         """A token response as after a completed authorization, without a browser."""
@@ -204,7 +242,7 @@ class Sandbox:
         if key is None:
             raise ValueError(f"Unknown consumer key {consumer_key!r}: register_app() it first.")
         self.count("grants", "authorization_code")
-        return self.oauth.issue_tokens(key, refresh=True)
+        return self.mode.issue_tokens(self.oauth, key)
 
     def revoke(self, refresh_token: str) -> None:
         """Revoke a refresh token (its access tokens live on until they expire)."""
@@ -214,23 +252,27 @@ class Sandbox:
         """Make every access token issued so far expired."""
         self.oauth.expire_access_tokens()
 
-    def set_faults(self, prefix: str = API_ROOT + "/", *, methods: Optional[Iterable[str]] = None,
+    def set_faults(self, prefix: Optional[str] = None, *,
+                   methods: Optional[Iterable[str]] = None,
                    error_5xx: float = 0.0, rate_429: float = 0.0, drop: float = 0.0,
                    slow: float = 0.0, slow_seconds: float = 2.0, malformed: float = 0.0,
                    seed: Optional[int] = None, apply_after: bool = False) -> None:
         """Inject faults into requests whose path starts with ``prefix`` (see ``faults``).
 
-        ``prefix`` is a full request path; by default every REST path. Build it
-        with :meth:`api_path`:
+        ``prefix`` is a full request path; by default every REST path (each API root
+        of the provider). Build it with :meth:`api_path`:
 
         >>> sb.set_faults(sb.api_path("/marketdata/"), error_5xx=0.3, seed=1)  # doctest: +SKIP
         """
         probabilities = {"error_5xx": error_5xx, "rate_429": rate_429, "drop": drop,
                          "slow": slow, "malformed": malformed}
+        prefixes = self.provider.api_roots if prefix is None else (prefix,)
         with self.lock:
-            self._faults.set(prefix, methods=methods, probabilities=probabilities,
-                             slow_seconds=slow_seconds,
-                             seed=self.seed if seed is None else seed, apply_after=apply_after)
+            for each in prefixes:
+                self._faults.set(each, methods=methods, probabilities=probabilities,
+                                 slow_seconds=slow_seconds,
+                                 seed=self.seed if seed is None else seed,
+                                 apply_after=apply_after)
 
     def clear_faults(self) -> None:
         """Remove every fault rule set with :meth:`set_faults`."""
@@ -276,25 +318,28 @@ class Sandbox:
         if fault is None:
             response: Optional[SandboxResponse] = self._process(req)
         else:
-            response = fault.apply(lambda: self._process(req))
+            response = fault.apply(lambda: self._process(req),
+                                   partial(self.mode.error, req.path))
         if response is not None:
             self.count("status", response.status)
         return response
 
     def _process(self, req: SandboxRequest) -> SandboxResponse:
-        if self.rate_limit is not None and req.path.startswith(API_ROOT + "/"):
-            app = oauth.app_of(self.oauth, req)
+        error = partial(self.mode.error, req.path)
+        if self.rate_limit is not None and req.path.startswith(self.mode.limited):
+            app = oauth.app_of(self.oauth, req, self.mode.token_path)
             with self.lock:
                 allowed = self._limiter.allow(app, self.clock(), self.rate_limit)
             if not allowed:
-                return rate_limited()
+                return error(429, RATE_LIMIT_MESSAGE)
         method = "GET" if req.method == "HEAD" else req.method
         route, params, path_known = self.router.match(method, req.path)
         if route is None:
             if path_known:
-                return td_error(405, f"The method {req.method} is not allowed on {req.path}")
-            return td_error(404, f"No such resource in the sandbox: {req.path}")
-        denied = oauth.authenticate(self.oauth, req, route.access)
+                return error(405, f"The method {req.method} is not allowed on {req.path}")
+            return error(404, f"No such resource in the sandbox: {req.path}")
+        denied = oauth.authenticate(self.oauth, req, route.access,
+                                    partial(self.mode.denied, req))
         if denied is not None:
             return denied
         sandbox: OAuthSandbox = self  # what every handler may use (checked by mypy)
@@ -304,9 +349,9 @@ class Sandbox:
                                                    if value is not None})
             response.body = response.encode()
         except BadRequest as exc:
-            return td_error(exc.status, exc.message)
+            return error(exc.status, exc.message)
         except Exception:
             log.exception("Sandbox handler %s failed on %s %s",
                           getattr(route.handler, "__name__", route.handler), req.method, req.path)
-            return td_error(500, "An unexpected error has occurred.")
+            return error(500, "An unexpected error has occurred.")
         return response

@@ -6,7 +6,8 @@ message (reference §2.1), whatever is wrong with it.
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Optional
 
 from pyTD.sandbox.data import universe
 
@@ -50,41 +51,64 @@ def _number(value: Any) -> Optional[float]:
     return number if number > 0 else None
 
 
-def _leg_ok(leg: Any) -> bool:
+@dataclass(frozen=True)
+class OrderSchema:
+    """The enumerations and keys a provider's order requests are checked against."""
+
+    sessions: tuple[str, ...] = SESSIONS
+    durations: tuple[str, ...] = DURATIONS
+    order_types: tuple[str, ...] = ORDER_TYPES
+    strategy_types: tuple[str, ...] = STRATEGY_TYPES
+    instructions: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: INSTRUCTIONS)
+    optional_enums: Mapping[str, tuple[str, ...]] = field(
+        default_factory=lambda: _OPTIONAL_ENUMS)
+    #: Keys a request must not carry.
+    forbidden: tuple[str, ...] = ()
+
+
+#: TD's order request schema.
+TD_ORDER_SCHEMA = OrderSchema()
+
+
+def _leg_ok(leg: Any, schema: OrderSchema) -> bool:
     if not isinstance(leg, dict) or not isinstance(leg.get("instrument"), dict):
         return False
     instrument = leg["instrument"]
     symbol, asset = instrument.get("symbol"), instrument.get("assetType")
     instruction = leg.get("instruction")
     return (isinstance(symbol, str) and universe.asset_type(symbol) is not None
-            and asset in INSTRUCTIONS and isinstance(instruction, str)
-            and instruction.upper() in INSTRUCTIONS[asset]
+            and asset in schema.instructions and isinstance(instruction, str)
+            and instruction.upper() in schema.instructions[asset]
             and _number(leg.get("quantity")) is not None
             and leg.get("positionEffect", "OPENING") in ("OPENING", "CLOSING", "AUTOMATIC"))
 
 
-def order_is_valid(order: Any) -> bool:
-    """Whether TD would accept ``order`` (the request ``Order`` schema and §2.1 rules)."""
+def order_is_valid(order: Any, schema: OrderSchema = TD_ORDER_SCHEMA) -> bool:
+    """Whether the provider of ``schema`` (TD by default) would accept ``order`` (the
+    request ``Order`` schema and §2.1 rules)."""
     if not isinstance(order, dict):
         return False
     strategy = order.get("orderStrategyType")
     children = order.get("childOrderStrategies")
-    if strategy not in STRATEGY_TYPES or (children is not None and not isinstance(children,
-                                                                                  list)):
+    if strategy not in schema.strategy_types or (children is not None and not isinstance(
+            children, list)):
+        return False
+    if any(key in order for key in schema.forbidden):
         return False
     if strategy == "OCO":
-        return len(children or []) >= 2 and all(map(order_is_valid, children or []))
-    if (order.get("orderType") not in ORDER_TYPES or order.get("session") not in SESSIONS
-            or order.get("duration") not in DURATIONS):
+        return len(children or []) >= 2 and all(order_is_valid(c, schema) for c in children or [])
+    if (order.get("orderType") not in schema.order_types
+            or order.get("session") not in schema.sessions
+            or order.get("duration") not in schema.durations):
         return False
     if any(key in order and order[key] not in allowed
-           for key, allowed in _OPTIONAL_ENUMS.items()):
+           for key, allowed in schema.optional_enums.items()):
         return False
     if any(_number(order.get(key)) is None for key in _NEEDS_PRICE.get(order["orderType"], ())):
         return False
     legs = order.get("orderLegCollection")
-    if not isinstance(legs, list) or not legs or not all(map(_leg_ok, legs)):
+    if not isinstance(legs, list) or not legs or not all(_leg_ok(leg, schema) for leg in legs):
         return False
     if strategy == "TRIGGER" and not children:
         return False
-    return all(map(order_is_valid, children or []))
+    return all(order_is_valid(c, schema) for c in children or [])

@@ -33,7 +33,7 @@ from pyTD.sandbox.routing import (
 ORDER_INVALID = VALIDATION_ERROR
 
 
-def _entered(text: str, name: str, end: bool) -> str:
+def entered_time(text: str, name: str, end: bool) -> str:
     """A ``fromEnteredTime``/``toEnteredTime`` as a comparable ``enteredTime`` string."""
     if re.fullmatch(r"\d{4}-\d\d-\d\d", text):
         try:
@@ -54,8 +54,8 @@ def _entered(text: str, name: str, end: bool) -> str:
 def _window(req: SandboxRequest, now: float) -> tuple[str, str]:
     """``(from, to)`` entered times: the query's, by default the last 60 days."""
     to_text, from_text = req.arg("toEnteredTime"), req.arg("fromEnteredTime")
-    until = _entered(to_text, "toEnteredTime", True) if to_text else td_time(now)
-    since = _entered(from_text, "fromEnteredTime", False) if from_text else td_time(
+    until = entered_time(to_text, "toEnteredTime", True) if to_text else td_time(now)
+    since = entered_time(from_text, "fromEnteredTime", False) if from_text else td_time(
         now - 60 * 86400)
     return since, until
 
