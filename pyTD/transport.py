@@ -18,16 +18,16 @@ import random
 import socket
 from email.utils import parsedate_to_datetime
 from typing import Any, Mapping, Optional, Union
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import requests
 import urllib3
 from requests.adapters import HTTPAdapter
-from requests.hooks import default_hooks
 from requests.structures import CaseInsensitiveDict
 from urllib3.util.retry import Retry
 
 from pyTD.exceptions import (
+    Redirection,
     ResponseFormatError,
     SSLError,
     TDError,
@@ -118,6 +118,7 @@ class Transport:
                  timeout: Timeout = (5.0, 30.0), retry_count: int = 3, pause: float = 0.5,
                  max_wait: float = 60.0) -> None:
         self.owns_session = session is None
+        self.base_url = base_url.rstrip("/")
         self.session = session if session is not None else build_session(
             base_url, retry_count=retry_count, pause=pause, max_wait=max_wait)
         self.timeout = timeout
@@ -132,13 +133,21 @@ class Transport:
         It becomes :class:`UnknownOutcomeError` instead when a request that
         changes state (anything but GET, HEAD, OPTIONS) may have reached the server.
         """
+        error: TDError
         try:
             if self.owns_session:
-                return self._send_prepared(method, url, headers, params, json, data, auth)
-            return self.session.request(method, url, params=params, json=json, data=data,
-                                        headers=headers, auth=auth, timeout=self.timeout)
+                response = self._send_prepared(method, url, headers, params, json, data, auth)
+            else:
+                response = self.session.request(
+                    method, url, params=params, json=json, data=data, headers=headers,
+                    auth=auth, timeout=self.timeout, allow_redirects=False)
         except requests.exceptions.RequestException as exc:
-            raise failure(method, url, exc) from None
+            error = failure(method, url, exc)
+        else:
+            if not response.is_redirect and not 300 <= response.status_code < 400:
+                return response
+            error = redirection(method, url, response, self.base_url)
+        raise error  # outside the except block: no __context__ holding the request
 
     def close(self) -> None:
         """Close the session's pooled connections."""
@@ -157,13 +166,15 @@ class Transport:
             prepared.body = None
             if prepared.method not in ("GET", "HEAD"):
                 prepared.headers["Content-Length"] = "0"  # as prepare_body() sets it
-            prepared.hooks = default_hooks()
         else:
             prepared.prepare(method=method, url=url, headers=merged, params=params, json=json,
                              data=data, auth=auth)
-        return session.send(prepared, timeout=self.timeout, proxies=session.proxies,
-                            verify=session.verify, cert=session.cert, stream=False,
-                            allow_redirects=True)
+        # The adapter directly: no cookie jar, hooks or redirect handling to run.
+        response = session.get_adapter(url).send(
+            prepared, timeout=self.timeout, proxies=session.proxies, verify=session.verify,
+            cert=session.cert, stream=False)
+        response.content  # noqa: B018 - read the body now, as Session.send does
+        return response
 
     def _merged_headers(self, headers: Optional[Mapping[str, str]]) -> CaseInsensitiveDict:
         """Session headers updated with ``headers``, merged once per distinct headers object."""
@@ -253,20 +264,54 @@ def failure(method: str, url: str, exc: BaseException) -> TDError:
         "GET) before sending it again.")
 
 
+def redirection(method: str, url: str, response: requests.Response,
+                base_url: str) -> Redirection:
+    """The error for a 3xx answer: pyTD follows no redirect (it would carry the token along)."""
+    parts = urlsplit(url)
+    location = response.headers.get("Location", "")
+    target = urlsplit(urljoin(url, location))
+    shown = urlunsplit((target.scheme, target.netloc, target.path, "", "")) or "nowhere"
+    if target.query or target.fragment:
+        shown += " (query not shown)"
+    message = (f"{method.upper()} {parts.path} was answered with HTTP {response.status_code}, a "
+               f"redirect to {shown}. pyTD follows no redirects, so nothing was sent there")
+    if method.upper() not in RETRY_METHODS:
+        message += "; this is the server's answer (it was not retried)"
+    if parts.scheme == "http" and target.scheme == "https" and \
+            target.hostname == parts.hostname and base_url.startswith("http://"):
+        message += (f". The server wants https: use https://{base_url[len('http://'):]} as "
+                    "TD_BASE_URL (or base_url=).")
+    else:
+        message += (". If the API has moved, point TD_BASE_URL (or base_url=) at its new "
+                    "address; otherwise check the URL.")
+    return Redirection(message, status_code=response.status_code, response=redacted(response))
+
+
 def redacted(response: requests.Response) -> requests.Response:
-    """``response`` with its request's credentials removed, for keeping in an exception.
+    """``response`` with every request it holds stripped of credentials, for keeping in an error.
 
     Error reporters record exception attributes: the Bearer header and a token
-    request's form body (a code or refresh token) must not travel with them.
+    request's form body (a code or refresh token) must not travel with them,
+    neither in the response's own request, nor in its ``history`` nor in the
+    redirect it did not follow (``response.next``).
     """
-    request = response.request
-    if request is not None:
-        if "Authorization" in request.headers:
-            request.headers["Authorization"] = "[redacted]"
-        if isinstance(request.body, (str, bytes)) and "x-www-form-urlencoded" in \
-                request.headers.get("Content-Type", ""):
-            request.body = None
+    pending = getattr(response, "_next", None)
+    for request in (*(r.request for r in response.history), response.request, pending):
+        if isinstance(request, requests.PreparedRequest):
+            _strip_credentials(request)
     return response
+
+
+_CREDENTIAL_HEADERS = ("Authorization", "Proxy-Authorization", "Cookie")
+
+
+def _strip_credentials(request: requests.PreparedRequest) -> None:
+    for name in _CREDENTIAL_HEADERS:
+        if name in request.headers:
+            request.headers[name] = "[redacted]"
+    if isinstance(request.body, (str, bytes)) and "x-www-form-urlencoded" in \
+            request.headers.get("Content-Type", ""):
+        request.body = None
 
 
 def decode_json(response: requests.Response) -> Any:
