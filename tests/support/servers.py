@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import socket
+import ssl
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable, Optional
@@ -70,14 +71,16 @@ class RawServer:
     """A TCP server that reads one request head per connection and lets ``answer`` reply.
 
     ``answer(conn)`` gets the connected socket; it may write slowly, endlessly,
-    or not at all. It stops when the client goes away (a write fails).
+    or not at all. It stops when the client goes away (a write fails). With
+    ``tls`` (a server context) connections are TLS and the URL is ``https``.
     """
 
-    def __init__(self, answer: Callable[[socket.socket], None]) -> None:
-        self.answer = answer
+    def __init__(self, answer: Callable[[socket.socket], None],
+                 tls: Optional[ssl.SSLContext] = None) -> None:
+        self.answer, self.tls = answer, tls
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.port = self.listener.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}/v1"
+        self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}/v1"
         self.heads: list[bytes] = []
         self.threads: list[threading.Thread] = []
         threading.Thread(target=self._accept, daemon=True).start()
@@ -93,8 +96,14 @@ class RawServer:
             thread.start()
 
     def _serve(self, conn: socket.socket) -> None:
+        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if self.tls is not None:
+            try:
+                conn = self.tls.wrap_socket(conn, server_side=True)
+            except (OSError, ssl.SSLError):
+                conn.close()
+                return   # the client refused the handshake
         with conn:
-            conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             head = b""
             while b"\r\n\r\n" not in head:
                 chunk = conn.recv(65536)
