@@ -63,7 +63,10 @@ class api(EndpointMethods):
     GETs are retried ``retry_count`` times after connection errors, 429 and 5xx,
     with exponential backoff from ``pause`` seconds; a 429 waits for the next
     minute of TD's quota clock. No single wait exceeds ``retry_max_wait``.
-    Orders and other changes are never retried.
+    Orders and other changes are never retried, and no redirect is followed.
+    Each answer must complete within ``deadline`` seconds (``TD_DEADLINE``;
+    default three read timeouts) and hold at most ``max_body`` bytes
+    (``TD_MAX_BODY``; default 64 MiB).
 
     ``consumer_key``, ``callback_url``, ``store_tokens``, ``retry_count`` and
     ``pause`` read back what the api was built with; they are fixed for its life.
@@ -92,11 +95,13 @@ class api(EndpointMethods):
                  log_level: Optional[str] = None, output_format: Optional[str] = None,
                  refresh_window: Optional[float] = None, clock: Clock = time.time,
                  provider: Optional[Union[str, Provider]] = None,
-                 app_secret: Optional[str] = None) -> None:
+                 app_secret: Optional[str] = None, deadline: Optional[float] = None,
+                 max_body: Optional[int] = None) -> None:
         given = dict(consumer_key=consumer_key, callback_url=callback_url,
                      store_tokens=store_tokens, config_dir=config_dir, base_url=base_url,
                      auth_url=auth_url, log_level=log_level, provider=provider,
-                     app_secret=app_secret, output_format=output_format)
+                     app_secret=app_secret, output_format=output_format, deadline=deadline,
+                     max_body=max_body)
         extra = dict(options or {})
         cache = cache if cache is not None else extra.pop("cache", None)
         unknown = set(extra) - set(_SETTING_NAMES)
@@ -115,7 +120,8 @@ class api(EndpointMethods):
         self._retry_count, self._pause = retry_count, pause
         self.transport = Transport(self.settings.base_url, session=session, timeout=timeout,
                                    retry_count=retry_count, pause=pause,
-                                   max_wait=retry_max_wait)
+                                   max_wait=retry_max_wait, deadline=self.settings.deadline,
+                                   max_body=self.settings.max_body)
         self.output_format = self.settings.output_format
         manager_options: dict[str, Any] = {}
         if refresh_window is not None:

@@ -28,6 +28,8 @@ ENV_VARS = {
     "provider": "TD_PROVIDER",
     "app_secret": "TD_APP_SECRET",
     "output_format": "TD_OUTPUT_FORMAT",
+    "deadline": "TD_DEADLINE",
+    "max_body": "TD_MAX_BODY",
 }
 
 _TRUE = {"true", "1", "yes"}
@@ -50,6 +52,10 @@ class Settings(NamedTuple):
     app_secret: Optional[str] = None
     #: What endpoint functions return unless a call says otherwise: ``json`` or ``pandas``.
     output_format: str = "json"
+    #: Seconds an answer may take in all (``None``: a few read timeouts, see ``Transport``).
+    deadline: Optional[float] = None
+    #: The largest answer read, in bytes (``None``: 64 MiB, see ``Transport``).
+    max_body: Optional[int] = None
 
     def __repr__(self) -> str:
         fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._fields
@@ -181,7 +187,26 @@ def resolve(*, env: Optional[Mapping[str, str]] = None, **explicit: Any) -> Sett
         provider=provider,
         app_secret=_pick("app_secret", explicit, env),
         output_format=_output_format(explicit, env),
+        deadline=_positive("deadline", explicit, env, float, "seconds, e.g. 120"),
+        max_body=_positive("max_body", explicit, env, int, "bytes, e.g. 134217728"),
     )
+
+
+def _positive(name: str, explicit: Mapping[str, Any], env: Mapping[str, str],
+              kind: type, example: str) -> Any:
+    """A positive ``kind`` (float or int) from the argument or variable, else ``None``."""
+    value = _pick(name, explicit, env)
+    if value is None:
+        return None
+    try:
+        number = kind(str(value).strip()) if not isinstance(value, (int, float)) else value
+    except ValueError:
+        number = None
+    if isinstance(value, bool) or not isinstance(number, (int, float)) or \
+            not 0 < number < float("inf") or (kind is int and number != int(number)):
+        source = name if explicit.get(name) is not None else ENV_VARS[name]
+        raise ConfigurationError(f"{source}={value!r} is not a positive number of {example}.")
+    return kind(number)
 
 
 def _output_format(explicit: Mapping[str, Any], env: Mapping[str, str]) -> str:

@@ -11,40 +11,38 @@ session is built, not on every call.
 from __future__ import annotations
 
 import functools
-import json
 import logging
 import os
 import random
-import socket
 from email.utils import parsedate_to_datetime
 from typing import Any, Mapping, Optional, Union
 from urllib.parse import urlsplit
 
 import requests
-import urllib3
-from requests.adapters import HTTPAdapter
-from requests.hooks import default_hooks
 from requests.structures import CaseInsensitiveDict
 from urllib3.util.retry import Retry
 
 from pyTD._fork import fresh_pools, register
-from pyTD.exceptions import (
-    ResponseFormatError,
-    SSLError,
-    TDError,
-    TransportError,
-    UnknownOutcomeError,
-    error_class,
-)
-from pyTD.provider import ErrorParser, error_text
+from pyTD.adapter import Adapter, Attempt, DeadlineExceeded, attempt
+from pyTD.exceptions import ResponseFormatError, TDError
+from pyTD.failures import RETRY_METHODS, classify, failure, redirection
+from pyTD.redaction import redacted
+from pyTD.responses import decode_json, raise_for_status, server_message
+
+__all__ = ["DEADLINE_FACTOR", "MAX_BODY", "RETRY_METHODS", "RETRY_STATUSES", "QuotaRetry",
+           "Timeout", "Transport", "build_session", "classify", "decode_json", "failure",
+           "raise_for_status", "redacted", "server_message"]
 
 log = logging.getLogger(__name__)
 
 Timeout = Union[float, tuple[float, float]]
 
-#: Methods retried after a failure; everything else may have changed state on the server.
-RETRY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 RETRY_STATUSES = (429, 500, 502, 503, 504)
+#: Without ``deadline=``, an answer must complete within this many read timeouts.
+DEADLINE_FACTOR = 3
+#: The largest answer read, in bytes, unless ``max_body=`` says otherwise (64 MiB).
+MAX_BODY = 64 * 1024 * 1024
+_CHUNK = 64 * 1024
 
 
 class QuotaRetry(Retry):
@@ -86,7 +84,7 @@ def build_session(base_url: str, *, retry_count: int = 3, pause: float = 0.5,
         status_forcelist=RETRY_STATUSES, allowed_methods=RETRY_METHODS,
         respect_retry_after_header=True, raise_on_status=False, raise_on_redirect=False,
     )
-    adapter = HTTPAdapter(max_retries=retry, pool_maxsize=16)
+    adapter = Adapter(max_retries=retry, pool_maxsize=16)
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     # Resolve what requests would otherwise re-read from the environment on every call.
@@ -99,7 +97,7 @@ def build_session(base_url: str, *, retry_count: int = 3, pause: float = 0.5,
 
 
 class Transport:
-    """Sends pyTD's requests: the session, timeouts, retry policy and failure classification.
+    """Sends pyTD's requests: session, timeouts, limits, retry policy, failure classification.
 
     Built by every ``api`` (``api.transport``) and shared with its OAuth flow::
 
@@ -107,6 +105,11 @@ class Transport:
         >>> t.send("GET", "http://127.0.0.1:9/marketdata/quotes")
         Traceback (most recent call last):
         pyTD.exceptions.TransportError: GET /marketdata/quotes failed: ... (connection refused)...
+
+    Redirects are never followed (a 3xx is a :class:`~pyTD.exceptions.Redirection`).
+    Each answer must complete within ``deadline`` seconds of the request
+    (default: ``DEADLINE_FACTOR`` read timeouts) and hold at most ``max_body``
+    bytes; the deadline is kept by pyTD's adapter, which sessions built here have.
 
     With its own session (the default) a request is prepared without
     ``Session.request``'s per-call merging of session settings (nothing to
@@ -117,12 +120,17 @@ class Transport:
 
     def __init__(self, base_url: str, *, session: Optional[requests.Session] = None,
                  timeout: Timeout = (5.0, 30.0), retry_count: int = 3, pause: float = 0.5,
-                 max_wait: float = 60.0) -> None:
+                 max_wait: float = 60.0, deadline: Optional[float] = None,
+                 max_body: Optional[int] = None) -> None:
         self.owns_session = session is None
+        self.base_url = base_url.rstrip("/")
         self.session = session if session is not None else build_session(
             base_url, retry_count=retry_count, pause=pause, max_wait=max_wait)
         self.timeout = timeout
         register(self, lambda t: fresh_pools(t.session))   # a forked child: its own sockets
+        read_timeout = timeout[1] if isinstance(timeout, tuple) else timeout
+        self.deadline = deadline if deadline is not None else DEADLINE_FACTOR * read_timeout
+        self.max_body = max_body if max_body is not None else MAX_BODY
         self._header_memo: Optional[tuple[Optional[Mapping[str, str]],
                                           CaseInsensitiveDict]] = None
 
@@ -134,17 +142,58 @@ class Transport:
         It becomes :class:`UnknownOutcomeError` instead when a request that
         changes state (anything but GET, HEAD, OPTIONS) may have reached the server.
         """
-        try:
-            if self.owns_session:
-                return self._send_prepared(method, url, headers, params, json, data, auth)
-            return self.session.request(method, url, params=params, json=json, data=data,
-                                        headers=headers, auth=auth, timeout=self.timeout)
-        except requests.exceptions.RequestException as exc:
-            raise failure(method, url, exc) from None
+        error: TDError
+        with attempt(self.deadline) as sending:
+            try:
+                if self.owns_session:
+                    response = self._send_prepared(method, url, headers, params, json, data,
+                                                   auth)
+                else:
+                    response = self.session.request(
+                        method, url, params=params, json=json, data=data, headers=headers,
+                        auth=auth, timeout=self.timeout, allow_redirects=False, stream=True)
+                self._read_body(response, method, url)
+            except (requests.exceptions.RequestException, DeadlineExceeded) as exc:
+                error = failure(method, url, exc, sent=self._known_sent(sending, url),
+                                deadline=self.deadline)
+            else:
+                if not response.is_redirect and not 300 <= response.status_code < 400:
+                    return response
+                error = redirection(method, url, response, self.base_url)
+        raise error  # outside the except block: no __context__ holding the request
 
     def close(self) -> None:
         """Close the session's pooled connections."""
         self.session.close()
+
+    def _known_sent(self, sending: Attempt, url: str) -> Optional[bool]:
+        """Whether bytes were sent, when pyTD's adapter noted it; else ``None`` (unknown)."""
+        try:
+            ours = isinstance(self.session.get_adapter(url), Adapter)
+        except requests.exceptions.InvalidSchema:
+            return None
+        return sending.sent if ours else None
+
+    def _read_body(self, response: requests.Response, method: str, url: str) -> None:
+        """Read the streamed body into ``response.content``, refusing more than ``max_body``."""
+        declared = response.headers.get("Content-Length", "")
+        size, chunks = 0, []
+        if not (declared.isdigit() and int(declared) > self.max_body):
+            for chunk in response.iter_content(_CHUNK):
+                size += len(chunk)
+                if size > self.max_body:
+                    break
+                chunks.append(chunk)
+            else:
+                response._content = b"".join(chunks)
+                return
+        response._content = b""
+        response.close()
+        raise ResponseFormatError(
+            f"{method.upper()} {urlsplit(url).path}: the answer is larger than "
+            f"{self.max_body} bytes (max_body), so it was not read further. If answers this "
+            "large are expected, raise max_body= or TD_MAX_BODY; otherwise check TD_BASE_URL.",
+            status_code=response.status_code, response=redacted(response))
 
     def _send_prepared(self, method: str, url: str, headers: Optional[Mapping[str, str]],
                        params: Any, json: Any, data: Any,
@@ -159,13 +208,13 @@ class Transport:
             prepared.body = None
             if prepared.method not in ("GET", "HEAD"):
                 prepared.headers["Content-Length"] = "0"  # as prepare_body() sets it
-            prepared.hooks = default_hooks()
         else:
             prepared.prepare(method=method, url=url, headers=merged, params=params, json=json,
                              data=data, auth=auth)
-        return session.send(prepared, timeout=self.timeout, proxies=session.proxies,
-                            verify=session.verify, cert=session.cert, stream=False,
-                            allow_redirects=True)
+        # The adapter directly: no cookie jar, hooks or redirect handling to run.
+        return session.get_adapter(url).send(
+            prepared, timeout=self.timeout, proxies=session.proxies, verify=session.verify,
+            cert=session.cert, stream=True)
 
     def _merged_headers(self, headers: Optional[Mapping[str, str]]) -> CaseInsensitiveDict:
         """Session headers updated with ``headers``, merged once per distinct headers object."""
@@ -194,128 +243,3 @@ def _encoded_url(url: str, params: tuple) -> str:
     prepared = requests.PreparedRequest()
     prepared.prepare_url(url, list(params))
     return str(prepared.url)
-
-
-def _chain(exc: BaseException) -> list[BaseException]:
-    """``exc`` and everything it wraps: causes, contexts, urllib3 reasons and wrapped args."""
-    found: list[BaseException] = []
-    todo = [exc]
-    while todo:
-        current = todo.pop()
-        if any(current is seen for seen in found):
-            continue
-        found.append(current)
-        linked = [current.__cause__, current.__context__, getattr(current, "reason", None),
-                  *current.args]
-        todo.extend(item for item in linked if isinstance(item, BaseException))
-    return found
-
-
-#: (exception type, reason shown to the user, whether the request can have been sent)
-_REASONS: tuple[tuple[type[BaseException], str, bool], ...] = (
-    (urllib3.exceptions.NameResolutionError, "the host name could not be resolved", False),
-    (socket.gaierror, "the host name could not be resolved", False),
-    (ConnectionRefusedError, "connection refused", False),
-    (urllib3.exceptions.ConnectTimeoutError, "timed out while connecting", False),
-    (requests.exceptions.ConnectTimeout, "timed out while connecting", False),
-    (urllib3.exceptions.SSLError, "TLS handshake failed", False),
-    (urllib3.exceptions.NewConnectionError, "could not connect", False),
-    (urllib3.exceptions.ProxyError, "the proxy failed", False),
-    (urllib3.exceptions.ReadTimeoutError, "timed out waiting for the answer", True),
-    (requests.exceptions.ReadTimeout, "timed out waiting for the answer", True),
-    (ConnectionResetError, "the connection was reset", True),
-    (urllib3.exceptions.ProtocolError, "the connection closed without an answer", True),
-)
-
-
-def classify(exc: BaseException) -> tuple[str, bool]:
-    """``(reason, may_have_been_sent)`` for a failure of ``requests``, from its exception chain."""
-    chain = _chain(exc)
-    for kind, reason, sent in _REASONS:
-        if any(isinstance(item, kind) for item in chain):
-            return reason, sent
-    return type(exc).__name__, True
-
-
-def failure(method: str, url: str, exc: BaseException) -> TDError:
-    """The pyTD exception for a request that got no answer (no URL query, no credentials)."""
-    parts = urlsplit(url)
-    what = f"{method.upper()} {parts.path}"
-    reason, sent = classify(exc)
-    if isinstance(exc, requests.exceptions.SSLError) and not sent:
-        return SSLError(f"TLS error talking to {parts.netloc} ({reason}). Check the CA bundle "
-                        "(REQUESTS_CA_BUNDLE) or the URL.")
-    if method.upper() in RETRY_METHODS or not sent:
-        return TransportError(
-            f"{what} failed: could not get an answer from {parts.netloc} ({reason}). "
-            "Check the network and TD_BASE_URL, then try again.")
-    return UnknownOutcomeError(
-        f"{what} was sent to {parts.netloc} but no answer arrived ({reason}); it may or may "
-        "not have been applied. It was not retried: check with get_orders() (or the matching "
-        "GET) before sending it again.")
-
-
-def redacted(response: requests.Response) -> requests.Response:
-    """``response`` with its request's credentials removed, for keeping in an exception.
-
-    Error reporters record exception attributes: the Bearer header and a token
-    request's form body (a code or refresh token) must not travel with them.
-    """
-    request = response.request
-    if request is not None:
-        if "Authorization" in request.headers:
-            request.headers["Authorization"] = "[redacted]"
-        if isinstance(request.body, (str, bytes)) and "x-www-form-urlencoded" in \
-                request.headers.get("Content-Type", ""):
-            request.body = None
-    return response
-
-
-def decode_json(response: requests.Response) -> Any:
-    """The body as JSON, parsed leniently (TD pads bodies with whitespace); ``None`` if empty."""
-    body = response.content
-    if not body.strip():
-        return None
-    try:
-        return json.loads(body)
-    except ValueError:
-        start = body[:200].decode("utf-8", "replace")
-        raise ResponseFormatError(
-            f"{response.request.method} {urlsplit(response.url).path} returned HTTP "
-            f"{response.status_code} with a body that is not JSON; it starts with {start!r}. "
-            "Check that TD_BASE_URL points at the API.",
-            status_code=response.status_code, response=redacted(response),
-        ) from None
-
-
-def server_message(response: requests.Response, parse: ErrorParser = error_text) -> str:
-    """The server's error text as ``parse`` reads it, or the start of the body."""
-    try:
-        data = json.loads(response.content)
-    except ValueError:
-        return response.content[:200].decode("utf-8", "replace").strip()
-    return parse(data) or str(data)[:200]
-
-
-def raise_for_status(response: requests.Response, hint: str = "",
-                     parse: ErrorParser = error_text) -> None:
-    """Raise the exception of the status table for an error response.
-
-    TD answers an unknown consumer key (``apikey``) with a 500 saying
-    ``Invalid ApiKey``: that is an :class:`~pyTD.exceptions.AuthorizationError`, as in
-    pyTD 0.0.x.
-    """
-    if response.status_code < 400:
-        return
-    cls = error_class(response.status_code)
-    path = urlsplit(response.url).path
-    text = server_message(response, parse)
-    message = f"{response.request.method} {path} failed with HTTP {response.status_code}: {text}"
-    if response.status_code == 500 and (b"invalid apikey" in response.content.lower()
-                                        or "invalid apikey" in text.lower()):
-        cls = error_class(401)  # AuthorizationError
-        hint = hint or ("The consumer key was not recognized: check TD_CONSUMER_KEY / "
-                        "consumer_key against your app's Consumer Key")
-    if hint:
-        message += f". {hint}"
-    raise cls(message, status_code=response.status_code, response=redacted(response))

@@ -1,0 +1,148 @@
+"""pyTD's ``HTTPAdapter``: a deadline on every answer, and a record of whether bytes were sent.
+
+The read timeout of ``requests`` applies to each ``recv``: a server that
+trickles one byte at a time never trips it. Connections made by
+:class:`Adapter` read their answers through a reader that lowers the socket
+timeout to what is left of the deadline, so the whole answer (status line,
+headers and body) must arrive within ``deadline`` seconds of the request.
+
+They also note, in the :class:`Attempt` the caller opened with :func:`attempt`,
+when request bytes were handed to the socket: whether a failed request may
+have reached the server is then a fact, not a guess from the exception type.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import io
+import socket
+import threading
+import time
+from typing import Any, Callable, Iterator, Optional
+
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.poolmanager import PoolManager
+
+_local = threading.local()
+
+
+class DeadlineExceeded(Exception):
+    """The answer did not complete in time (not an ``OSError``: urllib3 must not retry it)."""
+
+
+class Attempt:
+    """One request's deadline and what its connection saw: whether bytes were sent."""
+
+    def __init__(self, deadline: Optional[float],
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.deadline = deadline
+        self.clock = clock
+        self.sent = False
+
+
+def current() -> Optional[Attempt]:
+    """The attempt opened on this thread, if any."""
+    return getattr(_local, "attempt", None)
+
+
+@contextlib.contextmanager
+def attempt(deadline: Optional[float]) -> Iterator[Attempt]:
+    """Open an :class:`Attempt` for the requests this thread sends inside the block."""
+    opened, previous = Attempt(deadline), current()
+    _local.attempt = opened
+    try:
+        yield opened
+    finally:
+        _local.attempt = previous
+
+
+class _DeadlineReader(io.RawIOBase):
+    """A socket reader that never waits past ``ends_at`` (nor longer than the read timeout)."""
+
+    def __init__(self, raw: Any, sock: socket.socket, ends_at: float,
+                 clock: Callable[[], float]) -> None:
+        super().__init__()
+        self.raw, self.sock, self.ends_at, self.clock = raw, sock, ends_at, clock
+        self.read_timeout = sock.gettimeout()
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        left = self.ends_at - self.clock()
+        if left <= 0:
+            raise DeadlineExceeded
+        by_deadline = self.read_timeout is None or left < self.read_timeout
+        self.sock.settimeout(left if by_deadline else self.read_timeout)
+        try:
+            return int(self.raw.readinto(buffer))
+        except socket.timeout:
+            if by_deadline:
+                raise DeadlineExceeded from None
+            raise
+
+    def close(self) -> None:
+        self.raw.close()
+        super().close()
+
+
+class _Response(http.client.HTTPResponse):
+    """``http.client``'s response, reading through a :class:`_DeadlineReader` when asked to."""
+
+    def __init__(self, sock: socket.socket, *args: Any, **kwargs: Any) -> None:
+        super().__init__(sock, *args, **kwargs)
+        opened = current()
+        if opened is not None and opened.deadline is not None:
+            reader = _DeadlineReader(self.fp.detach(), sock, opened.clock() + opened.deadline,
+                                     opened.clock)
+            self.fp = io.BufferedReader(reader)
+
+
+class _Noting:
+    """Mixin for urllib3 connections: answers read by :class:`_Response`, sends noted."""
+
+    response_class: type[http.client.HTTPResponse] = _Response
+
+    def send(self, data: Any) -> None:
+        if self.sock is None:  # type: ignore[attr-defined]
+            self.connect()  # type: ignore[attr-defined]  # as http.client would: not a send yet
+        opened = current()
+        if opened is not None:
+            opened.sent = True   # before writing: a partial write may have reached the server
+        super().send(data)  # type: ignore[misc]
+
+
+class _HTTPConnection(_Noting, HTTPConnection):
+    pass
+
+
+class _HTTPSConnection(_Noting, HTTPSConnection):
+    pass
+
+
+class _HTTPPool(HTTPConnectionPool):
+    ConnectionCls = _HTTPConnection
+
+
+class _HTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _HTTPSConnection
+
+
+_POOLS = {"http": _HTTPPool, "https": _HTTPSPool}
+
+
+class Adapter(HTTPAdapter):
+    """An ``HTTPAdapter`` whose connections (direct or through an HTTP proxy) are pyTD's."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = _POOLS
+
+    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> PoolManager:
+        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        if not proxy.lower().startswith("socks"):
+            manager.pool_classes_by_scheme = _POOLS
+        return manager
