@@ -30,6 +30,8 @@ CASES = {
     "provider": (OTHER, "TD", OTHER, TD_AMERITRADE, TD_AMERITRADE),
     "app_secret": ("ARGSECRET", "ENVSECRET", "ARGSECRET", "ENVSECRET", None),
     "output_format": ("pandas", "JSON", "pandas", "json", "json"),
+    "deadline": (45, "90.5", 45.0, 90.5, None),
+    "max_body": (1024, "2048", 1024, 2048, None),
 }
 
 
