@@ -21,6 +21,7 @@ module (and ``pyTD.api``) stays cheap and free of import cycles.
 from __future__ import annotations
 
 import functools
+import logging
 import re
 from importlib import import_module
 from typing import (
@@ -37,7 +38,7 @@ from typing import (
 from urllib.parse import urlsplit
 
 from pyTD import output
-from pyTD.exceptions import TDQueryError, ValidationError
+from pyTD.exceptions import ResourceNotFound, TDQueryError, ValidationError
 from pyTD.transport import decode_json, redacted
 from pyTD.validation import DateArg, Fields, Id, Items, Symbols, TimeArg
 
@@ -51,6 +52,9 @@ Frame = Callable[[Any], Any]
 F = TypeVar("F", bound=Callable[..., Any])
 
 _TRAILING_ID = re.compile(r"/(\d+)/?\Z")
+log = logging.getLogger(__name__)
+#: What to check when a symbol is not found.
+CHECK_SYMBOLS = "check the symbol(s) (pyTD.instruments.get_instruments searches by name)."
 
 
 def resolve_api(api: Optional[Client] = None) -> Client:
@@ -98,6 +102,24 @@ class Call:
     def render(self, data: Any, to_frame: Frame) -> Any:
         """``data`` as JSON, or ``to_frame(data)`` when pandas was asked for."""
         return output.render(data, self.format, to_frame)
+
+
+def check_found(what: str, names: Sequence[str], missing: Sequence[str],
+                advice: str = CHECK_SYMBOLS) -> None:
+    """``ResourceNotFound`` when none of ``names`` was found, else a warning naming ``missing``.
+
+    Wrappers answering for several symbols return the ones found and log the others.
+    """
+    if len(missing) == len(names):
+        raise ResourceNotFound(f"No {what} for {', '.join(missing)}: {advice}")
+    if missing:
+        log.warning("No %s for %s: left out of the answer.", what, ", ".join(missing))
+
+
+def missing_keys(names: Sequence[str], data: Mapping[str, Any]) -> list[str]:
+    """The ``names`` that are not keys of ``data`` (in any case)."""
+    known = {key.upper() for key in data}
+    return [name for name in names if name.upper() not in known]
 
 
 def fetch(api: Optional[Client], endpoint: str, to_frame: Frame, *,

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import logging
 from typing import TYPE_CHECKING, Any, Optional
 
 from pyTD import output
-from pyTD.endpoints import Call
-from pyTD.exceptions import ResourceNotFound
+from pyTD.endpoints import Call, check_found, missing_keys
 from pyTD.validation import Symbols, normalize_symbols
 
 if TYPE_CHECKING:
     from pyTD.api import api as Client
-
-log = logging.getLogger(__name__)
 
 
 def get_fundamentals(symbols: Symbols, *, api: Optional[Client] = None,
@@ -34,13 +30,7 @@ def get_fundamentals(symbols: Symbols, *, api: Optional[Client] = None,
     data: dict[str, Any] = {}
     for name in names:
         data.update(call.get("instruments", {"symbol": name, "projection": "fundamental"}) or {})
-    known = {key.upper() for key in data}
-    missing = [name for name in names if name.upper() not in known]
-    if len(missing) == len(names):
-        raise ResourceNotFound(f"No fundamentals for {', '.join(missing)}: check the "
-                               "symbol(s) (pyTD.instruments.get_instruments searches by name).")
-    if missing:
-        log.warning("No fundamentals for %s: left out of the answer.", ", ".join(missing))
+    check_found("fundamentals", names, missing_keys(names, data))
     return call.render(data, _frame)
 
 

@@ -3,12 +3,11 @@ checked before anything is sent."""
 
 from __future__ import annotations
 
-import logging
 from typing import TYPE_CHECKING, Any, Optional
 
 from pyTD import output
-from pyTD.endpoints import Call, EndpointRequest, td_names
-from pyTD.exceptions import ResourceNotFound, ResponseFormatError, ValidationError
+from pyTD.endpoints import Call, EndpointRequest, check_found, td_names
+from pyTD.exceptions import ResponseFormatError, ValidationError
 from pyTD.validation import (
     Symbols,
     TimeArg,
@@ -21,8 +20,6 @@ from pyTD.validation import (
 
 if TYPE_CHECKING:
     from pyTD.api import api as Client
-
-log = logging.getLogger(__name__)
 
 #: Allowed ``period`` values per ``period_type`` (TD's defaults: 10, 1, 1, 1).
 PERIODS = {"day": (1, 2, 3, 4, 5, 10), "month": (1, 2, 3, 6),
@@ -86,12 +83,8 @@ def get_price_history(symbol_or_symbols: Symbols, *, period_type: Optional[str] 
     call = Call(api, output_format)
     data = {name: call.get("price_history", params, symbol=name) for name in names}
     empty = [name for name, candle_list in data.items() if not _candles(name, candle_list)]
-    if len(empty) == len(names):
-        raise ResourceNotFound(f"No price history for {', '.join(empty)}: check the "
-                               "symbol(s), and that the period or date range covers "
-                               "trading days.")
-    if empty:
-        log.warning("No price history for %s: left out of the answer.", ", ".join(empty))
+    check_found("price history", names, empty,
+                "check the symbol(s), and that the period or date range covers trading days.")
     if isinstance(symbol_or_symbols, str) and len(names) == 1:
         return call.render(data[names[0]], _frame)
     return call.render({name: data[name] for name in names if name not in empty},

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import logging
 from typing import TYPE_CHECKING, Any, Optional
 
 from pyTD import output
-from pyTD.endpoints import Call, EndpointRequest
-from pyTD.exceptions import ResourceNotFound
+from pyTD.endpoints import Call, EndpointRequest, check_found, missing_keys
 from pyTD.validation import Symbols, normalize_symbols
 
 if TYPE_CHECKING:
     from pyTD.api import api as Client
-
-log = logging.getLogger(__name__)
 
 
 def get_quotes(symbols: Symbols, output_format: Optional[str] = None,
@@ -42,13 +38,7 @@ def get_quotes(symbols: Symbols, output_format: Optional[str] = None,
         for start in range(0, len(names), size):
             batch = ",".join(names[start:start + size])
             data.update(call.get("quotes", {"symbol": batch}) or {})
-    known = {key.upper() for key in data}
-    missing = [name for name in names if name.upper() not in known]
-    if len(missing) == len(names):
-        raise ResourceNotFound(f"No quote for {', '.join(missing)}: check the symbol(s) "
-                               "(pyTD.instruments.get_instruments searches by name).")
-    if missing:
-        log.warning("No quote for %s: left out of the answer.", ", ".join(missing))
+    check_found("quote", names, missing_keys(names, data))
     return call.render(data, lambda d: _frame(d, names))
 
 
