@@ -86,9 +86,18 @@ class TokenSet:
 
     @classmethod
     def from_dict(cls, data: Optional[dict], clock: Clock = time.time) -> TokenSet:
-        """Parse what a backend's ``load()`` returned (``None`` means empty)."""
+        """Parse what a backend's ``load()`` returned (``None`` means empty); data of the
+        wrong shape or types is a :class:`CacheError`."""
         if not data:
             data = {}
+        problem = ""
+        try:
+            check_shape(data)
+        except ValueError as exc:
+            problem = str(exc)
+        if problem:  # raised outside the except: the stored data is never chained
+            raise CacheError(f"The stored tokens are malformed ({problem}); re-authorize with "
+                             "`pytd auth login` to replace them.")
         version = data.get("version", FORMAT_VERSION)
         if version != FORMAT_VERSION:
             raise CacheError(

@@ -261,6 +261,16 @@ class TokenCacheContract:
             token_cache.tokens()
         assert "upgrade pyTD" in str(info.value)
 
+    def test_malformed_stored_data_is_a_cache_error(self, token_cache):
+        """The cache: stored data of the wrong types is a CacheError, never a raw crash."""
+        token_cache.save({"version": FORMAT_VERSION, "refresh_token": None,
+                          "access_token": {"token": SECRET_ACCESS, "expires_in": "1800"}})
+        with pytest.raises(CacheError) as info:
+            token_cache.tokens()
+        assert "pytd auth login" in str(info.value)
+        assert "SECRET" not in str(info.value)
+        assert info.value.__cause__ is None and info.value.__context__ is None
+
     def test_load_returns_a_copy(self, token_cache, fake_clock):
         """The cache: load returns a copy."""
         token_cache.update(access_token=_access(fake_clock))
