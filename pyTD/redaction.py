@@ -17,7 +17,7 @@ SECRET_NAMES = ("access_token", "refresh_token", "id_token", "code", "client_sec
                 "password")
 _NAMES = "|".join(SECRET_NAMES)
 _JSON_VALUE = re.compile(rf'(?i)("(?:{_NAMES})"\s*:\s*)("(?:[^"\\]|\\.)*"?|[^,}}\s]+)')
-_FORM_VALUE = re.compile(rf"(?i)((?:^|[?&;\s])(?:{_NAMES})=)[^&;\s]*")
+_FORM_VALUE = re.compile(rf"(?i)((?:^|[?&;\s\"'])(?:{_NAMES})=)[^&;\s\"']*")
 _BEARER = re.compile(r"(?i)(bearer\s+)[^\s\"',;]+")
 
 
