@@ -64,6 +64,8 @@ def test_other_bodies_are_quoted_only_after_redaction():
     text = str(info.value)
     assert ACCESS not in text and REFRESH not in text and "C0DE-123456789" not in text
     assert text.count("[redacted]") == 3
+    kept = info.value.content.decode()                  # the body kept on the error, too
+    assert ACCESS not in kept and REFRESH not in kept and kept.startswith("<html>")
     with Canned(503, json.dumps({"detail": f"refresh_token={REFRESH}"}).encode()) as server:
         response = Transport(server.url, retry_count=0).send("GET", server.url + "/x")
         with pytest.raises(ServerError) as info:
