@@ -112,7 +112,7 @@ class TDQueryError(TDError):
 
     Takes pyTD 0.0.x's keywords too: ``TDQueryError(response=..., content=...,
     message=...)``. ``content`` is the body given, else the response's body,
-    except for token requests, whose bodies are never kept (``None``).
+    with credential values redacted; token requests' bodies are never kept (``None``).
     """
 
     def __init__(self, message: Optional[str] = None, *, status_code: Optional[int] = None,
@@ -128,6 +128,10 @@ class TDQueryError(TDError):
                 content = None
         if content is not None and response is not None and is_token_request(response):
             content = None
+        if content is not None:
+            from pyTD.redaction import redact_content  # requests only when there is a body
+
+            content = redact_content(content)
         self.content = content
 
 

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import re
+from typing import Union
 
 import requests
 
@@ -17,7 +18,7 @@ SECRET_NAMES = ("access_token", "refresh_token", "id_token", "code", "client_sec
                 "password")
 _NAMES = "|".join(SECRET_NAMES)
 _JSON_VALUE = re.compile(rf'(?i)("(?:{_NAMES})"\s*:\s*)("(?:[^"\\]|\\.)*"?|[^,}}\s]+)')
-_FORM_VALUE = re.compile(rf"(?i)((?:^|[?&;\s])(?:{_NAMES})=)[^&;\s]*")
+_FORM_VALUE = re.compile(rf"(?i)((?:^|[?&;\s\"'])(?:{_NAMES})=)[^&;\s\"']*")
 _BEARER = re.compile(r"(?i)(bearer\s+)[^\s\"',;]+")
 
 
@@ -26,6 +27,13 @@ def redact_text(text: str) -> str:
     text = _JSON_VALUE.sub(lambda m: m.group(1) + '"[redacted]"', text)
     text = _FORM_VALUE.sub(r"\1[redacted]", text)
     return _BEARER.sub(r"\1[redacted]", text)
+
+
+def redact_content(content: Union[bytes, str]) -> Union[bytes, str]:
+    """A body (bytes or text) with :func:`redact_text` applied; bytes stay bytes, byte for byte."""
+    if isinstance(content, bytes):
+        return redact_text(content.decode("latin-1")).encode("latin-1")
+    return redact_text(content)
 
 
 def redacted(response: requests.Response) -> requests.Response:

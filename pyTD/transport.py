@@ -24,6 +24,7 @@ from urllib3.util.retry import Retry
 
 from pyTD._fork import fresh_pools, register
 from pyTD.adapter import Adapter, Attempt, DeadlineExceeded, attempt
+from pyTD.bodies import encode_body
 from pyTD.exceptions import ResponseFormatError, TDError
 from pyTD.failures import RETRY_METHODS, classify, failure, redirection
 from pyTD.redaction import redacted
@@ -43,6 +44,7 @@ DEADLINE_FACTOR = 3
 #: The largest answer read, in bytes, unless ``max_body=`` says otherwise (64 MiB).
 MAX_BODY = 64 * 1024 * 1024
 _CHUNK = 64 * 1024
+_JSON_TYPE = {"Content-Type": "application/json"}
 
 
 class QuotaRetry(Retry):
@@ -143,15 +145,20 @@ class Transport:
         changes state (anything but GET, HEAD, OPTIONS) may have reached the server.
         """
         error: TDError
+        json_body = None
+        if json is not None:   # encoded here, before anything is sent
+            json_body = encode_body(json, f"{method.upper()} {urlsplit(url).path}")
         with attempt(self.deadline) as sending:
             try:
                 if self.owns_session:
-                    response = self._send_prepared(method, url, headers, params, json, data,
-                                                   auth)
+                    response = self._send_prepared(method, url, headers, params, json_body,
+                                                   data, auth)
                 else:
+                    if json_body is not None:
+                        data, headers = json_body, {**(headers or {}), **_JSON_TYPE}
                     response = self.session.request(
-                        method, url, params=params, json=json, data=data, headers=headers,
-                        auth=auth, timeout=self.timeout, allow_redirects=False, stream=True)
+                        method, url, params=params, data=data, headers=headers, auth=auth,
+                        timeout=self.timeout, allow_redirects=False, stream=True)
                 self._read_body(response, method, url)
             except (requests.exceptions.RequestException, DeadlineExceeded) as exc:
                 error = failure(method, url, exc, sent=self._known_sent(sending, url),
@@ -196,12 +203,12 @@ class Transport:
             status_code=response.status_code, response=redacted(response))
 
     def _send_prepared(self, method: str, url: str, headers: Optional[Mapping[str, str]],
-                       params: Any, json: Any, data: Any,
+                       params: Any, json_body: Optional[bytes], data: Any,
                        auth: Optional[tuple[str, str]]) -> requests.Response:
         session = self.session
         prepared = requests.PreparedRequest()
         merged = self._merged_headers(headers)
-        if json is None and data is None and auth is None:
+        if json_body is None and data is None and auth is None:
             prepared.method = method.upper()
             prepared.url = _full_url(url, params) if params else url
             prepared.headers = merged
@@ -209,8 +216,10 @@ class Transport:
             if prepared.method not in ("GET", "HEAD"):
                 prepared.headers["Content-Length"] = "0"  # as prepare_body() sets it
         else:
-            prepared.prepare(method=method, url=url, headers=merged, params=params, json=json,
-                             data=data, auth=auth)
+            prepared.prepare(method=method, url=url, headers=merged, params=params,
+                             data=json_body if json_body is not None else data, auth=auth)
+            if json_body is not None:
+                prepared.headers.update(_JSON_TYPE)   # after Content-Length, as requests does
         # The adapter directly: no cookie jar, hooks or redirect handling to run.
         return session.get_adapter(url).send(
             prepared, timeout=self.timeout, proxies=session.proxies, verify=session.verify,

@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import hmac
 import logging
+import math
 import secrets
 import time
-from typing import NamedTuple, Optional
+from typing import Any, NamedTuple, Optional
 from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 import requests
@@ -26,6 +27,7 @@ from pyTD.auth.tokens import AccessToken, Clock, RefreshToken
 from pyTD.exceptions import (
     AccessDeniedError,
     AuthorizationError,
+    ResponseFormatError,
     StateMismatchError,
     TDError,
     error_class,
@@ -79,6 +81,34 @@ def parse_redirect(url_or_query: str, expected_state: Optional[str] = None) -> s
             "contains ?code=)."
         )
     return code
+
+
+def token_body_problem(body: Any) -> Optional[str]:
+    """What makes a token endpoint answer unusable (``None`` if nothing); never quotes a value."""
+    if not isinstance(body, dict):
+        return f"the answer is a JSON {type(body).__name__}, not an object"
+    for name, required in (("access_token", True), ("refresh_token", False)):
+        value = body.get(name)
+        if value in (None, "") and not required:
+            continue
+        if value in (None, ""):
+            return f"it has no {name}"
+        if not isinstance(value, str):
+            return f"its {name} is a JSON {type(value).__name__}, not a string"
+    for name in ("expires_in", "refresh_token_expires_in"):
+        value = body.get(name)
+        if value is not None and not _is_seconds(value):
+            return f"its {name} is not a number of seconds"
+    return None
+
+
+def _is_seconds(value: Any) -> bool:
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        return False
+    try:
+        return math.isfinite(float(value)) and float(value) >= 0
+    except ValueError:
+        return False
 
 
 def grant_from_body(body: dict, now: float, provider: Provider,
@@ -169,9 +199,12 @@ class OAuthFlow:
         if response.status_code >= 400:
             raise self._token_error(response, form["grant_type"])
         body = decode_json(response)
-        if not isinstance(body, dict) or not body.get("access_token"):
-            raise TDError("The token endpoint answered without an access_token. " + REAUTHORIZE,
-                          status_code=response.status_code, response=redacted(response))
+        problem = token_body_problem(body)
+        if problem is not None:
+            raise ResponseFormatError(
+                f"The token endpoint answered HTTP {response.status_code}, but {problem}; no "
+                "tokens were stored. Try again; if it persists, check TD_BASE_URL.",
+                status_code=response.status_code, response=redacted(response))
         grant = grant_from_body(body, now, self.settings.provider, self.clock)
         log.debug("Token grant %s succeeded (refresh token %s)", form["grant_type"],
                   "issued" if grant.refresh_token else "kept")

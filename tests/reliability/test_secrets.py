@@ -6,9 +6,14 @@ captured: the script flow over https (a self-signed TLS key is made) with a
 callable browser, the manual flow with a pasted URL, the web flow, refresh
 before expiry, renewal of the refresh token, refresh after a 401, logout, and
 the failures (state mismatch, access denied, reused code, revoked and expired
-refresh tokens). Every access token, refresh token and authorization code the
-sandbox issued, and the TLS private key, must appear in no log record, no
-printed line, and no ``repr()``/``str()`` of the objects involved. The token
+refresh tokens), and transport failures carrying real tokens (a 307 to another
+host, form-encoded and truncated token answers, a dropped connection, an
+answer trickled past the deadline) for token refreshes, orders and quotes.
+Every access token, refresh token and authorization code the sandbox issued,
+and the TLS private key, must appear in no log record, no printed line, no
+``repr()``/``str()`` of the objects involved, and nothing reachable from an
+error (message, ``content``, ``__context__``/``__cause__``, the response's
+request, its ``history`` and its unfollowed ``next``). The token
 files must be 0600 in 0700 directories, the TLS key 0600.
 
 The browser stand-in's own HTTP logging (its URLs carry the code) is not
@@ -19,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import logging
 import os
 import stat
@@ -27,10 +33,12 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
-from urllib.parse import quote, quote_plus, urlsplit
+from urllib.parse import quote_plus, urlsplit
 
 import requests
 
+from pyTD.api import api
+from pyTD.auth.flow import TokenGrant
 from pyTD.auth.tls import CERT_NAME, KEY_NAME
 from pyTD.cache import DiskCache, MemCache, SQLCache
 from pyTD.exceptions import TDError
@@ -43,6 +51,8 @@ from tests.integration.auth_support import (
     clock_from_now,
 )
 from tests.support import free_port
+from tests.support.leaks import exposed_text, leaked
+from tests.support.servers import Canned, RawServer, Redirector
 
 DAY = 86400
 
@@ -65,14 +75,10 @@ class Evidence:
     def leaks(self) -> list[str]:
         """``"<what> in <where>"`` for every secret found anywhere."""
         places = [("log", "\n".join(self.records)), ("output", self.printed),
-                  ("repr", "\n".join(self.shown))]
-        found = []
-        for value, what in self.secrets.items():
-            forms = {value, quote(value, safe=""), quote_plus(value), value[:24], value[-24:]}
-            for where, text in places:
-                if any(form in text for form in forms):
-                    found.append(f"{what} in {where}")
-        return found
+                  ("repr", "\n".join(self.shown)),
+                  ("errors", "\n".join(exposed_text(exc) for exc in self.errors))]
+        return [f"{what} in {where}" for value, what in self.secrets.items()
+                for where, text in places if leaked(value, text)]
 
     def bad_modes(self) -> list[str]:
         """Files not 0600 and directories not 0700 under the secret-holding directories."""
@@ -238,6 +244,7 @@ def _flows(sandbox: Sandbox, clock: Any, directory: Path, evidence: Evidence,
     manual.get_quotes("AAPL")
     evidence.flows.append("manual flow (pasted URL)")
     show(evidence, manual, manual.cache, manual.access_token, manual.refresh_token)
+    _transport_errors(manual, clock, evidence)
 
     # Web flow: authorization URL, then the redirected URL with its state; a MemCache.
     web = client_for(sandbox, app(), cache=MemCache(), clock=clock)
@@ -278,11 +285,53 @@ def _flows(sandbox: Sandbox, clock: Any, directory: Path, evidence: Evidence,
     time.sleep(0.05)   # let the callback server's last handler thread finish its logging
 
 
+def _transport_errors(holder: Any, clock: Any, evidence: Evidence) -> None:
+    """Redirects, malformed token answers, dropped and trickled answers, with real tokens.
+
+    ``holder``'s tokens were issued by the sandbox (so they are searched for);
+    each failing server is its api's base URL, so the Bearer header and the
+    refresh token travel with every request that fails.
+    """
+    tokens = {"access_token": holder.access_token.token,
+              "refresh_token": holder.refresh_token.token}
+    form = "&".join(f"{k}={quote_plus(v)}" for k, v in tokens.items()).encode()
+    truncated = json.dumps({**tokens, "expires_in": 1800}).encode()[:-8]
+
+    def drop(conn: Any) -> None:
+        conn.close()
+
+    def trickle(conn: Any) -> None:
+        for _ in range(200):
+            conn.sendall(b"H")
+            time.sleep(0.02)
+
+    with Canned() as other:
+        servers = {
+            "307 to another host": Redirector(307, f"http://127.0.0.1:{other.port}/steal"),
+            "form-encoded token answer": Canned(200, form),
+            "truncated token answer": Canned(200, truncated),
+            "dropped connection": RawServer(drop),
+            "trickled answer": RawServer(trickle),
+        }
+        for name, server in servers.items():
+            with server:
+                a = api(consumer_key=APP_KEY, callback_url=holder.settings.callback_url,
+                        cache=MemCache(), base_url=server.url, deadline=1.0, retry_count=0,
+                        clock=clock)
+                a.auth.store(TokenGrant(holder.access_token, holder.refresh_token))
+                expect_error(evidence, f"{name}: token refresh",
+                             lambda a=a: a.auth.flow.refresh(holder.refresh_token.token))
+                expect_error(evidence, f"{name}: order",
+                             lambda a=a: a.place_order("123456789", {"orderType": "MARKET"}))
+                expect_error(evidence, f"{name}: quotes", lambda a=a: a.get_quotes("AAPL"))
+        assert other.requests == []
+
+
 def test_no_secret_in_logs_output_or_reprs_and_private_files(tmp_path, figure):
     evidence = run_flows(tmp_path)
     kinds = set(evidence.secrets.values())
     assert kinds == {"authorization code", "access token", "refresh token", "TLS private key"}
-    assert len(evidence.flows) == 13, evidence.flows
+    assert len(evidence.flows) == 13 + 15, evidence.flows
     assert evidence.grants == {"authorization_code": 3, "refresh_token": 3,
                                "refresh_token_offline": 1}
     # The capture worked: pyTD's and urllib3's DEBUG records are in it.

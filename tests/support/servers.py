@@ -1,8 +1,11 @@
-"""Small real servers for transport tests: one that redirects, one that speaks raw bytes.
+"""Small real servers for transport tests: canned answers, redirects, raw bytes.
 
     with Redirector(307, "http://elsewhere/steal") as server:
         Transport(server.url).send("GET", server.url + "/marketdata/quotes")
         server.requests   # [(method, path, headers, body), ...]
+
+    with Canned(200, b"not json") as server:    # the same answer to everything
+        ...
 
     with RawServer(answer) as server:    # answer(conn) writes whatever it likes
         ...
@@ -19,14 +22,14 @@ from typing import Any, Callable, Optional
 Seen = tuple[str, str, dict[str, str], bytes]
 
 
-class Redirector:
-    """Answers every request with ``status`` and ``Location: location`` and records it.
+class Canned:
+    """Answers every request with the same ``status``, ``headers`` and ``body``, and records it.
 
-    ``location`` may hold ``{port}`` (this server's port). With ``status=None``
-    it answers ``200 {}`` instead: a host that records what reaches it.
+    Header values may hold ``{port}`` (this server's port).
     """
 
-    def __init__(self, status: Optional[int], location: str = "") -> None:
+    def __init__(self, status: int = 200, body: bytes = b"{}",
+                 headers: Optional[dict[str, str]] = None) -> None:
         self.requests: list[Seen] = []
         owner = self
 
@@ -38,33 +41,39 @@ class Redirector:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
                 owner.requests.append((self.command, self.path, dict(self.headers), body))
-                reply = b"{}" if owner.status is None else b"moved"
-                self.send_response(owner.status or 200)
-                if owner.status is not None:
-                    self.send_header("Location", owner.location.format(port=owner.port))
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(reply)))
+                self.send_response(owner.status)
+                for name, value in owner.headers.items():
+                    self.send_header(name, value.format(port=owner.port))
+                self.send_header("Content-Length", str(len(owner.body)))
                 self.end_headers()
-                self.wfile.write(reply)
+                self.wfile.write(owner.body)
 
             do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _answer
 
             def log_message(self, *args: Any) -> None:
                 pass
 
-        self.status, self.location = status, location
+        self.status, self.body = status, body
+        self.headers = {"Content-Type": "application/json", **(headers or {})}
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.port = self.server.server_address[1]
         self.url = f"http://127.0.0.1:{self.port}/v1"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
-    def __enter__(self) -> Redirector:
+    def __enter__(self) -> Canned:
         return self
 
     def __exit__(self, *exc_info: Any) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+class Redirector(Canned):
+    """Answers every request with ``status`` and ``Location: location`` (may hold ``{port}``)."""
+
+    def __init__(self, status: int, location: str) -> None:
+        super().__init__(status, b"moved", {"Location": location})
 
 
 class RawServer:

@@ -11,7 +11,7 @@ from pyTD.market.quotes import get_quotes
 from pyTD.sandbox import Sandbox
 from pyTD.sandbox.client import sandbox_api
 from pyTD.transport import Transport
-from tests.support.servers import Redirector
+from tests.support.servers import Canned, Redirector
 
 ORDER = {"orderType": "MARKET", "session": "NORMAL", "duration": "DAY",
          "orderStrategyType": "SINGLE", "orderLegCollection": [
@@ -54,7 +54,7 @@ def test_http_redirected_to_https_says_to_use_https():
 
 @pytest.mark.parametrize("own_session", [False, True])
 def test_a_307_on_a_post_sends_nothing_to_the_other_host(sandbox, own_session):
-    with Redirector(None) as other, \
+    with Canned() as other, \
             Redirector(307, f"http://127.0.0.1:{other.port}/steal") as server:
         options = {"session": requests.Session()} if own_session else {}
         a = sandbox_api(sandbox, base_url=server.url, **options)
