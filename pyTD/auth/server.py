@@ -222,9 +222,9 @@ class CallbackServer:
                     raise AuthorizationError(
                         f"Cannot listen on {_shown(host, port)} for the callback URL "
                         f"{callback_url!r}: {exc.strerror or exc}. Another program (maybe "
-                        "another user's) holds that port; close it, or register another "
-                        "callback URL with a free port, e.g. http://127.0.0.1:<port> (and pass "
-                        "it as callback_url).") from None
+                        "another user's) holds that port. Close the program using that port, "
+                        "or register another callback URL with a free port, e.g. "
+                        "http://127.0.0.1:<port> (and pass it as callback_url).") from None
                 port = servers[0].server_address[1]
         except BaseException:
             for httpd in servers:
