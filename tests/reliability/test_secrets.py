@@ -42,6 +42,7 @@ from pyTD.auth.flow import TokenGrant
 from pyTD.auth.tls import CERT_NAME, KEY_NAME
 from pyTD.cache import DiskCache, MemCache, SQLCache
 from pyTD.exceptions import TDError
+from pyTD.orders import equity_buy_market
 from pyTD.sandbox import Sandbox
 from tests.integration.auth_support import (
     APP_KEY,
@@ -322,7 +323,8 @@ def _transport_errors(holder: Any, clock: Any, evidence: Evidence) -> None:
                 expect_error(evidence, f"{name}: token refresh",
                              lambda a=a: a.auth.flow.refresh(holder.refresh_token.token))
                 expect_error(evidence, f"{name}: order",
-                             lambda a=a: a.place_order("123456789", {"orderType": "MARKET"}))
+                             lambda a=a: a.place_order("123456789",
+                                                       equity_buy_market("AAPL", 1)))
                 expect_error(evidence, f"{name}: quotes", lambda a=a: a.get_quotes("AAPL"))
         assert other.requests == []
 

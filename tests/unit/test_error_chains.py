@@ -8,6 +8,7 @@ import pytest
 import requests
 
 from pyTD.exceptions import TDError, TransportError
+from pyTD.orders import equity_buy_market
 from pyTD.sandbox import Sandbox
 from pyTD.sandbox.client import sandbox_api
 from tests.support.leaks import chain, exposed_text, leaked
@@ -26,7 +27,7 @@ def test_a_failed_data_call_and_token_request_chain_no_credentials(own_session):
         bearer, refresh = a.access_token.token, a.refresh_token.token
         errors = []
         for action in (lambda: a.get_quotes("AAPL"),
-                       lambda: a.place_order("123456789", {"orderType": "MARKET"}),
+                       lambda: a.place_order("123456789", equity_buy_market("AAPL", 1)),
                        lambda: a.auth.flow.refresh(refresh)):
             with pytest.raises(TransportError) as info:
                 action()
