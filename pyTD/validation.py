@@ -11,7 +11,6 @@ whose message says what to pass instead.
 
 from __future__ import annotations
 
-import json
 import numbers
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -19,6 +18,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any, Union
 from urllib.parse import quote
 
+from pyTD.bodies import encode_body
 from pyTD.exceptions import ValidationError
 
 #: A point in time: ``datetime`` (naive = UTC), ``date`` (midnight UTC) or epoch milliseconds.
@@ -217,15 +217,13 @@ def check_order(start_name: str, start: Any, end_name: str, end: Any) -> None:
 
 
 def check_mapping(name: str, value: Any) -> Mapping[str, Any]:
-    """``value`` if it is a non-empty JSON object (``dict``) holding only JSON values."""
+    """``value`` if it is a non-empty JSON object (``dict``) that pyTD can encode.
+
+    What :func:`pyTD.bodies.encode_body` refuses (non-finite numbers, unknown
+    types) is a ``ValidationError`` naming where it is, before anything is sent.
+    """
     if isinstance(value, Mapping) and value:
-        try:
-            json.dumps(value, allow_nan=False)
-        except (TypeError, ValueError) as exc:
-            raise ValidationError(
-                f"{name} must hold only JSON values (dicts with string keys, lists, strings, "
-                f"finite numbers, booleans, None): {exc}. Convert dates and other objects to "
-                "strings first.") from None
+        encode_body(value, name)
         return value
     raise ValidationError(f"{name} must be a non-empty dict (the JSON object to send); "
                           f"got {_show(value)}.")

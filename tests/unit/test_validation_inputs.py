@@ -46,8 +46,15 @@ def test_extreme_datetimes_in_range_still_convert():
     assert to_epoch_ms("d", datetime(1970, 1, 1, tzinfo=timezone.utc)) == 0
 
 
-@pytest.mark.parametrize("body", [{"enteredTime": datetime(2024, 1, 1)}, {"price": float("nan")},
-                                  {"legs": [{"quantity": float("inf")}]}, {1: {2: object()}}])
-def test_a_body_that_is_not_json_is_refused_before_sending(body):
-    with pytest.raises(ValidationError, match=r"order must hold only JSON values.*strings first"):
+@pytest.mark.parametrize("body, where", [
+    ({"price": float("nan")}, "price"), ({"legs": [{"quantity": float("inf")}]},
+                                         r"legs\[0\]\.quantity"),
+    ({"a": {"b": object()}}, r"a\.b")])
+def test_a_body_pyTD_cannot_encode_is_refused_before_sending(body, where):
+    with pytest.raises(ValidationError, match=rf"order: the body's {where} .*Nothing was sent"):
         check_mapping("order", body)
+
+
+def test_dates_in_a_body_are_encoded_not_refused():
+    body = {"enteredTime": datetime(2024, 1, 1)}
+    assert check_mapping("order", body) is body
