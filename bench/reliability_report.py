@@ -1,5 +1,5 @@
 """The reliability figures in one table: faults, orders, crashes, processes, fuzzing,
-secrets, cache locks (timeouts, other keys, read-only caches), fork.
+secrets, cache locks, fork, redirects, limits (deadline, body size), request bodies.
 
 Each row is measured by the same function the reliability tests call (imported
 from ``tests/reliability``), with the same seeds and sizes, so the table and
@@ -7,7 +7,8 @@ the test suite cannot disagree about what was measured.
 
     python bench/reliability_report.py [--only NAME,...]
 
-NAME is one of faults, orders, crash, processes, fuzz, secrets, locks, fork.
+NAME is one of faults, orders, crash, processes, fuzz, secrets, locks, fork,
+redirects, limits, bodies.
 """
 
 from __future__ import annotations
@@ -23,13 +24,16 @@ from typing import Callable
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.reliability import (
+    test_body_encoding,
     test_cache_locks,
     test_callback_fuzz,
     test_crash_500,
     test_faults,
     test_fork,
+    test_limits,
     test_many_processes,
     test_orders_under_faults,
+    test_redirect_policy,
     test_secrets,
 )
 
@@ -117,6 +121,40 @@ def secrets() -> list[Row]:
              f"{len(evidence.leaks())} / {len(bad_modes)}")]
 
 
+def redirects() -> list[Row]:
+    run = test_redirect_policy.run_redirects()
+    return [("redirects", "calls (5 statuses x 4 calls x 2 sessions)", str(run.calls)),
+            ("redirects", "Redirection / unknown outcomes",
+             f"{run.redirections} / {run.unknown_outcomes}"),
+            ("redirects", "requests reaching the other host / leaks",
+             f"{run.reached_other_host} / {run.leaks}"),
+            ("redirects", "time", f"{run.seconds:.1f} s")]
+
+
+def limits() -> list[Row]:
+    rows = []
+    for part in sorted(test_limits.TRICKLES):
+        outcome = test_limits.trickled(part)
+        rows.append(("limits", f"trickled {part}: error after / deadline",
+                     f"{type(outcome.error).__name__} after {outcome.seconds:.2f} s / "
+                     f"{test_limits.DEADLINE:g} s"))
+    endless = test_limits.endless_body()
+    rows.append(("limits", "endless body: error, time",
+                 f"{type(endless.error).__name__}, {endless.seconds:.2f} s"))
+    rows.append(("limits", "endless body: peak memory / max_body",
+                 f"{endless.peak_bytes / 2**20:.1f} MiB / {test_limits.MAX_BODY / 2**20:.0f} MiB"))
+    return rows
+
+
+def bodies() -> list[Row]:
+    run = test_body_encoding.run_bodies()
+    return [("bodies", "orders placed / stored exactly",
+             f"{run.placed} / {run.exact} (python, numpy, Decimal, datetime)"),
+            ("bodies", "bad bodies refused / sent anyway",
+             f"{len(run.refused)} / {run.posts_for_refused}"),
+            ("bodies", "orders in the book", str(run.book))]
+
+
 def locks() -> list[Row]:
     rows = []
     for kind in ("disk", "sql"):
@@ -154,7 +192,8 @@ def fork() -> list[Row]:
 
 SECTIONS: dict[str, Callable[[], list[Row]]] = {
     "faults": faults, "orders": orders, "crash": crash, "processes": processes,
-    "fuzz": fuzz, "secrets": secrets, "locks": locks, "fork": fork}
+    "fuzz": fuzz, "secrets": secrets, "locks": locks, "fork": fork, "redirects": redirects,
+    "limits": limits, "bodies": bodies}
 
 
 def table(rows: list[Row]) -> str:

@@ -67,6 +67,7 @@ class _DeadlineReader(io.RawIOBase):
         super().__init__()
         self.raw, self.sock, self.ends_at, self.clock = raw, sock, ends_at, clock
         self.read_timeout = sock.gettimeout()
+        self.lowered = False
 
     def readable(self) -> bool:
         return True
@@ -76,7 +77,9 @@ class _DeadlineReader(io.RawIOBase):
         if left <= 0:
             raise DeadlineExceeded
         by_deadline = self.read_timeout is None or left < self.read_timeout
-        self.sock.settimeout(left if by_deadline else self.read_timeout)
+        if by_deadline or self.lowered:   # else the socket's timeout is already right
+            self.sock.settimeout(left if by_deadline else self.read_timeout)
+            self.lowered = by_deadline
         try:
             return int(self.raw.readinto(buffer))
         except socket.timeout:

@@ -26,13 +26,12 @@ from pyTD._fork import fresh_pools, register
 from pyTD.adapter import Adapter, Attempt, DeadlineExceeded, attempt
 from pyTD.bodies import encode_body
 from pyTD.exceptions import ResponseFormatError, TDError
-from pyTD.failures import RETRY_METHODS, classify, failure, redirection
+from pyTD.failures import RETRY_METHODS, failure, redirection
+from pyTD.failures import classify as classify  # re-exported: pyTD.transport's older names
 from pyTD.redaction import redacted
-from pyTD.responses import decode_json, raise_for_status, server_message
-
-__all__ = ["DEADLINE_FACTOR", "MAX_BODY", "RETRY_METHODS", "RETRY_STATUSES", "QuotaRetry",
-           "Timeout", "Transport", "build_session", "classify", "decode_json", "failure",
-           "raise_for_status", "redacted", "server_message"]
+from pyTD.responses import decode_json as decode_json
+from pyTD.responses import raise_for_status as raise_for_status
+from pyTD.responses import server_message as server_message
 
 log = logging.getLogger(__name__)
 

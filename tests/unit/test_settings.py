@@ -30,8 +30,8 @@ CASES = {
     "provider": (OTHER, "TD", OTHER, TD_AMERITRADE, TD_AMERITRADE),
     "app_secret": ("ARGSECRET", "ENVSECRET", "ARGSECRET", "ENVSECRET", None),
     "output_format": ("pandas", "JSON", "pandas", "json", "json"),
-    "deadline": (45, "90.5", 45.0, 90.5, None),
-    "max_body": (1024, "2048", 1024, 2048, None),
+    "deadline": (2.5, " 7 ", 2.5, 7.0, None),
+    "max_body": (4096, "1024", 4096, 1024, None),
 }
 
 
