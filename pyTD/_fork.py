@@ -8,9 +8,9 @@ child, which would never be released. Objects :func:`register` a reset here;
 
     register(transport, lambda t: fresh_pools(t.session))
 
-An SQLite transaction must not be open across a fork at all, so
-:func:`hold_across_fork` makes ``fork()`` wait for one in flight (see
-:func:`sqlite_guard`). Nothing runs where ``os.register_at_fork`` is missing
+Module-level state registers with :func:`in_child`. An SQLite transaction must
+not be open across a fork at all, so :func:`hold_across_fork` makes ``fork()``
+wait for one in flight. Nothing runs where ``os.register_at_fork`` is missing
 (Windows, which has no ``fork``).
 """
 
@@ -18,9 +18,8 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
 import weakref
-from typing import Any, Callable, Optional, TypeVar
+from typing import Any, Callable, TypeVar
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -33,6 +32,7 @@ _resets: weakref.WeakKeyDictionary[Any, Callable[[Any], None]] = weakref.WeakKey
 _holds: weakref.WeakKeyDictionary[Any, Callable[[Any], Any]] = weakref.WeakKeyDictionary()
 #: Locks taken by :func:`_before_fork`, released again on both sides of the fork.
 _held: list[Any] = []
+_module_resets: list[Callable[[], None]] = []
 #: Inherited SQLite connections, kept open and unused: SQLite forbids using (or
 #: closing) a connection in a child, and a fresh one is opened there instead.
 _inherited: list[Any] = []
@@ -41,6 +41,11 @@ _inherited: list[Any] = []
 def register(obj: T, reset: Callable[[T], None]) -> None:
     """Call ``reset(obj)`` in every child forked while ``obj`` lives (``obj`` is held weakly)."""
     _resets[obj] = reset
+
+
+def in_child(reset: Callable[[], None]) -> None:
+    """Call ``reset()`` in every forked child: for module-level state (held for good)."""
+    _module_resets.append(reset)
 
 
 def hold_across_fork(obj: T, lock_of: Callable[[T], Any]) -> None:
@@ -63,11 +68,20 @@ def _release_held() -> None:
 
 def _after_fork_in_child() -> None:
     _release_held()   # this thread took them, and it is this thread that runs here
-    for obj, reset in list(_resets.items()):
-        try:
+    for reset in _module_resets:
+        _run(reset, None, reset.__qualname__)
+    for obj, obj_reset in list(_resets.items()):
+        _run(obj_reset, obj, type(obj).__name__)
+
+
+def _run(reset: Callable[..., None], obj: Any, what: str) -> None:
+    try:
+        if obj is None:
+            reset()
+        else:
             reset(obj)
-        except Exception:  # one broken reset must not leave the others undone
-            log.warning("Resetting a %s after fork failed", type(obj).__name__, exc_info=True)
+    except Exception:  # one broken reset must not leave the others undone
+        log.warning("Resetting %s after fork failed", what, exc_info=True)
 
 
 if hasattr(os, "register_at_fork"):
@@ -88,39 +102,12 @@ def fresh_pools(session: requests.Session) -> None:
             adapter.proxy_manager = {}
 
 
-def sqlite_guard(cache: Any) -> Optional[Any]:
-    """The lock an ``SQLCache`` holds around every use of its connection, else ``None``."""
-    return getattr(cache, "_guard", None)
-
-
-def _held_here(lock: Any) -> bool:
-    """Whether this thread owns the re-entrant ``lock`` (then it will release it itself)."""
+def held_here(lock: Any) -> bool:
+    """Whether this thread owns the re-entrant ``lock`` (then it releases it itself)."""
     is_owned = getattr(lock, "_is_owned", None)
     return bool(is_owned is not None and is_owned())
 
 
-def free_cache_locks(cache: Any) -> None:
-    """Free the in-process locks of one of pyTD's token caches, in a forked child.
-
-    Covers the ``TokenCache`` thread lock, the ``DiskCache`` file lock's thread
-    side (the ``flock`` itself belongs to the parent's open file, which the
-    child waits for like any other process) and ``SQLCache``'s connection (the
-    child opens its own). A lock the forking thread holds is left alone: it
-    releases it itself.
-    """
-    lock = getattr(cache, "_thread_lock", None)
-    if lock is not None and not _held_here(lock):
-        cache._thread_lock = threading.RLock()
-    file_lock = getattr(cache, "_file_lock", None)
-    if file_lock is not None and not _held_here(file_lock._thread_lock):
-        file_lock._thread_lock = threading.RLock()
-        file_lock._depth = 0
-        fd, file_lock._fd = file_lock._fd, -1
-        if fd >= 0:
-            os.close(fd)
-    guard = sqlite_guard(cache)
-    if guard is not None and not _held_here(guard):
-        if cache._db is not None:
-            _inherited.append(cache._db)
-        cache._db = None
-        cache._memo = None
+def keep_inherited(connection: Any) -> None:
+    """Keep an inherited SQLite ``connection`` referenced, open and unused, in a forked child."""
+    _inherited.append(connection)

@@ -17,6 +17,7 @@ from typing import Any, Callable, Mapping, Optional, Union
 
 import requests
 
+from pyTD._fork import in_child
 from pyTD.auth.manager import AuthManager, BrowserOpener
 from pyTD.auth.tokens import Clock, Token
 from pyTD.cache.base import TokenCache
@@ -261,6 +262,15 @@ class api(EndpointMethods):
 
 _default: Optional[api] = None
 _default_lock = threading.Lock()
+
+
+def _fresh_default_lock() -> None:
+    """In a forked child: a parent thread may have held the lock while configuring."""
+    global _default_lock
+    _default_lock = threading.Lock()
+
+
+in_child(_fresh_default_lock)
 
 
 def configure(options: Optional[Mapping[str, Any]] = None, **kwargs: Any) -> api:

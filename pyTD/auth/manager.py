@@ -15,7 +15,7 @@ import threading
 import time
 from typing import Callable, Optional, Union
 
-from pyTD._fork import free_cache_locks, hold_across_fork, register, sqlite_guard
+from pyTD._fork import register
 from pyTD.auth.flow import REAUTHORIZE, OAuthFlow, TokenGrant
 from pyTD.auth.tokens import Clock, EmptyToken, Token
 from pyTD.cache.base import TokenCache, TokenSet
@@ -81,12 +81,13 @@ class AuthManager:
         self._renew_at = 0.0
         self._headers: dict[str, str] = {}
         register(self, AuthManager._after_fork)
-        hold_across_fork(self, lambda manager: sqlite_guard(manager.cache))
 
     def _after_fork(self) -> None:
-        """In a forked child: locks free again (a parent thread may have held them)."""
+        """In a forked child: the lock free again (a parent thread may have held it).
+
+        The cache resets its own locks and connections (see ``TokenCache._after_fork``).
+        """
         self._lock = threading.Lock()
-        free_cache_locks(self.cache)
 
     # -- web flow: the three steps ---------------------------------------------
     def authorization_url(self, state: Optional[str] = None) -> tuple[str, str]:

@@ -25,6 +25,7 @@ from contextlib import contextmanager
 from typing import Any, Callable, Iterator
 
 from pyTD._files import O_NOFOLLOW, PRIVATE_FILE, file_kind
+from pyTD._fork import held_here, in_child, register
 from pyTD.cache._paths import os_advice
 from pyTD.exceptions import CacheError
 
@@ -89,6 +90,21 @@ class FileLock:
         self._thread_lock = threading.RLock()
         self._depth = 0  # only touched by the thread holding _thread_lock
         self._fd = -1
+        register(self, FileLock._after_fork)
+
+    def _after_fork(self) -> None:
+        """In a forked child: free the thread side of a lock a vanished parent thread held.
+
+        The ``flock`` belongs to the parent's open file, which the child then waits
+        for like any other process; its inherited descriptor is closed here only.
+        """
+        if held_here(self._thread_lock):
+            return
+        self._thread_lock = threading.RLock()
+        self._depth = 0
+        fd, self._fd = self._fd, -1
+        if fd >= 0:
+            os.close(fd)
 
     def acquire(self, timeout: float = LOCK_TIMEOUT) -> None:
         """Wait up to ``timeout`` seconds until this thread holds the lock (again)."""
@@ -177,6 +193,14 @@ class FileLock:
 
 _LOCKS: weakref.WeakValueDictionary[str, FileLock] = weakref.WeakValueDictionary()
 _LOCKS_GUARD = threading.Lock()
+
+
+def _fresh_guard() -> None:
+    global _LOCKS_GUARD
+    _LOCKS_GUARD = threading.Lock()
+
+
+in_child(_fresh_guard)
 
 
 def file_lock(path: str) -> FileLock:

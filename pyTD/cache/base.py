@@ -39,6 +39,7 @@ from abc import ABC, abstractmethod
 from contextlib import contextmanager
 from typing import Any, ContextManager, Iterator, Optional, Union
 
+from pyTD._fork import held_here, register
 from pyTD.auth.tokens import (
     AccessToken,
     Clock,
@@ -131,6 +132,16 @@ class TokenCache(ABC):
     def __init__(self, *, clock: Clock = time.time) -> None:
         self.clock = clock
         self._thread_lock = threading.RLock()
+        register(self, lambda cache: cache._after_fork())
+
+    def _after_fork(self) -> None:
+        """In a forked child: free the locks a vanished parent thread may hold.
+
+        A subclass holding more process-local state (connections, file locks)
+        extends this; a lock the forking thread holds is left to it to release.
+        """
+        if not held_here(self._thread_lock):
+            self._thread_lock = threading.RLock()
 
     # -- the plug-in methods -------------------------------------------------
     @abstractmethod

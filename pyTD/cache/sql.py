@@ -19,6 +19,7 @@ from datetime import datetime, timezone
 from typing import Any, Iterator, Optional, Union
 
 from pyTD._files import create_private_file, make_private, make_private_dir
+from pyTD._fork import held_here, hold_across_fork, keep_inherited
 from pyTD.auth.tokens import Clock
 from pyTD.cache._lock import LOCK_TIMEOUT, file_lock
 from pyTD.cache._paths import cache_file_stat, check_directory, os_advice
@@ -85,8 +86,17 @@ class SQLCache(TokenCache):
         self._depth = 0                   # nesting of lock(); touched by its holder only
         self._writing = False             # a write transaction is open (under _guard)
         self._memo: Optional[tuple[int, TokenSet]] = None  # (data_version, tokens read)
+        hold_across_fork(self, lambda cache: cache._guard)  # no transaction open across fork()
         if eager or os.path.lexists(self.path):
             self._connect()
+
+    def _after_fork(self) -> None:
+        """In a forked child: open a connection of its own (SQLite forbids using the parent's)."""
+        super()._after_fork()
+        if not held_here(self._guard):
+            if self._db is not None:
+                keep_inherited(self._db)
+            self._db, self._memo = None, None
 
     # -- connection ---------------------------------------------------------------
     def _connect(self) -> sqlite3.Connection:

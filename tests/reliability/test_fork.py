@@ -208,3 +208,52 @@ def test_a_child_forked_during_a_refresh_does_not_hang(kind, tmp_path, figure):
     assert (run.responses, run.mismatches) == (4, 0), run
     figure(f"fork during refresh ({kind})",
            f"child completed, {run.hangs} hangs, {run.seconds:.1f} s")
+
+
+def _hold_while_forking(hold: Callable[[threading.Event], None],
+                        work: Callable[[], dict]) -> Optional[dict]:
+    """Fork while another thread runs ``hold(release)`` (holding a lock until ``release``)."""
+    release, holding = threading.Event(), threading.Event()
+
+    def holder() -> None:
+        holding.set()
+        hold(release)
+
+    thread = threading.Thread(target=holder)
+    thread.start()
+    holding.wait(5)
+    time.sleep(0.05)                             # inside the lock now
+    pid, read_fd = _fork(work)
+    release.set()   # the parent thread lets go; the child inherited a held copy
+    thread.join(10)
+    return _collect(pid, read_fd, time.monotonic() + 20)
+
+
+@pytest.mark.parametrize("kind", ["memory", "disk", "sql"])
+def test_a_cache_used_without_an_api_is_usable_in_a_child(kind, tmp_path):
+    cache = _cache(kind, str(tmp_path))
+    cache.lock_timeout = cache.timeout = 10.0
+
+    def hold(release: threading.Event) -> None:
+        with cache.transaction():
+            release.wait(10)
+
+    def work() -> dict:
+        with cache.transaction() as tokens:
+            return {"read": bool(tokens.refresh_token)}
+
+    assert _hold_while_forking(hold, work) == {"read": False}
+
+
+def test_configure_works_in_a_child_forked_while_another_thread_configures():
+    module = sys.modules["pyTD.api"]  # the package's ``pyTD.api`` attribute is the class
+
+    def hold(release: threading.Event) -> None:
+        with module._default_lock:
+            release.wait(10)
+
+    def work() -> dict:
+        built = module.configure(consumer_key="CHILD", store_tokens=False)
+        return {"key": built.consumer_key}
+
+    assert _hold_while_forking(hold, work) == {"key": "CHILD"}
