@@ -1,6 +1,7 @@
 """Plain-text tables for the command line, and the rows ``pytd`` shows for each endpoint.
 
->>> print(table(["symbol", "last", "volume"], [["AAPL", 189.5, 52_000_000], ["/ES", None, 0]]))
+>>> rows = [["AAPL", 189.5, 52_000_000], ["/ES", None, 0]]
+>>> print(table(["symbol", "last", "volume"], rows))
 symbol    last      volume
 ------  ------  ----------
 AAPL    189.50  52,000,000

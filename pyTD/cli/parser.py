@@ -4,8 +4,10 @@ Each command's ``func`` (in :mod:`pyTD.cli.commands`) receives the parsed
 namespace. The global options (credentials, URLs, ``--json``, ``-v`` and
 ``--log-level``) are accepted before or after the command name.
 
->>> parse_args(["quote", "aapl", "-v"]).symbols, parse_args(["-v", "quote", "A"]).log_level
-(['AAPL'], 'DEBUG')
+>>> parse_args(["quote", "aapl", "-v"]).symbols
+['AAPL']
+>>> parse_args(["-v", "quote", "A"]).log_level
+'DEBUG'
 """
 
 from __future__ import annotations
@@ -209,7 +211,8 @@ def _add_accounts(top: _Commands) -> None:
                      accounts.instruments)
     search.add_argument("query", metavar="QUERY", help="a symbol, 'AAP.*' or 'computer'")
     search.add_argument("--projection", default="symbol-search", type=str.lower,
-                        choices=PROJECTIONS, help="how QUERY is read (default: %(default)s)")
+                        choices=PROJECTIONS, metavar="HOW",
+                        help=f"how QUERY is read: {', '.join(PROJECTIONS)} (default: %(default)s)")
     _add_csv(search)
     fundamentals = top.add("fundamentals", "fundamental data of one or more symbols",
                            accounts.fundamentals)

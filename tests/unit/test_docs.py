@@ -11,8 +11,6 @@ import importlib.util
 import inspect
 import os
 import pkgutil
-import subprocess
-import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -20,6 +18,7 @@ from typing import Any
 import pytest
 
 import pyTD
+from tests.support.docs import build_docs
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
@@ -30,15 +29,11 @@ IN_CI = os.environ.get("CI") == "true"
 
 @pytest.mark.skipif(SPHINX_MISSING and not IN_CI,
                     reason='sphinx is not installed (pip install -e ".[docs]")')
-def test_docs_build_without_warnings(tmp_path):
-    command = [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q", "-b", "html",
-               "-d", str(tmp_path / "doctrees"), str(DOCS), str(tmp_path / "html")]
-    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True,
-                            timeout=110, check=False)
-    assert result.returncode == 0, (
-        f"{' '.join(command)} exited with {result.returncode}\n"
-        f"--- stdout ---\n{result.stdout}\n--- stderr ---\n{result.stderr}")
-    assert (tmp_path / "html" / "index.html").is_file()
+def test_docs_build_without_warnings():
+    build = build_docs()
+    assert build.returncode == 0, (
+        f"{' '.join(build.command)} exited with {build.returncode}\n{build.output}")
+    assert (build.html / "index.html").is_file()
 
 
 def public_modules() -> tuple[list[ModuleType], list[str]]:
