@@ -12,7 +12,7 @@ VERSION = re.search(r'__version__ = "([^"]+)"', INIT).group(1)
 EXTRAS = {
     "pandas": ["pandas>=1.3"],
     "https": ["cryptography>=3.4"],
-    "docs": ["sphinx>=5"],
+    "docs": ["sphinx>=5", "furo>=2023.3"],
 }
 EXTRAS["test"] = [
     "pytest>=7",
