@@ -203,7 +203,8 @@ def demo(args: argparse.Namespace) -> int:
     """``pytd demo``: the whole flow against an in-process sandbox."""
     from pyTD.cli.demo import run_demo
 
-    return run_demo(config_dir=args.config_dir, log_level=args.log_level)
+    return run_demo(config_dir=args.config_dir, log_level=args.log_level,
+                    provider=getattr(args, "provider", "tdameritrade"))
 
 
 def sandbox(args: argparse.Namespace) -> int:

@@ -282,12 +282,21 @@ def build_parser() -> argparse.ArgumentParser:
                            "print quotes")
     demo.add_argument("--config-dir", default=argparse.SUPPRESS,
                       help="where to store the demo tokens (default: a new temporary directory)")
+    demo.add_argument("--provider", default="tdameritrade", choices=_provider_names(),
+                      help="the API the sandbox emulates (default: tdameritrade)")
     _add_logging_options(demo, top=False)
     demo.set_defaults(func=commands.demo)
     sandbox = top.add("sandbox", "run the local TD Ameritrade emulator (see pytd sandbox --help)",
                       add_help=False)
     sandbox.set_defaults(func=commands.sandbox, passthrough=True)
     return parser
+
+
+def _provider_names() -> list[str]:
+    """The registered providers' canonical names (aliases left out)."""
+    from pyTD import provider
+
+    return sorted({p.name for p in provider._PROVIDERS.values()})
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
