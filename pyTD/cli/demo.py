@@ -79,13 +79,13 @@ def run_demo(*, config_dir: Optional[str] = None, symbols: tuple[str, ...] = DEM
                      provider=chosen.name, app_secret=secret)
         print(f"Authorizing: consent page -> callback server on {callback}", file=out)
         client.authorize(open_browser=follow_in_background, timeout=30)
-        print(f"Authorized. Refresh token valid until {client.refresh_token.expires_text()}, "
+        print(f"Authorized. Refresh token valid until {client.refresh_token.expires_text()},\n"
               f"access token until {client.access_token.expires_text()}.", file=out)
         quotes = client.get_quotes(list(symbols))
         print("", file=out)
         print(table(*quote_rows(quotes)), file=out)
         print("", file=out)
-        print(f"Tokens stored in {client.cache.describe()} (file mode 0600). Run `pytd demo` "
-              f"again any time; nothing touched a real {chosen.title} account.", file=out)
+        print(f"Tokens stored in {client.cache.describe()}\n(file mode 0600). Run `pytd demo` "
+              "again any time; no real account was used.", file=out)
         client.close()
     return EXIT_OK
