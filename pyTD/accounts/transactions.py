@@ -118,8 +118,13 @@ def _schwab_params(client: Client, type: Optional[str], types: Any, symbol: Opti
     else:
         chosen = list(SCHWAB_TYPES)
     params: dict[str, Any] = {"types": ",".join(chosen)}
-    params.update(window_params(client, "start_date", start_date, "end_date", end_date,
-                                "startDate", "endDate"))
+    window = window_params(client, "start_date", start_date, "end_date", end_date,
+                           "startDate", "endDate")
+    first, last = (date.fromisoformat(window[k][:10]) for k in ("startDate", "endDate"))
+    if last > _one_year_after(first):
+        raise ValidationError(f"start_date {first} and end_date {last} are more than one "
+                              "year apart (the provider's limit); ask for one year at a time.")
+    params.update(window)
     if symbol is not None:
         params["symbol"] = check_text("symbol", symbol)
     return params
