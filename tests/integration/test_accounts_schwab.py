@@ -31,7 +31,13 @@ from pyTD.accounts import (
     replace_order,
     update_preferences,
 )
-from pyTD.exceptions import NotSupportedError, ResourceNotFound, ValidationError
+from pyTD.exceptions import (
+    NotSupportedError,
+    RateLimitError,
+    ResourceNotFound,
+    TDQueryError,
+    ValidationError,
+)
 from pyTD.sandbox.client import sandbox_api
 
 from .sandbox_support import calls
@@ -232,3 +238,27 @@ def test_removed_endpoints_send_nothing(sandbox, client, name):
     with pytest.raises(NotSupportedError, match="Charles Schwab"):
         REMOVED[name](client)
     assert calls(sandbox) == {}
+
+
+def test_order_429_is_a_rate_limit_error_without_resend(make_sandbox):
+    limited = make_sandbox(provider="schwab", clock=lambda: NOW, seed=11, rate_limit=3)
+    client = sandbox_api(limited, retry_max_wait=0.5)
+    try:
+        get_account_numbers(api=client)
+        place_order(CASH, limit_order(), api=client)
+        place_order(CASH, limit_order(), api=client)
+        before = calls(limited)
+        with pytest.raises(RateLimitError):
+            place_order(CASH, limit_order(), api=client)
+        posts = [k for k in calls(limited) if k.startswith("POST ")]
+        assert [calls(limited)[k] - before.get(k, 0) for k in posts] == [1]
+    finally:
+        client.close()
+
+
+def test_missing_order_shows_schwab_message(sandbox, client):
+    with pytest.raises(TDQueryError) as info:
+        get_order(CASH, 1, api=client)
+    text = str(info.value)
+    assert "failed with HTTP" in text
+    assert "{" not in text.split("failed with HTTP", 1)[1]  # Schwab's message, not its JSON
