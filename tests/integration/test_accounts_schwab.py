@@ -262,3 +262,10 @@ def test_missing_order_shows_schwab_message(sandbox, client):
     text = str(info.value)
     assert "failed with HTTP" in text
     assert "{" not in text.split("failed with HTTP", 1)[1]  # Schwab's message, not its JSON
+
+
+def test_hash_refused_twice_names_the_account(sandbox, client):
+    with pytest.raises(ValidationError, match=r"refused account NOTAHASH.*Invalid account"):
+        get_account("NOTAHASH", api=client)
+    assert lookups(sandbox) == 2
+    assert calls(sandbox)["GET /trader/v1/accounts/NOTAHASH"] == 2
