@@ -368,6 +368,7 @@ class EndpointMethods:
     def get_transactions(self, account_id: Id, *, type: Optional[str] = None,
                          symbol: Optional[str] = None, start_date: Optional[DateArg] = None,
                          end_date: Optional[DateArg] = None,
+                         types: Union[str, Sequence[str], None] = None,
                          output_format: Optional[str] = None) -> Any:
         """Transactions: :func:`pyTD.accounts.transactions.get_transactions`."""
 
@@ -394,6 +395,14 @@ class EndpointMethods:
     @forwards_to("accounts.user")
     def update_preferences(self, account_id: Id, preferences: Mapping[str, Any]) -> None:
         """Update account preferences: :func:`pyTD.accounts.user.update_preferences`."""
+
+    @forwards_to("accounts.user")
+    def get_user_preference(self, *, output_format: Optional[str] = None) -> Any:
+        """The login's preferences (Schwab): :func:`pyTD.accounts.user.get_user_preference`."""
+
+    @forwards_to("accounts.user")
+    def get_account_numbers(self) -> list[Any]:  # type: ignore[empty-body]
+        """Account numbers and hashes (Schwab): :func:`pyTD.accounts.user.get_account_numbers`."""
 
     # -- watchlists ----------------------------------------------------------
     @forwards_to("accounts.watchlists")

@@ -28,8 +28,10 @@ from pyTD.accounts.saved_orders import (
 )
 from pyTD.accounts.transactions import get_transaction, get_transactions
 from pyTD.accounts.user import (
+    get_account_numbers,
     get_preferences,
     get_streamer_subscription_keys,
+    get_user_preference,
     get_user_principals,
     update_preferences,
 )
@@ -44,10 +46,11 @@ from pyTD.accounts.watchlists import (
 
 __all__ = [
     "cancel_order", "create_saved_order", "create_watchlist", "delete_saved_order",
-    "delete_watchlist", "get_account", "get_accounts", "get_order", "get_orders",
+    "delete_watchlist", "get_account", "get_account_numbers", "get_accounts", "get_order",
+    "get_orders",
     "get_positions", "get_preferences", "get_saved_order", "get_saved_orders",
     "get_streamer_subscription_keys", "get_transaction", "get_transactions",
-    "get_user_principals", "get_watchlist", "get_watchlists", "place_order",
+    "get_user_preference", "get_user_principals", "get_watchlist", "get_watchlists", "place_order",
     "preview_order", "replace_order", "replace_saved_order", "replace_watchlist",
     "update_preferences", "update_watchlist",
 ]

@@ -6,7 +6,9 @@ import logging
 from typing import TYPE_CHECKING, Any, Optional
 
 from pyTD import output
-from pyTD.endpoints import Call, fetch
+from pyTD.accounts.hashes import uses_hashes, with_account
+from pyTD.endpoints import Call, fetch, resolve_api
+from pyTD.exceptions import ValidationError
 from pyTD.validation import Fields, Id, check_enum_list, check_id
 
 if TYPE_CHECKING:
@@ -31,8 +33,8 @@ def get_accounts(*, fields: Fields = None, api: Optional[Client] = None,
     >>> get_accounts(fields=["positions"])  # doctest: +SKIP
     [{'securitiesAccount': {'accountId': '123456789', 'positions': [...], ...}}]
     """
-    params = _fields_param(fields)
     call = Call(api, output_format)
+    params = _fields_param(fields, call.api)
     return call.render(_all_accounts(call, params), _frame)
 
 
@@ -44,8 +46,11 @@ def get_account(account_id: Id, *, fields: Fields = None, api: Optional[Client] 
     >>> get_account("123456789")["securitiesAccount"]["currentBalances"]  # doctest: +SKIP
     """
     account_id = check_id("account_id", account_id)
-    return fetch(api, "account", lambda d: _frame([d]), output_format=output_format,
-                 params=_fields_param(fields), account_id=account_id)
+    client = resolve_api(api)
+    params = _fields_param(fields, client)
+    return with_account(client, account_id, lambda segment: fetch(
+        client, "account", lambda d: _frame([d]), output_format=output_format,
+        params=params, account_id=segment))
 
 
 def get_positions(account_id: Optional[Id] = None, *, api: Optional[Client] = None,
@@ -64,16 +69,22 @@ def get_positions(account_id: Optional[Id] = None, *, api: Optional[Client] = No
     if one is None:
         accounts = _all_accounts(call, params)
     else:
-        accounts = [call.get("account", params, account_id=one)]
-    positions = [{**position, "accountId": account.get("accountId")}
+        accounts = [with_account(call.api, one, lambda segment: call.get(
+            "account", params, account_id=segment))]
+    positions = [{**position, "accountId": _account_key(account)}
                  for account in map(_securities_account, accounts)
                  for position in account.get("positions") or []]
     return call.render(positions, lambda d: output.records_frame(d, columns=("accountId",)))
 
 
-def _fields_param(fields: Fields) -> dict[str, str]:
-    return {} if fields is None else {"fields": ",".join(check_enum_list("fields", fields,
-                                                                         FIELDS))}
+def _fields_param(fields: Fields, client: Client) -> dict[str, str]:
+    if fields is None:
+        return {}
+    chosen = check_enum_list("fields", fields, FIELDS)
+    if "orders" in chosen and uses_hashes(client):
+        raise ValidationError(f"{client.provider.title} accounts have no orders "
+                              "(fields='orders'): use get_orders(account_id) instead.")
+    return {"fields": ",".join(chosen)}
 
 
 def _all_accounts(call: Call, params: dict[str, str]) -> list[Any]:
@@ -89,7 +100,14 @@ def _securities_account(account: Any) -> dict[str, Any]:
     return (account or {}).get("securitiesAccount") or {}
 
 
+def _account_key(account: dict[str, Any]) -> Any:
+    """TD's ``accountId`` or Schwab's ``accountNumber``."""
+    return account.get("accountId", account.get("accountNumber"))
+
+
 def _frame(accounts: list[Any]) -> Any:
     records = [{k: v for k, v in _securities_account(a).items() if k not in _NESTED}
                for a in accounts]
-    return output.records_frame(records, index="accountId")
+    index = "accountNumber" if records and "accountId" not in records[0] \
+        and "accountNumber" in records[0] else "accountId"
+    return output.records_frame(records, index=index)

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any, Optional, Sequence, Union
 
 from pyTD import output
-from pyTD.endpoints import fetch
+from pyTD.accounts.hashes import uses_hashes, with_account
+from pyTD.accounts.orders import window_params
+from pyTD.endpoints import fetch, resolve_api
 from pyTD.exceptions import ValidationError
 from pyTD.validation import (
     DateArg,
     Id,
     check_enum,
+    check_enum_list,
     check_id,
     check_order,
     check_text,
@@ -24,10 +27,25 @@ if TYPE_CHECKING:
 TYPES = ("ALL", "TRADE", "BUY_ONLY", "SELL_ONLY", "CASH_IN_OR_CASH_OUT", "CHECKING",
          "DIVIDEND", "INTEREST", "OTHER", "ADVISOR_FEES")
 
+#: Schwab's 15 transaction types (its ``types`` parameter, a comma list).
+SCHWAB_TYPES = ("TRADE", "RECEIVE_AND_DELIVER", "DIVIDEND_OR_INTEREST", "ACH_RECEIPT",
+                "ACH_DISBURSEMENT", "CASH_RECEIPT", "CASH_DISBURSEMENT", "ELECTRONIC_FUND",
+                "WIRE_OUT", "WIRE_IN", "JOURNAL", "MEMORANDUM", "MARGIN_CALL", "MONEY_MARKET",
+                "SMA_ADJUSTMENT")
+#: TD's ``type`` values that have a Schwab counterpart.
+TD_TO_SCHWAB = {"ALL": SCHWAB_TYPES, "TRADE": ("TRADE",), "BUY_ONLY": ("TRADE",),
+                "SELL_ONLY": ("TRADE",), "DIVIDEND": ("DIVIDEND_OR_INTEREST",),
+                "INTEREST": ("DIVIDEND_OR_INTEREST",),
+                "CASH_IN_OR_CASH_OUT": ("ACH_RECEIPT", "ACH_DISBURSEMENT", "CASH_RECEIPT",
+                                        "CASH_DISBURSEMENT", "ELECTRONIC_FUND", "WIRE_OUT",
+                                        "WIRE_IN")}
+
 
 def get_transactions(account_id: Id, *, type: Optional[str] = None,
                      symbol: Optional[str] = None, start_date: Optional[DateArg] = None,
-                     end_date: Optional[DateArg] = None, api: Optional[Client] = None,
+                     end_date: Optional[DateArg] = None,
+                     types: Union[str, Sequence[str], None] = None,
+                     api: Optional[Client] = None,
                      output_format: Optional[str] = None) -> Any:
     """Transactions of an account, optionally of one ``type`` (see :data:`TYPES`) or symbol.
 
@@ -38,6 +56,15 @@ def get_transactions(account_id: Id, *, type: Optional[str] = None,
     >>> get_transactions("123456789", type="TRADE", start_date="2024-01-01",
     ...                  end_date="2024-03-31", output_format="pandas")  # doctest: +SKIP
     """
+    client = resolve_api(api)
+    account = check_id("account_id", account_id)
+    if uses_hashes(client):
+        query = _schwab_params(client, type, types, symbol, start_date, end_date)
+        return with_account(client, account, lambda segment: fetch(
+            client, "transactions", _frame, output_format=output_format, params=query,
+            empty=[], account_id=segment))
+    if types is not None:
+        raise ValidationError("types= is Schwab's parameter; on TD Ameritrade pass type=.")
     params: dict[str, Any] = {}
     if type is not None:
         params["type"] = check_enum("type", type, TYPES)
@@ -53,8 +80,8 @@ def get_transactions(account_id: Id, *, type: Optional[str] = None,
         params["startDate"] = start.isoformat()
     if end is not None:
         params["endDate"] = end.isoformat()
-    return fetch(api, "transactions", _frame, output_format=output_format, params=params,
-                 empty=[], account_id=check_id("account_id", account_id))
+    return fetch(client, "transactions", _frame, output_format=output_format, params=params,
+                 empty=[], account_id=account)
 
 
 def get_transaction(account_id: Id, transaction_id: Id, *, api: Optional[Client] = None,
@@ -64,13 +91,54 @@ def get_transaction(account_id: Id, transaction_id: Id, *, api: Optional[Client]
     >>> get_transaction("123456789", 27444883992)["type"]  # doctest: +SKIP
     'TRADE'
     """
-    return fetch(api, "transaction", lambda d: _frame([d]), output_format=output_format,
-                 account_id=check_id("account_id", account_id),
-                 transaction_id=check_id("transaction_id", transaction_id))
+    client = resolve_api(api)
+    number = check_id("transaction_id", transaction_id)
+    return with_account(client, check_id("account_id", account_id), lambda segment: fetch(
+        client, "transaction", _one_frame, output_format=output_format,
+        account_id=segment, transaction_id=number))
+
+
+def _schwab_params(client: Client, type: Optional[str], types: Any, symbol: Optional[str],
+                   start_date: Optional[DateArg], end_date: Optional[DateArg]) -> dict[str, Any]:
+    if type is not None and types is not None:
+        raise ValidationError("Pass type= (TD's names) or types= (Schwab's), not both.")
+    if types is not None:
+        chosen = list(check_enum_list("types", types, SCHWAB_TYPES))
+    elif type is not None:
+        name = str(type).upper()
+        if name in SCHWAB_TYPES:
+            chosen = [name]
+        else:
+            name = check_enum("type", type, TYPES + SCHWAB_TYPES)
+            if name not in TD_TO_SCHWAB:
+                raise ValidationError(
+                    f"type={type!r} has no Schwab counterpart; pass types= with some of "
+                    f"{', '.join(SCHWAB_TYPES)}.")
+            chosen = list(TD_TO_SCHWAB[name])
+    else:
+        chosen = list(SCHWAB_TYPES)
+    params: dict[str, Any] = {"types": ",".join(chosen)}
+    window = window_params(client, "start_date", start_date, "end_date", end_date,
+                           "startDate", "endDate")
+    first, last = (date.fromisoformat(window[k][:10]) for k in ("startDate", "endDate"))
+    if last > _one_year_after(first):
+        raise ValidationError(f"start_date {first} and end_date {last} are more than one "
+                              "year apart (the provider's limit); ask for one year at a time.")
+    params.update(window)
+    if symbol is not None:
+        params["symbol"] = check_text("symbol", symbol)
+    return params
+
+
+def _one_frame(data: Any) -> Any:
+    """Schwab answers one transaction as an array (per spec) or an object (live)."""
+    return _frame(list(data) if isinstance(data, list) else [data])
 
 
 def _frame(transactions: list[Any]) -> Any:
-    return output.records_frame(transactions, index="transactionId")
+    index = "activityId" if transactions and "transactionId" not in transactions[0] \
+        and "activityId" in transactions[0] else "transactionId"
+    return output.records_frame(transactions, index=index)
 
 
 def _one_year_after(day: date) -> date:

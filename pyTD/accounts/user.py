@@ -7,8 +7,9 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Mapping, Optional, Sequence, Union
 
 from pyTD import output
-from pyTD.endpoints import change, fetch
-from pyTD.exceptions import ValidationError
+from pyTD.accounts.hashes import hashes_of, uses_hashes
+from pyTD.endpoints import change, fetch, resolve_api
+from pyTD.exceptions import NotSupportedError, ValidationError
 from pyTD.validation import Fields, Id, check_enum_list, check_id, check_mapping
 
 if TYPE_CHECKING:
@@ -67,6 +68,7 @@ def get_preferences(account_id: Id, *, api: Optional[Client] = None,
     'LIMIT'
     """
     account = check_id("account_id", account_id)
+    api = _per_account_preferences(api, "get_preferences")
     return fetch(api, "preferences", lambda d: output.records_frame(
         [{**(d or {}), "accountId": account}], index="accountId"),
         output_format=output_format, account_id=account)
@@ -80,5 +82,48 @@ def update_preferences(account_id: Id, preferences: Mapping[str, Any], *,
     >>> prefs = get_preferences("123456789")  # doctest: +SKIP
     >>> update_preferences("123456789", {**prefs, "defaultEquityQuantity": 10})  # doctest: +SKIP
     """
+    api = _per_account_preferences(api, "update_preferences")
     body = check_mapping("preferences", preferences)
     change(api, "PUT", "preferences", json=body, account_id=check_id("account_id", account_id))
+
+
+def get_user_preference(*, api: Optional[Client] = None,
+                        output_format: Optional[str] = None) -> Any:
+    """The login's preferences: accounts, streamer info, offers (Schwab only).
+
+    ``GET /trader/v1/userPreference``; Schwab documents an array and answers an
+    object: both are returned as sent (pandas: one row per element). On TD
+    Ameritrade :class:`~pyTD.exceptions.NotSupportedError` is raised before
+    anything is sent (TD's preferences are per account: :func:`get_preferences`).
+
+    >>> get_user_preference()["accounts"][0]["accountNumber"]  # doctest: +SKIP
+    """
+    client = resolve_api(api)
+    if not uses_hashes(client):
+        raise NotSupportedError(f"{client.provider.title} has no user preference endpoint; "
+                                "use get_preferences(account_id) there.")
+    return fetch(client, "preferences", lambda d: output.records_frame(
+        list(d) if isinstance(d, list) else [d or {}]), output_format=output_format)
+
+
+def get_account_numbers(*, api: Optional[Client] = None) -> list[Any]:
+    """``[{"accountNumber", "hashValue"}]``: the login's accounts and their hashes (Schwab only).
+
+    pyTD fetches them once per api and uses the hashes wherever an account number
+    is passed. On TD Ameritrade :class:`~pyTD.exceptions.NotSupportedError` is raised.
+
+    >>> get_account_numbers()  # doctest: +SKIP
+    [{'accountNumber': '123456789', 'hashValue': 'E5B3...'}]
+    """
+    client = resolve_api(api)
+    client.provider.path("account_numbers")  # NotSupportedError on TD, nothing sent
+    return hashes_of(client).numbers()
+
+
+def _per_account_preferences(api: Optional[Client], name: str) -> Client:
+    client = resolve_api(api)
+    if uses_hashes(client):
+        raise NotSupportedError(
+            f"{client.provider.title} has no per-account preferences ({name}); "
+            "use get_user_preference() for the login's preferences.")
+    return client
