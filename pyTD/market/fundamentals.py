@@ -29,9 +29,18 @@ def get_fundamentals(symbols: Symbols, *, api: Optional[Client] = None,
     call = Call(api, output_format)
     data: dict[str, Any] = {}
     for name in names:
-        data.update(call.get("instruments", {"symbol": name, "projection": "fundamental"}) or {})
+        data.update(_by_symbol(call.get("instruments",
+                                        {"symbol": name, "projection": "fundamental"})))
     check_found("fundamentals", names, missing_keys(names, data))
     return call.render(data, _frame)
+
+
+def _by_symbol(answer: Any) -> dict[str, Any]:
+    """TD's ``{symbol: instrument}`` as is; Schwab's ``{"instruments": [...]}`` keyed by symbol."""
+    if isinstance(answer, dict) and isinstance(answer.get("instruments"), list):
+        return {item["symbol"]: item for item in answer["instruments"]
+                if isinstance(item, dict) and item.get("symbol")}
+    return answer or {}
 
 
 def _frame(data: dict[str, Any]) -> Any:

@@ -81,7 +81,10 @@ def get_price_history(symbol_or_symbols: Symbols, *, period_type: Optional[str] 
     params = _params(period_type, period, frequency_type, frequency, start_date, end_date,
                      need_extended_hours_data)
     call = Call(api, output_format)
-    data = {name: call.get("price_history", params, symbol=name) for name in names}
+    if "{symbol}" in call.api.provider.paths.get("price_history", "{symbol}"):
+        data = {name: call.get("price_history", params, symbol=name) for name in names}
+    else:  # Schwab: the symbol is a query parameter
+        data = {name: call.get("price_history", {**params, "symbol": name}) for name in names}
     empty = [name for name, candle_list in data.items() if not _candles(name, candle_list)]
     check_found("price history", names, empty,
                 "check the symbol(s), and that the period or date range covers trading days.")

@@ -33,11 +33,13 @@ def get_quotes(symbols: Symbols, output_format: Optional[str] = None,
     if len(names) == 1 and "/" not in names[0]:
         data = call.get("quote", symbol=names[0]) or {}
     else:
-        size = call.api.provider.max_quote_symbols
+        provider = call.api.provider
+        size = provider.max_quote_symbols
+        key = "symbols" if provider.option_symbol_style == "osi" else "symbol"
         data = {}
         for start in range(0, len(names), size):
             batch = ",".join(names[start:start + size])
-            data.update(call.get("quotes", {"symbol": batch}) or {})
+            data.update(call.get("quotes", {key: batch}) or {})
     check_found("quote", names, missing_keys(names, data))
     return call.render(data, lambda d: _frame(d, names))
 
