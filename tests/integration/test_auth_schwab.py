@@ -94,3 +94,30 @@ def test_no_refresh_token_means_none():
     from pyTD.cache.memory import MemCache
     a = api(provider="schwab", consumer_key="K", app_secret="x", cache=MemCache())
     assert a.refresh_expires_in is None
+
+
+def test_a_refused_refresh_token_says_7_days_or_a_newer_login(schwab, clock):
+    from pyTD.auth.tokens import RefreshToken
+    a = sandbox_api(schwab, clock=clock)
+    bogus = RefreshToken("not-a-known-token", access_time=clock(), expires_in=7 * DAY,
+                         clock=clock)
+    a.cache.update(refresh_token=bogus)
+    clock.advance(1900)
+    with pytest.raises(AuthorizationError) as info:
+        a.get_quotes("AAPL")
+    message = str(info.value)
+    assert "refresh token was refused (expired after 7 days, or replaced by a newer login)" \
+        in message
+    assert "app secret" not in message
+
+
+def test_status_line_names_the_7_day_login(schwab, clock):
+    from pyTD.cli.commands import _refresh_text
+    from pyTD.provider import TD_AMERITRADE
+    a = sandbox_api(schwab, clock=clock)
+    clock.advance(3600)
+    line = _refresh_text(a.auth.tokens().refresh_token, a.provider)
+    assert line.startswith("valid until ") and "UTC" in line
+    assert "Charles Schwab requires a new login every 7 days" in line
+    assert "requires a new login" not in _refresh_text(a.auth.tokens().refresh_token,
+                                                       TD_AMERITRADE)
