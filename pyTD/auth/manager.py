@@ -35,6 +35,12 @@ Input = Callable[[str], str]
 REFRESH_WINDOW = 10 * 86400
 
 
+#: Printed before the browser opens on an https callback.
+TLS_HINT = ("After you log in, the browser returns to {callback}, which pyTD serves with its "
+            "own self-signed certificate: the browser warns about it. That warning is "
+            "expected for this local address; choose to proceed (Advanced > Proceed).")
+
+
 def print_message(text: str) -> None:
     """The default :data:`Output`: ``text`` on stdout, flushed."""
     print(text, flush=True)
@@ -134,6 +140,8 @@ class AuthManager:
             context = server_context(self.settings.config_dir)
         url, state = self.flow.authorization_url()
         with CallbackServer(callback, ssl_context=context, expected_state=state) as server:
+            if context is not None:
+                self._output(TLS_HINT.format(callback=callback))
             self._show(url, open_browser)
             query = server.wait(timeout)
             try:
@@ -141,7 +149,10 @@ class AuthManager:
             except TDError as exc:
                 server.finish(False, str(exc))
                 raise
-            server.finish(True, "pyTD is authorized and your tokens are saved.")
+            server.finish(True, "pyTD is authorized and your tokens are saved."
+                          + (" (The browser's certificate warning came from pyTD's own "
+                             "self-signed certificate for this local page.)"
+                             if context is not None else ""))
         log.info("Authorization complete; tokens stored in %s", self.cache.describe())
 
     def _show(self, url: str, open_browser: BrowserOpener) -> None:

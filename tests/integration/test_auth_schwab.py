@@ -121,3 +121,33 @@ def test_status_line_names_the_7_day_login(schwab, clock):
     assert "Charles Schwab requires a new login every 7 days" in line
     assert "requires a new login" not in _refresh_text(a.auth.tokens().refresh_token,
                                                        TD_AMERITRADE)
+
+
+def test_browser_flow_over_the_https_callback(schwab, clock, tmp_path):
+    """The whole flow: Schwab's authorize page, the %40 code with session=, HTTP Basic at
+    the token endpoint, the built-in https callback server and its certificate hint."""
+    import threading
+
+    import requests
+
+    pytest.importorskip("cryptography")
+    said, pages = [], []
+    a = sandbox_api(schwab, authorized=False, clock=clock, config_dir=str(tmp_path))
+    a.auth._output = said.append
+
+    def opener(url):
+        assert url.startswith(schwab.auth_url) and "client_id=" in url
+
+        def follow():
+            redirect = requests.get(url, allow_redirects=False, timeout=10)
+            location = redirect.headers["Location"]
+            assert "%40" in location and "session=" in location
+            pages.append(requests.get(location, verify=False, timeout=10).text)
+
+        threading.Thread(target=follow, daemon=True).start()
+
+    a.authorize(open_browser=opener, timeout=30)
+    assert any("self-signed certificate" in s for s in said)
+    assert pages and "certificate warning" in pages[0]
+    assert a.refresh_expires_in == pytest.approx(7 * DAY)
+    assert a.get_quotes("AAPL")
