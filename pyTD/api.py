@@ -97,12 +97,13 @@ class api(EndpointMethods):
                  refresh_window: Optional[float] = None, clock: Clock = time.time,
                  provider: Optional[Union[str, Provider]] = None,
                  app_secret: Optional[str] = None, deadline: Optional[float] = None,
-                 max_body: Optional[int] = None) -> None:
+                 max_body: Optional[int] = None,
+                 refresh_warning: Optional[float] = None) -> None:
         given = dict(consumer_key=consumer_key, callback_url=callback_url,
                      store_tokens=store_tokens, config_dir=config_dir, base_url=base_url,
                      auth_url=auth_url, log_level=log_level, provider=provider,
                      app_secret=app_secret, output_format=output_format, deadline=deadline,
-                     max_body=max_body)
+                     max_body=max_body, refresh_warning=refresh_warning)
         extra = dict(options or {})
         cache = cache if cache is not None else extra.pop("cache", None)
         unknown = set(extra) - set(_SETTING_NAMES)
@@ -113,6 +114,8 @@ class api(EndpointMethods):
             name: given[name] if given[name] is not None else extra.get(name)
             for name in _SETTING_NAMES}
         self.settings = resolve(**merged)
+        self.settings.provider.check_settings(self.settings.callback_url,
+                                              self.settings.app_secret)
         if self.settings.log_level:
             logging.getLogger("pyTD").setLevel(self.settings.log_level)
         from pyTD.cache.select import select_cache
@@ -182,6 +185,15 @@ class api(EndpointMethods):
     def access_token(self) -> Token:
         """The cached access token (an ``EmptyToken`` when there is none)."""
         return self.auth.tokens().access_token
+
+    @property
+    def refresh_expires_in(self) -> Optional[float]:
+        """Seconds the refresh token has left (``0.0`` when expired; ``None`` without one).
+
+        >>> a.refresh_expires_in / 86400       # doctest: +SKIP
+        6.9
+        """
+        return self.auth.refresh_expires_in()
 
     @property
     def refresh_valid(self) -> bool:

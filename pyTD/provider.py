@@ -148,6 +148,57 @@ class Provider:
     #: Hosts of the streamer, as the user principals answer names them.
     streamer_socket_host: str = ""
     streamer_binary_host: str = ""
+    #: Callback URL rules the provider's app registration enforces.
+    callback_https: bool = False
+    callback_loopback_ip: bool = False
+    callback_port_required: bool = False
+
+    @property
+    def requires_secret(self) -> bool:
+        """Whether token requests need the app secret (HTTP Basic)."""
+        return self.client_auth == HTTP_BASIC
+
+    def check_callback(self, url: str) -> None:
+        """Raise :class:`ConfigurationError` for a callback URL this provider would refuse.
+
+        >>> SCHWAB.check_callback("https://127.0.0.1:8182")
+        >>> SCHWAB.check_callback("http://127.0.0.1:8182")
+        Traceback (most recent call last):
+        ...
+        pyTD.exceptions.ConfigurationError: callback_url='http://127.0.0.1:8182' ...
+        """
+        parts = urlsplit(url)
+        problem = None
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            problem = "is not an http(s):// URL"
+        elif self.callback_https and parts.scheme != "https":
+            problem = "must use https://"
+        elif self.callback_loopback_ip and parts.hostname.lower() == "localhost":
+            problem = "must name 127.0.0.1, not localhost"
+        else:
+            try:
+                port = parts.port
+            except ValueError:
+                port, problem = None, "has an invalid port"
+            if problem is None and self.callback_port_required and port is None:
+                problem = "needs an explicit port"
+        if problem:
+            raise ConfigurationError(
+                f"callback_url={url!r} {problem}: {self.title} refuses it. Register and pass a "
+                "callback URL like https://127.0.0.1:8182 (TD_CALLBACK_URL), exactly as in "
+                "your app's settings." if self.callback_https else
+                f"callback_url={url!r} {problem}: pass a callback URL like "
+                "http://127.0.0.1:8080 (TD_CALLBACK_URL), exactly as registered.")
+
+    def check_settings(self, callback_url: Optional[str], app_secret: Optional[str]) -> None:
+        """Raise :class:`ConfigurationError` for a configuration this provider cannot use."""
+        if self.requires_secret and not app_secret:
+            raise ConfigurationError(
+                f"{self.title} needs the app secret: pass app_secret= or set TD_APP_SECRET "
+                "(the Secret shown with your app's App Key).")
+        if callback_url and (self.callback_https or self.callback_loopback_ip
+                             or self.callback_port_required):
+            self.check_callback(callback_url)
 
     @property
     def root_path(self) -> str:
@@ -270,6 +321,9 @@ SCHWAB = Provider(
     max_quote_symbols=500,
     option_symbol_style="osi",
     streamer_socket_host="streamer-api.schwab.com",
+    callback_https=True,
+    callback_loopback_ip=True,
+    callback_port_required=True,
 )
 
 DEFAULT_PROVIDER = TD_AMERITRADE

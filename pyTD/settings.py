@@ -30,7 +30,11 @@ ENV_VARS = {
     "output_format": "TD_OUTPUT_FORMAT",
     "deadline": "TD_DEADLINE",
     "max_body": "TD_MAX_BODY",
+    "refresh_warning": "TD_REFRESH_WARNING",
 }
+
+#: Seconds before the refresh token expires from which a run warns once.
+DEFAULT_REFRESH_WARNING = 86400.0
 
 _TRUE = {"true", "1", "yes"}
 _FALSE = {"false", "0", "no"}
@@ -56,6 +60,8 @@ class Settings(NamedTuple):
     deadline: Optional[float] = None
     #: The largest answer read, in bytes (``None``: 64 MiB, see ``Transport``).
     max_body: Optional[int] = None
+    #: Seconds of refresh-token life left below which a WARNING is logged once per api.
+    refresh_warning: float = DEFAULT_REFRESH_WARNING
 
     def __repr__(self) -> str:
         fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._fields
@@ -189,6 +195,8 @@ def resolve(*, env: Optional[Mapping[str, str]] = None, **explicit: Any) -> Sett
         output_format=_output_format(explicit, env),
         deadline=_positive("deadline", explicit, env, float, "seconds, e.g. 120"),
         max_body=_positive("max_body", explicit, env, int, "bytes, e.g. 134217728"),
+        refresh_warning=_positive("refresh_warning", explicit, env, float,
+                                  "seconds, e.g. 86400 for one day") or DEFAULT_REFRESH_WARNING,
     )
 
 

@@ -218,8 +218,15 @@ class OAuthFlow:
                     "URL differs from the registered one).")
         else:
             days = self.provider.refresh_token_lifetime // 86400
-            what = f"The refresh token was refused (expired after {days} days, or revoked)."
-        if status == 401 or error == "invalid_client":
+            replaced = "revoked" if self.provider.renewable_refresh else "replaced by a newer login"
+            what = f"The refresh token was refused (expired after {days} days, or {replaced})."
+        code, description = _error_fields(response)
+        client_refused = status == 401 or (code == "invalid_client" and (
+            grant == "authorization_code" or description in (None, "", "Unauthorized")))
+        if client_refused and self.provider.requires_secret:
+            what = ("The app key or app secret was refused: check TD_CONSUMER_KEY / "
+                    "TD_APP_SECRET against your app's App Key and Secret.")
+        elif client_refused:
             what = ("The consumer key was not recognized: check TD_CONSUMER_KEY / consumer_key "
                     "against your app's Consumer Key.")
         if status in (400, 401):
@@ -227,3 +234,16 @@ class OAuthFlow:
                                       status_code=status, response=redacted(response))
         return error_class(status)(f"Token request failed with HTTP {status}: {error}",
                                    status_code=status, response=redacted(response))
+
+
+def _error_fields(response: requests.Response) -> tuple[Optional[str], Optional[str]]:
+    """OAuth's ``error`` and ``error_description`` of an error body, when it has them."""
+    try:
+        data = response.json()
+    except ValueError:
+        return None, None
+    if not isinstance(data, dict):
+        return None, None
+    code, description = data.get("error"), data.get("error_description")
+    return (str(code) if code is not None else None,
+            str(description) if description is not None else None)

@@ -17,7 +17,7 @@ from typing import Callable, Optional, Union
 
 from pyTD._fork import register
 from pyTD.auth.flow import REAUTHORIZE, OAuthFlow, TokenGrant
-from pyTD.auth.tokens import Clock, EmptyToken, Token
+from pyTD.auth.tokens import Clock, EmptyToken, RefreshToken, Token
 from pyTD.cache.base import TokenCache, TokenSet
 from pyTD.exceptions import AuthorizationError, TDError
 from pyTD.settings import Settings
@@ -33,6 +33,12 @@ Input = Callable[[str], str]
 
 #: Renew the refresh token when less than this many seconds of it remain (10 days).
 REFRESH_WINDOW = 10 * 86400
+
+
+#: Printed before the browser opens on an https callback.
+TLS_HINT = ("After you log in, the browser returns to {callback}, which pyTD serves with its "
+            "own self-signed certificate: the browser warns about it. That warning is "
+            "expected for this local address; choose to proceed (Advanced > Proceed).")
 
 
 def print_message(text: str) -> None:
@@ -80,6 +86,8 @@ class AuthManager:
         self._access: Token = EmptyToken()
         self._renew_at = 0.0
         self._headers: dict[str, str] = {}
+        self._expired: Optional[str] = None
+        self._warned = False
         register(self, AuthManager._after_fork)
 
     def _after_fork(self) -> None:
@@ -133,6 +141,8 @@ class AuthManager:
             context = server_context(self.settings.config_dir)
         url, state = self.flow.authorization_url()
         with CallbackServer(callback, ssl_context=context, expected_state=state) as server:
+            if context is not None:
+                self._output(TLS_HINT.format(callback=callback))
             self._show(url, open_browser)
             query = server.wait(timeout)
             try:
@@ -140,7 +150,10 @@ class AuthManager:
             except TDError as exc:
                 server.finish(False, str(exc))
                 raise
-            server.finish(True, "pyTD is authorized and your tokens are saved.")
+            server.finish(True, "pyTD is authorized and your tokens are saved."
+                          + (" (The browser's certificate warning came from pyTD's own "
+                             "self-signed certificate for this local page.)"
+                             if context is not None else ""))
         log.info("Authorization complete; tokens stored in %s", self.cache.describe())
 
     def _show(self, url: str, open_browser: BrowserOpener) -> None:
@@ -213,6 +226,28 @@ class AuthManager:
                 # No tokens at all: authorize once, outside the cache's lock (a browser
                 # login can take minutes) but still one thread at a time.
                 self._first_authorization()
+            self._warn_refresh_expiry()
+
+    def refresh_expires_in(self) -> Optional[float]:
+        """Seconds the refresh token has left (0.0 when expired), ``None`` without one."""
+        refresh = self.cache.tokens().refresh_token
+        if not refresh.token:
+            return None
+        return max(0.0, refresh.remaining(self.clock()))
+
+    def _warn_refresh_expiry(self) -> None:
+        """Log one WARNING per manager when the refresh token is about to run out."""
+        if self._warned:
+            return
+        refresh = self.cache.tokens().refresh_token
+        if not refresh.token:
+            return
+        left = refresh.remaining(self.clock())
+        if 0 < left < self.settings.refresh_warning:
+            self._warned = True
+            log.warning("The %s refresh token expires on %s (in %.1f hours); run "
+                        "`pytd auth login` before then to keep access.",
+                        self.settings.provider.title, refresh.expires_text(), left / 3600)
 
     def _renew_due(self, refresh: Token, now: float) -> bool:
         """The refresh token is in its renewal window (at most half its life, so a
@@ -248,18 +283,32 @@ class AuthManager:
                 return False
             renew = self._renew_due(refresh, now)
             if not refresh.is_valid(0, now):
-                raise AuthorizationError(
-                    f"The refresh token expired on {refresh.expires_text()} (they last 90 days). "
-                    + REAUTHORIZE)
+                days = self.settings.provider.refresh_token_lifetime // 86400
+                self._expired = (f"The refresh token expired on {refresh.expires_text()} "
+                                 f"(they last {days} days).")
+                return True
             grant = self.flow.refresh(refresh_value, renew=renew)
             tokens.access_token = grant.access_token
-            if grant.refresh_token is not None:
+            if grant.refresh_token is not None and not self.settings.provider.renewable_refresh:
+                # The refresh token's life is not restarted by a refresh grant: keep its
+                # original issue time and lifetime, whatever string the answer repeats.
+                tokens.refresh_token = RefreshToken(
+                    grant.refresh_token.token, access_time=refresh.access_time,
+                    expires_in=refresh.expires_in, clock=self.clock)
+            elif grant.refresh_token is not None:
                 tokens.refresh_token = grant.refresh_token
             self._remember(tokens.access_token, tokens.refresh_token)
             log.debug("Access token refreshed%s", " and refresh token renewed" if renew else "")
             return False
 
     def _first_authorization(self) -> None:
+        expired, self._expired = self._expired, None
+        if expired and not interactive():
+            raise AuthorizationError(
+                f"{expired} There is no terminal to ask in: run `pytd auth login` once in a "
+                "terminal (or call api.authorize()) to log in again.")
+        if expired:
+            self._output(expired)
         if not interactive():
             raise AuthorizationError(
                 "pyTD is not authorized yet for consumer key "

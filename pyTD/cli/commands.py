@@ -81,6 +81,15 @@ def _token_text(token: Token, renewable: bool) -> str:
     return f"expired ({token.expires_text()}){renewal}"
 
 
+def _refresh_text(token: Token, provider: Any) -> str:
+    """The refresh token's line; a provider without renewal says a new login is due."""
+    if provider.renewable_refresh or not token or not token.valid:
+        return _token_text(token, False)
+    days = provider.refresh_token_lifetime // 86400
+    return (f"valid until {token.expires_text()} ({duration_text(token.remaining())} left; "
+            f"{provider.title} requires a new login every {days} days)")
+
+
 def _report_status(args: argparse.Namespace, client: api) -> int:
     """Print where the tokens live and how long they stay valid; 0 when authorized."""
     tokens: TokenSet = client.auth.tokens()
@@ -92,7 +101,7 @@ def _report_status(args: argparse.Namespace, client: api) -> int:
                      "access_token": _token_info(tokens.access_token)})
     else:
         print(f"Cache:          {type(client.cache).__name__} at {client.cache.describe()}")
-        print(f"Refresh token:  {_token_text(tokens.refresh_token, False)}")
+        print(f"Refresh token:  {_refresh_text(tokens.refresh_token, client.provider)}")
         print(f"Access token:   {_token_text(tokens.access_token, authorized)}")
         if not authorized:
             print(NOT_AUTHORIZED)

@@ -348,3 +348,28 @@ def test_no_secret_in_logs_output_or_reprs_and_private_files(tmp_path, figure):
            f"{len(evidence.secrets)} secrets, {len(evidence.records)} log records from "
            f"{len(evidence.loggers)} loggers, {evidence.objects} objects shown, "
            f"{len(evidence.errors)} errors, {len(evidence.printed)} characters printed")
+
+
+# -- Schwab: the app secret is a credential -------------------------------------------------
+
+def test_schwab_app_secret_leaks_nowhere(make_sandbox, clock, tmp_path, caplog):
+    from pyTD.sandbox.client import sandbox_api
+    from tests.support.leaks import exposed_text, leaked
+
+    wrong = "WrongAppSecretValue-4711"
+    sandbox = make_sandbox(provider="schwab", auto_approve=True, clock=clock)
+    caplog.set_level(logging.DEBUG)
+    a = sandbox_api(sandbox, app_secret=wrong, clock=clock,
+                    cache=DiskCache(str(tmp_path / "tokens.json")), config_dir=str(tmp_path))
+    clock.advance(1900)
+    try:
+        a.get_quotes("AAPL")
+    except TDError as exc:
+        assert "app key or app secret was refused" in str(exc)
+        assert not leaked(wrong, exposed_text(exc))
+    else:
+        raise AssertionError("a wrong app secret was accepted")
+    texts = [r.getMessage() for r in caplog.records]
+    texts += [repr(a), repr(a.settings), repr(a.auth), repr(a.auth.flow)]
+    texts += [p.read_text(errors="replace") for p in tmp_path.rglob("*") if p.is_file()]
+    assert not [t for t in texts if leaked(wrong, t)]

@@ -32,6 +32,7 @@ CASES = {
     "output_format": ("pandas", "JSON", "pandas", "json", "json"),
     "deadline": (2.5, " 7 ", 2.5, 7.0, None),
     "max_body": (4096, "1024", 4096, 1024, None),
+    "refresh_warning": (60, "3600", 60, 3600.0, 86400.0),
 }
 
 
