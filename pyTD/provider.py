@@ -140,6 +140,8 @@ class Provider:
     renewable_refresh: bool = True
     #: Most symbols one quotes request may carry; more is answered 406.
     max_quote_symbols: int = 300
+    #: The query parameter of the quotes endpoint that carries the comma-separated symbols.
+    quote_symbols_param: str = "symbol"
     parse_error: ErrorParser = error_text
     #: Index symbols this provider spells differently (``$SPX`` -> ``$SPX.X``).
     index_spellings: Mapping[str, str] = field(default_factory=dict)
@@ -319,6 +321,7 @@ SCHWAB = Provider(
     client_auth=HTTP_BASIC,
     renewable_refresh=False,
     max_quote_symbols=500,
+    quote_symbols_param="symbols",
     option_symbol_style="osi",
     streamer_socket_host="streamer-api.schwab.com",
     callback_https=True,

@@ -111,6 +111,20 @@ def is_option_symbol(text: Any) -> bool:
     return True
 
 
+def in_provider_form(symbol: str, provider: Provider) -> str:
+    """``symbol`` as ``provider`` spells it: index and option symbols converted, others as given.
+
+    >>> from pyTD.provider import SCHWAB, TD_AMERITRADE
+    >>> in_provider_form("$SPX.X", SCHWAB), in_provider_form("AAPL  240517C00190000", TD_AMERITRADE)
+    ('$SPX', 'AAPL_051724C190')
+    """
+    if symbol.startswith("$"):
+        return provider.index_symbol(symbol)
+    if is_option_symbol(symbol):
+        return OptionSymbol.parse(symbol).render(provider)
+    return symbol
+
+
 def _strike(value: Any) -> Decimal:
     if isinstance(value, bool):
         raise ValidationError(f"An option's strike must be a positive number, not {value!r}.")

@@ -125,10 +125,12 @@ Table = tuple[list[str], list[list[Any]]]
 
 def quote_rows(quotes: Mapping[str, Mapping[str, Any]]) -> Table:
     """One row per quote, whatever its asset type (equity, index, option, future, forex)."""
+    quotes = {symbol: {**q, **q["quote"]} if isinstance(q.get("quote"), Mapping) else q
+              for symbol, q in quotes.items()}   # Schwab nests the prices under "quote"
     rows = [[symbol, _first(q, "lastPrice", "lastPriceInDouble"),
              _first(q, "bidPrice", "bidPriceInDouble"), _first(q, "askPrice", "askPriceInDouble"),
              _first(q, "netChange", "changeInDouble"),
-             _percent(_first(q, "netPercentChangeInDouble", "percentChange",
+             _percent(_first(q, "netPercentChangeInDouble", "netPercentChange", "percentChange",
                              "markPercentChangeInDouble")),
              q.get("totalVolume")]
             for symbol, q in quotes.items()]

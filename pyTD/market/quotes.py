@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any, Optional
 
 from pyTD import output
 from pyTD.endpoints import Call, EndpointRequest, check_found, missing_keys
+from pyTD.symbols import in_provider_form
 from pyTD.validation import Symbols, normalize_symbols
 
 if TYPE_CHECKING:
@@ -18,9 +19,17 @@ def get_quotes(symbols: Symbols, output_format: Optional[str] = None,
 
     Any number of symbols may be asked for: they are sent in batches of the
     provider's ``max_quote_symbols`` and the answers merged. Futures and forex
-    symbols containing ``/`` (``/ES``, ``AUD/USD``) are supported. Symbols TD
-    has no quote for are left out with a warning in the log; when it has none
-    of them, :class:`~pyTD.exceptions.ResourceNotFound` names them.
+    symbols containing ``/`` (``/ES``, ``AUD/USD``) are supported. Index and
+    option symbols may be written in either provider's form (``$SPX.X`` or
+    ``$SPX``, ``AAPL_051724C190`` or ``AAPL  240517C00190000``); they are sent,
+    and keyed in the answer, in the active provider's form. Symbols the provider
+    has no quote for are left out with a warning in the log (Schwab's
+    ``errors`` entry is removed); when it has none of them,
+    :class:`~pyTD.exceptions.ResourceNotFound` names them.
+
+    On Schwab each quote is nested by section (``quote``, ``reference``,
+    ``fundamental``, ``regular``); the pandas frame flattens the sections into
+    ``section.field`` columns (``quote.lastPrice``).
 
     >>> from pyTD.market import get_quotes
     >>> get_quotes(["AAPL", "MSFT"])["AAPL"]["lastPrice"]  # doctest: +SKIP
@@ -28,18 +37,18 @@ def get_quotes(symbols: Symbols, output_format: Optional[str] = None,
     >>> get_quotes("AAPL", output_format="pandas").loc["AAPL", "lastPrice"]  # doctest: +SKIP
     209.35
     """
-    names = normalize_symbols(symbols)
     call = Call(api, output_format)
-    if len(names) == 1 and "/" not in names[0]:
+    provider = call.api.provider
+    names = [in_provider_form(name, provider) for name in normalize_symbols(symbols)]
+    if len(names) == 1 and "/" not in names[0] and " " not in names[0]:
         data = call.get("quote", symbol=names[0]) or {}
     else:
-        provider = call.api.provider
         size = provider.max_quote_symbols
-        key = "symbols" if provider.option_symbol_style == "osi" else "symbol"
         data = {}
         for start in range(0, len(names), size):
             batch = ",".join(names[start:start + size])
-            data.update(call.get("quotes", {key: batch}) or {})
+            data.update(call.get("quotes", {provider.quote_symbols_param: batch}) or {})
+    data.pop("errors", None)  # Schwab: {"invalidSymbols": [...]}, reported as missing below
     check_found("quote", names, missing_keys(names, data))
     return call.render(data, lambda d: _frame(d, names))
 
@@ -54,6 +63,20 @@ def _frame(data: dict[str, Any], names: list[str]) -> Any:
     pd = output.pandas()
     rank = {name: i for i, name in enumerate(names)}
     ordered = sorted(data, key=lambda name: rank.get(name, len(rank)))
-    frame = pd.DataFrame.from_dict({name: data[name] for name in ordered}, orient="index")
+    rows = {name: _flat(data[name]) for name in ordered}
+    frame = pd.DataFrame.from_dict(rows, orient="index")
     frame.index.name = "symbol"
     return frame
+
+
+def _flat(quote: Any) -> Any:
+    """A quote with its nested sections (Schwab) as ``section.field`` keys; TD's is flat already."""
+    if not isinstance(quote, dict):
+        return quote
+    flat: dict[str, Any] = {}
+    for key, value in quote.items():
+        if isinstance(value, dict):
+            flat.update({f"{key}.{field}": inner for field, inner in value.items()})
+        else:
+            flat[key] = value
+    return flat
