@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Optional, Sequence, Union
 from pyTD import output
 from pyTD.accounts.hashes import uses_hashes, with_account
 from pyTD.accounts.orders import window_params
-from pyTD.endpoints import fetch, resolve_api
+from pyTD.endpoints import Call, fetch, resolve_api
 from pyTD.exceptions import ValidationError
 from pyTD.validation import (
     DateArg,
@@ -86,16 +86,22 @@ def get_transactions(account_id: Id, *, type: Optional[str] = None,
 
 def get_transaction(account_id: Id, transaction_id: Id, *, api: Optional[Client] = None,
                     output_format: Optional[str] = None) -> Any:
-    """One transaction; pandas: a one-row frame (index ``transactionId``).
+    """One transaction as an object (Schwab's one-element array is unwrapped); pandas: a
+    one-row frame (index ``transactionId``, Schwab ``activityId``).
 
     >>> get_transaction("123456789", 27444883992)["type"]  # doctest: +SKIP
     'TRADE'
     """
     client = resolve_api(api)
     number = check_id("transaction_id", transaction_id)
-    return with_account(client, check_id("account_id", account_id), lambda segment: fetch(
-        client, "transaction", _one_frame, output_format=output_format,
-        account_id=segment, transaction_id=number))
+    call = Call(client, output_format)
+
+    def one(segment: str) -> Any:
+        data = call.get("transaction", account_id=segment, transaction_id=number)
+        return data[0] if isinstance(data, list) and len(data) == 1 else data
+
+    return call.render(with_account(client, check_id("account_id", account_id), one),
+                       _one_frame)
 
 
 def _schwab_params(client: Client, type: Optional[str], types: Any, symbol: Optional[str],
@@ -131,7 +137,6 @@ def _schwab_params(client: Client, type: Optional[str], types: Any, symbol: Opti
 
 
 def _one_frame(data: Any) -> Any:
-    """Schwab answers one transaction as an array (per spec) or an object (live)."""
     return _frame(list(data) if isinstance(data, list) else [data])
 
 

@@ -1,4 +1,10 @@
-"""Accounts, orders, saved orders, transactions, user data and watchlists against the sandbox."""
+"""Accounts, orders, saved orders, transactions, user data and watchlists against the sandbox.
+
+Every test runs against both providers' sandboxes, with each provider's real
+shapes and paths asserted, except those marked ``TD_ONLY``: endpoints Schwab
+removed (its tests in ``test_accounts_schwab.py`` check they are refused
+unsent) and TD's partial 207 answer.
+"""
 
 import logging
 import threading
@@ -25,7 +31,9 @@ from pyTD.sandbox import Sandbox
 from pyTD.sandbox.accounts import state
 from pyTD.sandbox.client import sandbox_api
 from pyTD.sandbox.routing import SandboxResponse
+from pyTD.sandbox.schwab.accounts import account_hash
 
+from .providers import PROVIDERS, is_schwab
 from .sandbox_support import calls
 
 #: A Wednesday, 11:00 in New York: orders placed now are WORKING.
@@ -40,17 +48,53 @@ def limit_order(symbol="XYZ", price=10.5, quantity=15):
                                     "instrument": {"symbol": symbol, "assetType": "EQUITY"}}]}
 
 
+#: For endpoints Schwab removed (its own tests check they raise NotSupportedError unsent).
+TD_ONLY = pytest.mark.parametrize("provider", ["tdameritrade"])
+
+
+@pytest.fixture(params=PROVIDERS)
+def provider(request):
+    return request.param
+
+
 @pytest.fixture
-def sandbox(make_sandbox):
-    return make_sandbox(clock=lambda: NOW, seed=11)
+def sandbox(make_sandbox, provider):
+    return make_sandbox(clock=lambda: NOW, seed=11, provider=provider)
 
 
 @pytest.fixture
 def client(sandbox):
-    a = sandbox_api(sandbox)
+    a = sandbox_api(sandbox, clock=lambda: NOW)   # "now" of default date windows: the sandbox's
     yield a
     a.close()
 
+
+
+def sent(sandbox, request):
+    """How ``calls(sandbox)`` names ``request`` ("GET /accounts/123456789/orders" in TD's
+    spelling): under Schwab's ``/trader/v1`` root with the account's hash."""
+    method, _, path = request.partition(" ")
+    if not is_schwab(sandbox):
+        return f"{method} /v1{path}"
+    for number in (CASH, MARGIN):
+        path = path.replace(f"/accounts/{number}",
+                            f"/accounts/{account_hash(sandbox.seed, number)}")
+    return f"{method} /trader/v1{path}"
+
+
+def sent_calls(sandbox, *requests):
+    """``calls(sandbox)`` expected after ``requests`` (Schwab adds its one hash look-up)."""
+    expected = {}
+    for request in requests:
+        expected[sent(sandbox, request)] = expected.get(sent(sandbox, request), 0) + 1
+    if is_schwab(sandbox) and any("/accounts/" in r for r in requests):
+        expected["GET /trader/v1/accounts/accountNumbers"] = 1
+    return expected
+
+
+def id_key(sandbox):
+    """The field naming an account: TD's ``accountId``, Schwab's ``accountNumber``."""
+    return "accountNumber" if is_schwab(sandbox) else "accountId"
 
 
 def refused(sandbox, call, *match):
@@ -66,21 +110,24 @@ def refused(sandbox, call, *match):
 # -- accounts and positions -----------------------------------------------------------
 def test_accounts_json(sandbox, client):
     accounts = get_accounts(api=client)
-    assert [a["securitiesAccount"]["accountId"] for a in accounts] == [CASH, MARGIN]
+    assert [a["securitiesAccount"][id_key(sandbox)] for a in accounts] == [CASH, MARGIN]
     assert "positions" not in accounts[0]["securitiesAccount"]
-    both = client.get_accounts(fields=["positions", "orders"])
-    assert {"positions", "orderStrategies"} <= set(both[1]["securitiesAccount"])
-    assert calls(sandbox) == {"GET /v1/accounts": 2}
+    fields = ["positions"] if is_schwab(sandbox) else ["positions", "orders"]  # Schwab: no orders
+    both = client.get_accounts(fields=fields)
+    assert {"positions", *(() if is_schwab(sandbox) else ("orderStrategies",))} \
+        <= set(both[1]["securitiesAccount"])
+    assert calls(sandbox) == {sent(sandbox, "GET /accounts"): 2}
 
 
-def test_accounts_pandas_one_row_per_account(client):
+def test_accounts_pandas_one_row_per_account(sandbox, client):
     frame = client.get_accounts(fields="positions", output_format="pandas")
-    assert list(frame.index) == [CASH, MARGIN] and frame.index.name == "accountId"
+    assert list(frame.index) == [CASH, MARGIN] and frame.index.name == id_key(sandbox)
     assert list(frame["type"]) == ["CASH", "MARGIN"]
     assert frame.loc[CASH, "currentBalances.cashBalance"] > 0
     assert "positions" not in frame.columns
 
 
+@TD_ONLY
 def test_partial_accounts_207_returns_the_healthy_ones_and_warns(sandbox, client, caplog):
     state(sandbox).partial_failure = True
     with caplog.at_level(logging.WARNING, logger="pyTD"):
@@ -97,11 +144,14 @@ def test_one_account(sandbox, client):
     assert account["securitiesAccount"]["type"] == "MARGIN"
     frame = client.get_account(CASH, output_format="pandas")
     assert list(frame.index) == [CASH]
-    assert calls(sandbox) == {f"GET /v1/accounts/{MARGIN}": 1, f"GET /v1/accounts/{CASH}": 1}
+    assert calls(sandbox) == sent_calls(sandbox, f"GET /accounts/{MARGIN}", f"GET /accounts/{CASH}")
 
 
-def test_unknown_account_is_resource_not_found(client):
-    with pytest.raises(ResourceNotFound, match="HTTP 404: Account 555 not found"):
+def test_unknown_account_is_resource_not_found(sandbox, client):
+    # TD answers 404; on Schwab the number is not among the login's (hash look-up)
+    told = "is not among this login's accounts" if is_schwab(sandbox) else \
+        "HTTP 404: Account 555 not found"
+    with pytest.raises(ResourceNotFound, match=told):
         client.get_account("555")
 
 
@@ -134,7 +184,7 @@ def test_place_order_returns_its_id(sandbox, client):
     order = client.get_order(CASH, order_id)
     assert order["orderId"] == order_id and order["status"] == "WORKING"
     assert order["orderLegCollection"][0]["instrument"]["symbol"] == "XYZ"
-    assert sandbox.stats()["calls"][f"POST /v1/accounts/{CASH}/orders"] == 1
+    assert sandbox.stats()["calls"][sent(sandbox, f"POST /accounts/{CASH}/orders")] == 1
 
 
 def test_replace_and_cancel_show_in_get_orders(client):
@@ -154,10 +204,11 @@ def test_orders_across_accounts_and_filters(sandbox, client):
     ids = [client.place_order(CASH, limit_order()), client.place_order(MARGIN, limit_order())]
     assert {o["orderId"] for o in client.get_orders()} == set(ids)
     assert len(client.get_orders(max_results=1)) == 1
-    assert client.get_orders(CASH, from_entered_time=date(2024, 3, 14)) == []
+    assert client.get_orders(CASH, from_entered_time=date(2024, 3, 14),
+                             to_entered_time=date(2024, 3, 15)) == []
     assert len(client.get_orders(CASH, from_entered_time="2024-03-13",
                                  to_entered_time=datetime(2024, 3, 13, 20))) == 1
-    assert calls(sandbox)["GET /v1/orders"] == 2
+    assert calls(sandbox)[sent(sandbox, "GET /orders")] == 2
 
 
 def test_orders_as_pandas(client):
@@ -180,7 +231,7 @@ def test_server_refusal_is_a_validation_error_with_the_servers_message(sandbox, 
                                       {"instruction": "BUY", "quantity": 1,
                                        "positionEffect": "SOMETIMES", "instrument": {
                                            "symbol": "AAPL", "assetType": "EQUITY"}}]})
-    assert sandbox.stats()["calls"][f"POST /v1/accounts/{CASH}/orders"] == 1
+    assert sandbox.stats()["calls"][sent(sandbox, f"POST /accounts/{CASH}/orders")] == 1
 
 
 def test_unknown_order_is_resource_not_found(client):
@@ -193,14 +244,15 @@ def test_unknown_order_is_resource_not_found(client):
 @pytest.mark.parametrize("location", [None, "https://example.invalid/v1/accounts/1/orders/x"])
 def test_missing_order_id_says_the_order_may_exist(sandbox, client, location):
     headers = {} if location is None else {"Location": location}
-    sandbox.router.add("POST", r"/v1/accounts/(?P<account_id>[^/]+)/orders",
+    root = "/trader/v1" if is_schwab(sandbox) else "/v1"
+    sandbox.router.add("POST", root + r"/accounts/(?P<account_id>[^/]+)/orders",
                        lambda sb, req, account_id: SandboxResponse(201, b"", dict(headers)))
     sandbox.router.routes.insert(0, sandbox.router.routes.pop())  # ahead of the real route
     with pytest.raises(TDQueryError) as info:
         client.place_order(CASH, limit_order())
     message = str(info.value)
     assert "may have been applied" in message and f"get_orders('{CASH}')" in message
-    assert sandbox.stats()["calls"][f"POST /v1/accounts/{CASH}/orders"] == 1
+    assert sandbox.stats()["calls"][sent(sandbox, f"POST /accounts/{CASH}/orders")] == 1
 
 
 @pytest.mark.parametrize("call, expected", [
@@ -219,6 +271,7 @@ def test_order_arguments_are_checked_before_sending(sandbox, client, call, expec
     refused(sandbox, lambda: call(client), *expected)
 
 
+@TD_ONLY
 # -- saved orders ---------------------------------------------------------------------
 def test_saved_orders_round_trip(sandbox, client):
     assert create_saved_order(MARGIN, limit_order(price=5), api=client) is None
@@ -238,6 +291,7 @@ def test_saved_orders_round_trip(sandbox, client):
     assert f"POST /v1/accounts/{MARGIN}/orders" not in calls(sandbox)  # nothing was placed
 
 
+@TD_ONLY
 def test_saved_order_arguments_are_checked_before_sending(sandbox, client):
     refused(sandbox, lambda: client.create_saved_order(CASH, []), "order must be a non-empty")
     refused(sandbox, lambda: client.replace_saved_order(CASH, "", limit_order()),
@@ -245,27 +299,45 @@ def test_saved_order_arguments_are_checked_before_sending(sandbox, client):
 
 
 # -- transactions ---------------------------------------------------------------------
+def traded_symbol(sandbox, transaction):
+    """The symbol a trade was in: TD's ``transactionItem``, Schwab's non-fee ``transferItems``."""
+    if not is_schwab(sandbox):
+        return transaction["transactionItem"]["instrument"]["symbol"]
+    (item,) = [i for i in transaction["transferItems"]
+               if i["instrument"]["assetType"] != "CURRENCY"]
+    return item["instrument"]["symbol"]
+
+
+def day_of(sandbox, transaction):
+    return transaction["time" if is_schwab(sandbox) else "transactionDate"][:10]
+
+
+def transaction_id(sandbox):
+    return "activityId" if is_schwab(sandbox) else "transactionId"
+
+
 def test_transactions_json_and_filters(sandbox, client):
     every = get_transactions(CASH, api=client)
     assert len(every) > 5
     trades = client.get_transactions(CASH, type="trade")
     assert trades and {t["type"] for t in trades} == {"TRADE"}
-    symbol = trades[0]["transactionItem"]["instrument"]["symbol"]
+    symbol = traded_symbol(sandbox, trades[0])
     by_symbol = client.get_transactions(CASH, symbol=symbol)
-    assert by_symbol and all(t["transactionItem"]["instrument"]["symbol"] == symbol
-                             for t in by_symbol)
-    day = every[0]["transactionDate"][:10]
+    assert by_symbol and all(traded_symbol(sandbox, t) == symbol for t in by_symbol)
+    day = day_of(sandbox, every[0])
     same_day = client.get_transactions(CASH, start_date=day, end_date=date.fromisoformat(day))
-    assert same_day and {t["transactionDate"][:10] for t in same_day} == {day}
+    assert same_day and {day_of(sandbox, t) for t in same_day} == {day}
 
 
-def test_transactions_pandas_and_one_transaction(client):
+def test_transactions_pandas_and_one_transaction(sandbox, client):
     frame = client.get_transactions(MARGIN, output_format="pandas")
-    assert frame.index.name == "transactionId" and len(frame) > 5
-    assert "transactionItem.accountId" in frame.columns and "fees.commission" in frame.columns
+    assert frame.index.name == transaction_id(sandbox) and len(frame) > 5
+    assert "netAmount" in frame.columns
+    if not is_schwab(sandbox):
+        assert {"transactionItem.accountId", "fees.commission"} <= set(frame.columns)
     first = int(frame.index[0])
     one = client.get_transaction(MARGIN, first)
-    assert one["transactionId"] == first
+    assert one[transaction_id(sandbox)] == first
     table = client.get_transaction(MARGIN, str(first), output_format="pandas")
     assert list(table.index) == [first]
 
@@ -292,6 +364,7 @@ def test_a_full_year_including_29_february_is_allowed(client):
                                               end_date="2024-02-28"), list)
 
 
+@TD_ONLY
 # -- user principals, streamer keys, preferences --------------------------------------
 def test_user_principals(sandbox, client):
     plain = get_user_principals(api=client)
@@ -304,6 +377,7 @@ def test_user_principals(sandbox, client):
     assert "preferences" in frame.loc["sandboxuser", "accounts"][0]
 
 
+@TD_ONLY
 def test_streamer_subscription_keys(sandbox, client):
     keys = client.get_streamer_subscription_keys([CASH, int(MARGIN)])
     assert len(keys["keys"]) == 1 and keys["keys"][0]["key"]
@@ -312,6 +386,7 @@ def test_streamer_subscription_keys(sandbox, client):
     assert list(frame["key"]) == [keys["keys"][0]["key"]]
 
 
+@TD_ONLY
 def test_preferences_round_trip(client):
     prefs = client.get_preferences(CASH)
     client.update_preferences(CASH, {**prefs, "defaultEquityQuantity": 25,
@@ -323,6 +398,7 @@ def test_preferences_round_trip(client):
     assert list(frame.index) == [CASH] and frame.loc[CASH, "defaultEquityQuantity"] == 25
 
 
+@TD_ONLY
 def test_bad_preferences_are_refused_by_the_server_with_its_message(client):
     prefs = client.get_preferences(CASH)
     with pytest.raises(ValidationError, match="Invalid authTokenTimeout 'FOREVER': allowed "
@@ -330,6 +406,7 @@ def test_bad_preferences_are_refused_by_the_server_with_its_message(client):
         client.update_preferences(CASH, {**prefs, "authTokenTimeout": "FOREVER"})
 
 
+@TD_ONLY
 @pytest.mark.parametrize("call, expected", [
     (lambda a: a.get_user_principals(fields="keys"), ["streamerSubscriptionKeys, "
                                                       "streamerConnectionInfo"]),
@@ -341,6 +418,7 @@ def test_user_arguments_are_checked_before_sending(sandbox, client, call, expect
     refused(sandbox, lambda: call(client), *expected)
 
 
+@TD_ONLY
 # -- watchlists -----------------------------------------------------------------------
 def test_watchlists_round_trip(sandbox, client):
     index = {"instrument": {"symbol": "$SPX.X", "assetType": "INDEX"}, "quantity": 2}
@@ -375,6 +453,7 @@ def test_watchlists_round_trip(sandbox, client):
         f"PUT {one}": 1, f"PATCH {one}": 2, f"DELETE {one}": 1}
 
 
+@TD_ONLY
 def test_watchlists_as_pandas_one_row_per_item(client):
     first = client.create_watchlist(CASH, "Tech", ["AAPL", "MSFT"])
     client.create_watchlist(MARGIN, "Banks", ["JPM"])
@@ -388,6 +467,7 @@ def test_watchlists_as_pandas_one_row_per_item(client):
     assert isinstance(cash, pd.DataFrame) and set(cash["accountId"]) == {CASH}
 
 
+@TD_ONLY
 @pytest.mark.parametrize("call, expected", [
     (lambda a: a.create_watchlist(CASH, "", ["AAPL"]), ["name must be a non-empty string",
                                                          "'Tech'"]),
