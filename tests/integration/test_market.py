@@ -1,4 +1,8 @@
-"""Market-data wrappers against the sandbox: quotes, price history, chains, movers, hours."""
+"""Market-data wrappers against the sandbox: quotes, price history, chains, movers, hours.
+
+Every test runs against both providers' sandboxes (each provider's paths and
+shapes asserted), except those marked ``TD_ONLY``.
+"""
 
 import math
 import sys
@@ -19,15 +23,25 @@ from pyTD.market import (
 from pyTD.sandbox.client import sandbox_api
 from tests.support.sandboxes import start_sandbox
 
+from .providers import PROVIDERS, is_schwab
 from .sandbox_support import calls
 
 #: A Wednesday, 11:00 in New York: markets open, every answer reproducible.
 NOW = datetime(2024, 3, 13, 15, 0, tzinfo=timezone.utc).timestamp()
 
 
+#: For what only TD's sandbox answers this way (Schwab's own tests: test_market_schwab.py).
+TD_ONLY = pytest.mark.parametrize("provider", ["tdameritrade"], scope="module")
+
+
+@pytest.fixture(scope="module", params=PROVIDERS)
+def provider(request):
+    return request.param
+
+
 @pytest.fixture(scope="module")
-def sandbox(request):
-    return start_sandbox(request, clock=lambda: NOW, seed=7)
+def sandbox(request, provider):
+    return start_sandbox(request, clock=lambda: NOW, seed=7, provider=provider)
 
 
 @pytest.fixture(scope="module")
@@ -41,6 +55,22 @@ def client(sandbox):
 def fresh_stats(sandbox):
     sandbox.reset_stats()
 
+
+
+def sent(sandbox, *requests):
+    """What ``calls(sandbox)`` shows after ``requests``: endpoint names, or ``(name, segments)``,
+    in the sandbox's provider's paths (Schwab's price history has one path for every symbol)."""
+    expected: dict[str, int] = {}
+    for request in requests:
+        name, segments = (request, {}) if isinstance(request, str) else request
+        key = "GET " + sandbox.api_path(sandbox.provider.path(name, **segments))
+        expected[key] = expected.get(key, 0) + 1
+    return expected
+
+
+def field(quote, name):
+    """A quote's field: TD's are flat, Schwab nests prices under ``quote``."""
+    return quote["quote"][name] if "quote" in quote else quote[name]
 
 
 def refused(sandbox, call, *match):
@@ -57,24 +87,26 @@ def refused(sandbox, call, *match):
 def test_one_quote_uses_the_path_form(sandbox, client):
     data = get_quotes("AAPL", api=client)
     assert list(data) == ["AAPL"] and data["AAPL"]["symbol"] == "AAPL"
-    assert data["AAPL"]["lastPrice"] > 0
-    assert calls(sandbox) == {"GET /v1/marketdata/AAPL/quotes": 1}
+    assert field(data["AAPL"], "lastPrice") > 0
+    assert calls(sandbox) == sent(sandbox, ("quote", {"symbol": "AAPL"}))
 
 
 def test_symbols_needing_quoting(sandbox, client):
-    assert "$SPX.X" in client.get_quotes("$SPX.X")
+    index = sandbox.provider.index_symbol("$SPX.X")       # $SPX on Schwab
+    assert index in client.get_quotes("$SPX.X")
     assert "BRK.B" in client.get_quotes(" BRK.B ")
-    assert client.get_quotes("/ES")["/ES"]["assetType"] == "FUTURE"
-    assert calls(sandbox) == {"GET /v1/marketdata/%24SPX.X/quotes": 1,
-                              "GET /v1/marketdata/BRK.B/quotes": 1,
-                              "GET /v1/marketdata/quotes": 1}
+    future = client.get_quotes("/ES")["/ES"]
+    assert future.get("assetType", future.get("assetMainType")) == "FUTURE"
+    assert calls(sandbox) == sent(sandbox, ("quote", {"symbol": index}),
+                                  ("quote", {"symbol": "BRK.B"}), "quotes")
 
 
 def test_several_quotes_in_one_request(sandbox, client):
     data = client.get_quotes(["AAPL", "EUR/USD", "/ES", "$DJI"])
     assert set(data) == {"AAPL", "EUR/USD", "/ES", "$DJI"}
-    assert data["EUR/USD"]["assetType"] == "FOREX"
-    assert calls(sandbox) == {"GET /v1/marketdata/quotes": 1}
+    forex = data["EUR/USD"]
+    assert forex.get("assetType", forex.get("assetMainType")) == "FOREX"
+    assert calls(sandbox) == sent(sandbox, "quotes")
 
 
 def test_many_quotes_are_batched_and_merged(sandbox, client):
@@ -82,14 +114,16 @@ def test_many_quotes_are_batched_and_merged(sandbox, client):
     symbols = [f"Q{i:04d}" for i in range(2 * size + 50)]
     data = get_quotes(symbols, api=client)
     assert list(data) == symbols
-    assert calls(sandbox) == {"GET /v1/marketdata/quotes": 3}
+    assert calls(sandbox) == sent(sandbox, "quotes", "quotes", "quotes")
 
 
-def test_quotes_as_pandas_one_row_per_symbol_in_request_order(client):
+def test_quotes_as_pandas_one_row_per_symbol_in_request_order(sandbox, client):
     frame = client.get_quotes("MSFT, AAPL", output_format="pandas")
     assert list(frame.index) == ["MSFT", "AAPL"] and frame.index.name == "symbol"
-    assert frame.loc["AAPL", "cusip"] == "037833100"
-    assert frame["lastPrice"].dtype == "float64"
+    cusip, last = ("reference.cusip", "quote.lastPrice") if is_schwab(sandbox) else \
+        ("cusip", "lastPrice")                              # Schwab's sections flattened
+    assert frame.loc["AAPL", cusip] == "037833100"
+    assert frame[last].dtype == "float64"
 
 
 def test_api_default_output_format_is_used(sandbox):
@@ -107,8 +141,8 @@ def test_module_functions_use_the_default_api_without_api(sandbox, client, monke
     monkeypatch.setattr(sys.modules["pyTD.api"], "default_api", lambda: client)
     assert list(get_quotes("MSFT")) == ["MSFT"]
     assert get_movers("$COMPX")
-    assert calls(sandbox) == {"GET /v1/marketdata/MSFT/quotes": 1,
-                              "GET /v1/marketdata/%24COMPX/movers": 1}
+    assert calls(sandbox) == sent(sandbox, ("quote", {"symbol": "MSFT"}),
+                                  ("movers", {"index": "$COMPX"}))
 
 
 @pytest.mark.parametrize("bad", ["", [], ["AAPL", " "]])
@@ -126,7 +160,7 @@ def test_price_history_json_is_a_candle_list(sandbox, client):
                              api=client)
     assert data["symbol"] == "AAPL" and data["empty"] is False
     assert set(data["candles"][0]) == {"open", "high", "low", "close", "volume", "datetime"}
-    assert calls(sandbox) == {"GET /v1/marketdata/AAPL/pricehistory": 1}
+    assert calls(sandbox) == sent(sandbox, ("price_history", {"symbol": "AAPL"}))
 
 
 def test_price_history_pandas_has_a_utc_datetime_index(client):
@@ -169,8 +203,8 @@ def test_price_history_of_several_symbols(sandbox, client):
     assert list(frame.columns.get_level_values(0).unique()) == ["AAPL", "MSFT"]
     assert list(frame["MSFT"].columns) == ["open", "high", "low", "close", "volume"]
     assert str(frame.index.tz) == "UTC"
-    assert calls(sandbox) == {"GET /v1/marketdata/AAPL/pricehistory": 2,
-                              "GET /v1/marketdata/MSFT/pricehistory": 2}
+    assert calls(sandbox) == sent(sandbox, *[("price_history", {"symbol": symbol})
+                                             for symbol in ("AAPL", "MSFT", "AAPL", "MSFT")])
 
 
 def test_price_history_one_symbol_in_a_list_keeps_the_several_symbols_shape(client):
@@ -222,7 +256,7 @@ def test_option_chain_json(sandbox, client):
     chain = get_option_chain("AAPL", contract_type="call", strike_count=4, api=client)
     assert chain["status"] == "SUCCESS" and chain["putExpDateMap"] == {}
     assert all(len(strikes) == 4 for strikes in chain["callExpDateMap"].values())
-    assert calls(sandbox) == {"GET /v1/marketdata/chains": 1}
+    assert calls(sandbox) == sent(sandbox, "option_chain")
 
 
 def test_option_chain_pandas_one_row_per_contract_of_both_maps(client):
@@ -253,6 +287,7 @@ def test_option_chain_nan_strings_become_nan_floats(client):
     assert math.isnan(frame.loc[far[0]["symbol"], "delta"])
 
 
+@TD_ONLY
 def test_option_chain_filters_are_sent(client):
     chain = get_option_chains("AAPL", contract_type="PUT", strike_count=2, range="ALL",
                               from_date="2024-03-15", to_date=date(2024, 3, 22),
@@ -303,6 +338,7 @@ def test_option_chain_arguments_are_checked_before_sending(sandbox, client, kwar
     refused(sandbox, lambda: client.get_option_chain("AAPL", **kwargs), *expected)
 
 
+@TD_ONLY
 # -- movers ---------------------------------------------------------------------------
 def test_movers_json_and_pandas(sandbox, client):
     movers = get_movers("$DJI", direction="up", change="value", api=client)
@@ -328,7 +364,7 @@ def test_movers_arguments_are_checked_before_sending(sandbox, client, call, expe
 def test_hours_of_one_market(sandbox, client):
     hours = get_market_hours(api=client, date="2024-03-13")
     assert hours["equity"]["EQ"]["isOpen"] is True
-    assert calls(sandbox) == {"GET /v1/marketdata/EQUITY/hours": 1}
+    assert calls(sandbox) == sent(sandbox, ("market_hours", {"market": "EQUITY"}))
 
 
 def test_hours_of_several_markets_as_pandas(sandbox, client):
@@ -339,7 +375,7 @@ def test_hours_of_several_markets_as_pandas(sandbox, client):
     assert frame.loc[("equity", "EQ"), "date"] == "2024-03-16"
     assert frame.loc[("equity", "EQ"), "exchange"] is None  # TD's "NULL"
     assert not frame.loc[("equity", "EQ"), "isOpen"]
-    assert calls(sandbox) == {"GET /v1/marketdata/hours": 1}
+    assert calls(sandbox) == sent(sandbox, "hours")
 
 
 def test_hours_json_of_several_markets(client):
