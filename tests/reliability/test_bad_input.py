@@ -376,7 +376,7 @@ CASES = [
          StateMismatchError, r"Start the authorization again"),
     Case("reused code", reused_code, AuthorizationError, QUOTE),
     Case("expired refresh token", expired_refresh, AuthorizationError,
-         r"expired on .*\(they last 90 days\)\. Run `pytd auth login`"),
+         r"expired on .*\(they last 90 days\)\. .*run `pytd auth login`"),
     Case("revoked refresh token", revoked_refresh, AuthorizationError,
          r"revoked\).*Run `pytd auth login`"),
     Case("no callback within the deadline",
