@@ -98,6 +98,8 @@ def _report_status(args: argparse.Namespace, client: api) -> int:
         print_json({"authorized": authorized, "cache": type(client.cache).__name__,
                      "location": client.cache.describe(),
                      "refresh_token": _token_info(tokens.refresh_token),
+                     "refresh_expires_in": client.refresh_expires_in,
+                     "refresh_renewable": client.provider.renewable_refresh,
                      "access_token": _token_info(tokens.access_token)})
     else:
         print(f"Cache:          {type(client.cache).__name__} at {client.cache.describe()}")
