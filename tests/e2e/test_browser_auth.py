@@ -20,6 +20,7 @@ from playwright.sync_api import expect
 
 from pyTD.exceptions import AccessDeniedError, AuthorizationError
 from pyTD.sandbox import Sandbox
+from tests.support import free_port
 
 from ..integration.auth_support import APP_KEY, client_for, new_app
 from .conftest import artifacts_dir
@@ -181,3 +182,38 @@ def test_deny_in_chromium_shows_failure_page_and_raises(sandbox, page, screensho
     assert isinstance(worker.error, AuthorizationError)
     assert not a.auth_valid
     assert sandbox.stats()["grants"]["authorization_code"] == 0
+
+
+def test_schwab_https_callback_in_chromium(make_sandbox, chromium, screenshots, tmp_path):
+    """Schwab's flow end to end: consent page, the https callback with pyTD's self-signed
+    certificate (the browser is told to accept it, as the printed hint tells a user to),
+    the code ending in %40 with session=, HTTP Basic at the token endpoint."""
+    sandbox = make_sandbox(provider="schwab", auto_approve=False)
+    callback = f"https://127.0.0.1:{free_port()}"
+    secret = "synthetic-app-secret-for-the-browser-test"
+    sandbox.register_app(APP_KEY, callback, app_secret=secret)
+    shown: list[str] = []
+    a = client_for(sandbox, callback, provider="schwab", app_secret=secret,
+                   config_dir=str(tmp_path / "cfg"))
+    a.auth._output = shown.append
+    context = chromium.new_context(ignore_https_errors=True, viewport={"width": 900,
+                                                                        "height": 640})
+    worker = BackgroundAuthorization(a, callback)
+    try:
+        page = context.new_page()
+        page.goto(worker.url())
+        page.click("#allow")
+        expect(page.locator("#result")).to_have_text("Authorization complete")
+        assert landed_on(page).rstrip("/") == callback
+        assert "session=" in page.url and "%40" in page.url   # Schwab's code, as the browser saw it
+        assert_png(shoot(page, screenshots, "schwab-success.png"))
+        worker.join()
+    finally:
+        worker.release()
+        context.close()
+    assert worker.error is None, f"authorize() raised {type(worker.error).__name__}"
+    assert any("self-signed certificate" in line for line in shown)
+    assert sandbox.stats()["grants"]["authorization_code"] == 1
+    assert a.refresh_expires_in is not None and 6.9 * 86400 < a.refresh_expires_in <= 7 * 86400
+    assert a.get_quotes("AAPL")["AAPL"]["symbol"] == "AAPL"
+    a.close()
