@@ -99,20 +99,17 @@ def with_account(client: Client, account: str, send: Callable[[str], T]) -> T:
     if not uses_hashes(client):
         return send(account)
     hashes = hashes_of(client)
-    segment, generation = hashes.resolve(account)
-    try:
-        return send(segment)
-    except ValidationError as error:
-        if not _refused(error):
-            raise
-        hashes.refresh(generation)
-        retry, _ = hashes.resolve(account)
+    for looked_up_again in (False, True):
+        segment, generation = hashes.resolve(account)
         try:
-            return send(retry)
-        except ValidationError as again:
-            if not _refused(again):
+            return send(segment)
+        except ValidationError as error:
+            if not _refused(error):
                 raise
-            raise ValidationError(
-                f"{client.provider.title} refused account {account} (as {retry!r}) even "
-                f"after looking its hash up again: {again}", status_code=again.status_code,
-            ) from again
+            if looked_up_again:
+                raise ValidationError(
+                    f"{client.provider.title} refused account {account} (as {segment!r}) even "
+                    f"after looking its hash up again: {error}", status_code=error.status_code,
+                ) from error
+            hashes.refresh(generation)
+    raise AssertionError("unreachable: the second attempt returns or raises")
