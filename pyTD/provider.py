@@ -27,6 +27,7 @@ from typing import Any, Callable, Mapping, Optional
 from urllib.parse import urlsplit
 
 from pyTD.exceptions import ConfigurationError, NotSupportedError
+from pyTD.symbols import OptionSymbol
 from pyTD.validation import quote_segment
 
 #: How the client proves itself to the token endpoint.
@@ -287,10 +288,7 @@ class Provider:
         >>> TD_AMERITRADE.option_symbol("AAPL", date(2024, 5, 17), "C", 190)
         'AAPL_051724C190'
         """
-        side = put_call.upper()[:1]
-        if self.option_symbol_style == "osi":
-            return f"{underlying:<6}{expiration:%y%m%d}{side}{round(strike * 1000):08d}"
-        return f"{underlying}_{expiration:%m%d%y}{side}{strike:g}"
+        return OptionSymbol(underlying, expiration, put_call, strike).render(self)
 
 
 TD_AMERITRADE = Provider(
