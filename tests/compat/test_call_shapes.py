@@ -6,6 +6,7 @@ import datetime
 import json
 import logging
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -33,6 +34,13 @@ from pyTD.market import (
 )
 from pyTD.sandbox.client import sandbox_api
 from tests.integration.sandbox_support import calls
+
+
+@pytest.fixture
+def sandbox(make_sandbox):
+    """A sandbox whose clock stands still: two calls compared here see the same prices."""
+    frozen = time.time()
+    return make_sandbox(clock=lambda: frozen)
 
 
 @pytest.fixture
