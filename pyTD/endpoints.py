@@ -272,7 +272,9 @@ class EndpointMethods:
 
     @forwards_to("market.movers")
     def get_movers(self, index: str, direction: Optional[str] = None,
-                   change: Optional[str] = None, output_format: Optional[str] = None) -> Any:
+                   change: Optional[str] = None, output_format: Optional[str] = None, *,
+                   sort: Optional[str] = None,
+                   frequency: Union[int, str, None] = None) -> Any:
         """Top movers of an index: :func:`pyTD.market.movers.get_movers`."""
 
     @forwards_to("market.hours")

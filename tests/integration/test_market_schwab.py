@@ -1,0 +1,134 @@
+"""Schwab's market data through pyTD's wrappers, against ``Sandbox(provider="schwab")``:
+movers, expiration chains, option chains, instruments and market hours, with refusals
+raised before anything is sent."""
+
+from datetime import datetime, timezone
+
+import pandas as pd
+import pytest
+
+from pyTD.exceptions import NotSupportedError, ValidationError
+from pyTD.market import get_movers
+from pyTD.sandbox.client import sandbox_api
+from tests.support.sandboxes import start_sandbox
+
+from .sandbox_support import calls
+
+#: A Wednesday, 11:00 in New York: markets open, every answer reproducible.
+NOW = datetime(2024, 3, 13, 15, 0, tzinfo=timezone.utc).timestamp()
+SORTS = "VOLUME, TRADES, PERCENT_CHANGE_UP, PERCENT_CHANGE_DOWN"
+
+
+@pytest.fixture(scope="module")
+def sandbox(request):
+    return start_sandbox(request, provider="schwab", clock=lambda: NOW, seed=7)
+
+
+@pytest.fixture(scope="module")
+def client(sandbox):
+    a = sandbox_api(sandbox)
+    yield a
+    a.close()
+
+
+@pytest.fixture(scope="module")
+def td_sandbox(request):
+    return start_sandbox(request, clock=lambda: NOW, seed=7)
+
+
+@pytest.fixture(scope="module")
+def td_client(td_sandbox):
+    a = sandbox_api(td_sandbox)
+    yield a
+    a.close()
+
+
+@pytest.fixture(autouse=True)
+def fresh_stats(sandbox, td_sandbox):
+    sandbox.reset_stats()
+    td_sandbox.reset_stats()
+
+
+def refused(sandbox, call, error, *match):
+    """``call`` raises ``error`` mentioning every ``match``, and nothing was sent."""
+    with pytest.raises(error) as info:
+        call()
+    for text in match:
+        assert text in str(info.value), (text, str(info.value))
+    assert calls(sandbox) == {}
+    return info.value
+
+
+# -- movers ---------------------------------------------------------------------------
+def test_movers_send_schwabs_index_spelling(sandbox, client):
+    body = get_movers("$SPX.X", api=client)
+    assert list(body) == ["screeners"] and 0 < len(body["screeners"]) <= 10
+    assert {"symbol", "lastPrice", "netPercentChange", "volume"} <= set(body["screeners"][0])
+    assert client.get_movers("$DJI")["screeners"]
+    assert client.get_movers("$compx")["screeners"]
+    assert calls(sandbox) == {"GET /marketdata/v1/movers/%24SPX": 1,
+                              "GET /marketdata/v1/movers/%24DJI": 1,
+                              "GET /marketdata/v1/movers/%24COMPX": 1}
+
+
+def test_movers_take_schwabs_own_ids_sort_and_frequency(sandbox, client):
+    by_volume = get_movers("NASDAQ", sort="volume", frequency=5, api=client)["screeners"]
+    volumes = [row["volume"] for row in by_volume]
+    assert volumes and volumes == sorted(volumes, reverse=True)
+    trades = client.get_movers("EQUITY_ALL", sort="TRADES", frequency="60")["screeners"]
+    assert [r["trades"] for r in trades] == sorted((r["trades"] for r in trades), reverse=True)
+    assert client.get_movers("OPTION_CALL") == {"screeners": []}
+    assert calls(sandbox) == {"GET /marketdata/v1/movers/NASDAQ": 1,
+                              "GET /marketdata/v1/movers/EQUITY_ALL": 1,
+                              "GET /marketdata/v1/movers/OPTION_CALL": 1}
+
+
+def test_movers_direction_becomes_a_percent_sort(client):
+    up = get_movers("$SPX", direction="up", change="percent", api=client)["screeners"]
+    assert up and all(row["netPercentChange"] > 0 for row in up)
+    down = get_movers("$SPX.X", direction="down", api=client)["screeners"]
+    assert down and all(row["netPercentChange"] < 0 for row in down)
+    assert {r["symbol"] for r in up}.isdisjoint(r["symbol"] for r in down)
+
+
+def test_movers_as_pandas_one_row_per_screener(client):
+    frame = client.get_movers("$DJI", sort="PERCENT_CHANGE_UP", output_format="pandas")
+    assert isinstance(frame, pd.DataFrame) and 0 < len(frame) <= 10
+    assert {"symbol", "lastPrice", "netPercentChange", "totalVolume"} <= set(frame.columns)
+    assert (frame["netPercentChange"] > 0).all()
+    empty = client.get_movers("OPTION_PUT", output_format="pandas")
+    assert isinstance(empty, pd.DataFrame) and empty.empty
+
+
+@pytest.mark.parametrize("kwargs, expected", [
+    ({"change": "value"}, ["change='percent'", SORTS]),
+    ({"direction": "up", "change": "value"}, ["value change", SORTS]),
+    ({"change": "percent"}, ["direction='up'", SORTS]),
+    ({"sort": "UP"}, ["sort", SORTS]),
+    ({"sort": "VOLUME", "direction": "up"}, ["only sort="]),
+    ({"frequency": 7}, ["frequency", "0, 1, 5, 10, 30, 60"]),
+    ({"direction": "sideways"}, ["direction", "up, down"]),
+])
+def test_movers_arguments_schwab_cannot_take_are_refused(sandbox, client, kwargs, expected):
+    refused(sandbox, lambda: client.get_movers("$DJI", **kwargs), ValidationError, *expected)
+
+
+def test_movers_of_an_unknown_index_name_the_schwab_ids(sandbox, client):
+    refused(sandbox, lambda: client.get_movers("SPX"), ValidationError,
+            "index", "$SPX", "NYSE", "OPTION_CALL")
+
+
+def test_td_movers_keep_their_arguments(td_sandbox, td_client):
+    movers = td_client.get_movers("$SPX", direction="up", change="value")
+    assert isinstance(movers, list) and {m["direction"] for m in movers} == {"up"}
+    assert calls(td_sandbox) == {"GET /v1/marketdata/%24SPX.X/movers": 1}
+
+
+@pytest.mark.parametrize("kwargs, error, expected", [
+    ({"sort": "VOLUME"}, NotSupportedError, ["TD Ameritrade", "direction="]),
+    ({"frequency": 5}, NotSupportedError, ["TD Ameritrade", "change="]),
+])
+def test_td_movers_refuse_schwabs_arguments(td_sandbox, td_client, kwargs, error, expected):
+    refused(td_sandbox, lambda: td_client.get_movers("$DJI", **kwargs), error, *expected)
+    refused(td_sandbox, lambda: td_client.get_movers("NYSE"), ValidationError,
+            "$COMPX, $DJI, $SPX.X")
