@@ -270,6 +270,10 @@ class EndpointMethods:
 
     get_option_chains = get_option_chain
 
+    @forwards_to("market.options")
+    def get_expiration_chain(self, symbol: str, output_format: Optional[str] = None) -> Any:
+        """Option expirations (Schwab): :func:`pyTD.market.options.get_expiration_chain`."""
+
     @forwards_to("market.movers")
     def get_movers(self, index: str, direction: Optional[str] = None,
                    change: Optional[str] = None, output_format: Optional[str] = None, *,

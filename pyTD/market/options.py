@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timezone
 from typing import TYPE_CHECKING, Any, Optional
 
 from pyTD import output, validation
 from pyTD.endpoints import Call, EndpointRequest, td_names
-from pyTD.exceptions import ResourceNotFound, ResponseFormatError, ValidationError
+from pyTD.exceptions import (
+    NotSupportedError,
+    ResourceNotFound,
+    ResponseFormatError,
+    ValidationError,
+)
 from pyTD.validation import (
     DateArg,
     bool_param,
@@ -105,6 +110,48 @@ def get_option_chain(symbol: str, *, contract_type: Optional[str] = None,
 
 
 get_option_chains = get_option_chain
+
+
+def get_expiration_chain(symbol: str, output_format: Optional[str] = None,
+                         api: Optional[Client] = None) -> Any:
+    """The expirations of an underlying's options (Charles Schwab only).
+
+    JSON: Schwab's ``{"expirationList": [{expirationDate, daysToExpiration,
+    expirationType, settlementType, optionRoots, standard}, ...]}``. pandas: one
+    row per expiration, ``expirationDate`` a date. An unknown underlying raises
+    :class:`~pyTD.exceptions.ResourceNotFound`; on a provider without the
+    endpoint (TD Ameritrade) :class:`~pyTD.exceptions.NotSupportedError` is
+    raised before anything is sent.
+
+    >>> from pyTD.market import get_expiration_chain
+    >>> get_expiration_chain("AAPL", output_format="pandas")  # doctest: +SKIP
+    """
+    name = check_text("symbol", symbol)
+    call = Call(api, output_format)
+    if not call.api.provider.supports("expiration_chain"):
+        raise NotSupportedError(f"{call.api.provider.title} has no expiration chain endpoint "
+                                "(Charles Schwab has): use get_option_chain and the keys of "
+                                "its callExpDateMap instead.")
+    data = call.get("expiration_chain", {"symbol": name}) or {"expirationList": []}
+    if not isinstance(data, dict):
+        raise ResponseFormatError(f"The expiration chain of {name!r} is not a JSON object but "
+                                  f"{type(data).__name__}: retry, or report it.")
+    return call.render(data, _expirations_frame)
+
+
+def _expirations_frame(data: Any) -> Any:
+    rows = [{**item, "expirationDate": _day(item.get("expirationDate"))}
+            for item in (data.get("expirationList") or []) if isinstance(item, dict)]
+    return output.records_frame(rows, columns=("expirationDate", "daysToExpiration"))
+
+
+def _day(value: Any) -> Any:
+    """A date from ``yyyy-MM-dd``, an ISO date-time, or epoch milliseconds."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return datetime.fromtimestamp(value / 1000, timezone.utc).date()
+    if isinstance(value, str) and len(value) >= 10:
+        return date.fromisoformat(value[:10])
+    return value
 
 
 class Options(EndpointRequest):

@@ -2,13 +2,13 @@
 movers, expiration chains, option chains, instruments and market hours, with refusals
 raised before anything is sent."""
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 import pandas as pd
 import pytest
 
-from pyTD.exceptions import NotSupportedError, ValidationError
-from pyTD.market import get_movers
+from pyTD.exceptions import NotSupportedError, ResourceNotFound, ValidationError
+from pyTD.market import get_expiration_chain, get_movers
 from pyTD.sandbox.client import sandbox_api
 from tests.support.sandboxes import start_sandbox
 
@@ -132,3 +132,32 @@ def test_td_movers_refuse_schwabs_arguments(td_sandbox, td_client, kwargs, error
     refused(td_sandbox, lambda: td_client.get_movers("$DJI", **kwargs), error, *expected)
     refused(td_sandbox, lambda: td_client.get_movers("NYSE"), ValidationError,
             "$COMPX, $DJI, $SPX.X")
+
+
+# -- expiration chain -----------------------------------------------------------------
+def test_expiration_chain_json_and_pandas(sandbox, client):
+    body = get_expiration_chain("AAPL", api=client)
+    assert list(body) == ["expirationList"] and body["expirationList"]
+    first = body["expirationList"][0]
+    assert {"expirationDate", "daysToExpiration", "expirationType", "settlementType",
+            "optionRoots", "standard"} <= set(first)
+    frame = client.get_expiration_chain("AAPL", output_format="pandas")
+    assert len(frame) == len(body["expirationList"])
+    assert list(frame.columns[:2]) == ["expirationDate", "daysToExpiration"]
+    assert frame["expirationDate"].iloc[0] == date.fromisoformat(first["expirationDate"])
+    assert frame["expirationDate"].is_monotonic_increasing
+    assert calls(sandbox) == {"GET /marketdata/v1/expirationchain": 2}
+
+
+def test_expiration_chain_of_an_unknown_symbol_is_not_found(client):
+    with pytest.raises(ResourceNotFound):
+        get_expiration_chain("NOPE1", api=client)
+
+
+def test_expiration_chain_arguments_are_checked_before_sending(sandbox, client):
+    refused(sandbox, lambda: get_expiration_chain("  ", api=client), ValidationError, "symbol")
+
+
+def test_expiration_chain_is_not_on_td(td_sandbox, td_client):
+    refused(td_sandbox, lambda: td_client.get_expiration_chain("AAPL"), NotSupportedError,
+            "TD Ameritrade", "get_option_chain")
