@@ -4,11 +4,12 @@ raised before anything is sent."""
 
 from datetime import date, datetime, timezone
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from pyTD.exceptions import NotSupportedError, ResourceNotFound, ValidationError
-from pyTD.market import get_expiration_chain, get_movers
+from pyTD.market import get_expiration_chain, get_movers, get_option_chain
 from pyTD.sandbox.client import sandbox_api
 from tests.support.sandboxes import start_sandbox
 
@@ -161,3 +162,52 @@ def test_expiration_chain_arguments_are_checked_before_sending(sandbox, client):
 def test_expiration_chain_is_not_on_td(td_sandbox, td_client):
     refused(td_sandbox, lambda: td_client.get_expiration_chain("AAPL"), NotSupportedError,
             "TD Ameritrade", "get_option_chain")
+
+
+# -- option chains --------------------------------------------------------------------
+def test_option_chain_json_on_schwab(sandbox, client):
+    chain = get_option_chain("AAPL", contract_type="CALL", strike_count=2, api=client)
+    assert chain["status"] == "SUCCESS" and chain["putExpDateMap"] == {}
+    assert chain["underlying"] is None
+    contract = next(iter(next(iter(chain["callExpDateMap"].values())).values()))[0]
+    assert contract["symbol"].startswith("AAPL  ") and contract["putCall"] == "CALL"
+    assert calls(sandbox) == {"GET /marketdata/v1/chains": 1}
+
+
+def test_include_quotes_is_sent_as_include_underlying_quote(client, td_client):
+    chain = client.get_option_chain("AAPL", strike_count=1, include_quotes=True)
+    assert chain["underlying"]["symbol"] == "AAPL"
+    assert client.get_option_chain("AAPL", strike_count=1, includeQuotes=False)[
+        "underlying"] is None
+    assert td_client.get_option_chain("AAPL", strike_count=1, include_quotes=True)[
+        "underlying"]["symbol"] == "AAPL"
+
+
+def test_option_chain_pandas_reads_both_expiration_date_forms(client, td_client):
+    for api in (client, td_client):
+        chain = api.get_option_chain("AAPL", strike_count=2)
+        frame = api.get_option_chain("AAPL", strike_count=2, output_format="pandas")
+        contracts = [c for side in ("callExpDateMap", "putExpDateMap")
+                     for strikes in chain[side].values() for listed in strikes.values()
+                     for c in listed]
+        assert len(frame) == len(contracts) and set(frame["putCall"]) == {"CALL", "PUT"}
+        assert str(frame["expiration_time"].dtype).endswith("UTC]")
+        assert (frame["expiration_time"].dt.date == frame["expiration"]).all()
+        assert frame["strike"].dtype == "float64"
+    schwab = client.get_option_chain("AAPL", strike_count=2, output_format="pandas")
+    td = td_client.get_option_chain("AAPL", strike_count=2, output_format="pandas")
+    assert isinstance(schwab["expirationDate"].iloc[0], str)
+    assert isinstance(td["expirationDate"].iloc[0], (int, np.integer))
+    assert list(schwab["expiration_time"]) == list(td["expiration_time"])
+
+
+def test_option_chain_of_an_unknown_symbol_on_schwab(client):
+    with pytest.raises(ResourceNotFound, match="No option chain for 'NOTASYMBOL'"):
+        client.get_option_chain("NOTASYMBOL")
+
+
+def test_option_chain_arguments_are_checked_before_sending_on_schwab(sandbox, client):
+    refused(sandbox, lambda: client.get_option_chain("AAPL", include_quotes="yes"),
+            ValidationError, "include_quotes must be True or False")
+    refused(sandbox, lambda: client.get_option_chain("AAPL", contract_type="CALLS"),
+            ValidationError, "CALL, PUT, ALL")
