@@ -154,6 +154,9 @@ class Provider:
     movers_key: str = ""
     #: The option-chain parameter asking for the underlying's quote.
     chain_quote_param: str = "includeQuotes"
+    #: The ``projection=`` values of the instruments search.
+    instrument_projections: tuple[str, ...] = ("symbol-search", "symbol-regex", "desc-search",
+                                               "desc-regex", "fundamental")
     #: Hosts of the streamer, as the user principals answer names them.
     streamer_socket_host: str = ""
     streamer_binary_host: str = ""
@@ -334,6 +337,8 @@ SCHWAB = Provider(
     mover_ordering="sort",
     movers_key="screeners",
     chain_quote_param="includeUnderlyingQuote",
+    instrument_projections=("symbol-search", "symbol-regex", "desc-search", "desc-regex",
+                            "search", "fundamental"),
     streamer_socket_host="streamer-api.schwab.com",
     callback_https=True,
     callback_loopback_ip=True,
