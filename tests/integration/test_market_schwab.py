@@ -10,7 +10,12 @@ import pytest
 
 from pyTD.exceptions import NotSupportedError, ResourceNotFound, ValidationError
 from pyTD.instruments import get_instrument, get_instruments
-from pyTD.market import get_expiration_chain, get_movers, get_option_chain
+from pyTD.market import (
+    get_expiration_chain,
+    get_market_hours,
+    get_movers,
+    get_option_chain,
+)
 from pyTD.sandbox.client import sandbox_api
 from tests.support.sandboxes import start_sandbox
 
@@ -271,3 +276,37 @@ def test_instrument_arguments_are_checked_before_sending_on_schwab(sandbox, clie
             ValidationError, "symbol-search", "search, fundamental")
     refused(sandbox, lambda: client.get_instrument(37833100), ValidationError,
             "leading zeros")
+
+
+# -- market hours ---------------------------------------------------------------------
+def test_hours_of_one_market_on_schwab(sandbox, client):
+    hours = get_market_hours("EQUITY", date="2024-10-18", api=client)
+    assert list(hours) == ["equity"] and list(hours["equity"]) == ["EQ"]
+    eq = hours["equity"]["EQ"]
+    assert eq["date"] == "2024-10-18" and eq["isOpen"] is True
+    assert eq["sessionHours"]["regularMarket"] == [
+        {"start": "2024-10-18T09:30:00-04:00", "end": "2024-10-18T16:00:00-04:00"}]
+    frame = client.get_market_hours("option", date=date(2024, 10, 18), output_format="pandas")
+    assert list(frame.index) == [("option", "EQO"), ("option", "IND")]
+    assert calls(sandbox) == {"GET /marketdata/v1/markets/equity": 1,
+                              "GET /marketdata/v1/markets/option": 1}
+
+
+def test_hours_of_several_markets_as_pandas_on_schwab(sandbox, client):
+    frame = client.get_market_hours(["EQUITY", "OPTION"], date="2024-10-18",
+                                    output_format="pandas")
+    assert frame.index.names == ["market", "product"]
+    assert list(frame.index) == [("equity", "EQ"), ("option", "EQO"), ("option", "IND")]
+    assert frame.loc[("equity", "EQ"), "marketType"] == "EQUITY"
+    assert frame["isOpen"].all()
+    assert set(frame["exchange"]) == {None}  # Schwab's "NULL"
+    hours = client.get_market_hours("equity,option", date="2024-10-18")
+    assert set(hours) == {"equity", "option"} and set(hours["option"]) == {"EQO", "IND"}
+    assert calls(sandbox) == {"GET /marketdata/v1/markets": 2}
+
+
+def test_hours_arguments_are_checked_before_sending_on_schwab(sandbox, client):
+    refused(sandbox, lambda: client.get_market_hours("CRYPTO"), ValidationError,
+            "EQUITY, OPTION, FUTURE, BOND, FOREX")
+    refused(sandbox, lambda: client.get_market_hours("EQUITY", date="10/18/2024"),
+            ValidationError, "yyyy-MM-dd")
