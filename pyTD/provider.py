@@ -154,8 +154,6 @@ class Provider:
     movers_key: str = ""
     #: The option-chain parameter asking for the underlying's quote.
     chain_quote_param: str = "includeQuotes"
-    #: Whether market ids are sent in lower case (``equity``) rather than TD's ``EQUITY``.
-    lowercase_markets: bool = False
     #: The ``projection=`` values of the instruments search.
     instrument_projections: tuple[str, ...] = ("symbol-search", "symbol-regex", "desc-search",
                                                "desc-regex", "fundamental")
@@ -339,7 +337,6 @@ SCHWAB = Provider(
     mover_ordering="sort",
     movers_key="screeners",
     chain_quote_param="includeUnderlyingQuote",
-    lowercase_markets=True,
     instrument_projections=("symbol-search", "symbol-regex", "desc-search", "desc-regex",
                             "search", "fundamental"),
     streamer_socket_host="streamer-api.schwab.com",

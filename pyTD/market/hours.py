@@ -23,7 +23,6 @@ def get_market_hours(markets: Union[str, list[str]] = "EQUITY",
     JSON: the provider's map ``market -> product -> Hours`` (Schwab's ``Hours`` add
     ``sessionHours`` lists and ``"NULL"`` strings). pandas: one row per market and
     product (index ``(market, product)``), closed sessions and ``"NULL"`` as ``None``.
-    Market ids are sent in the provider's case (Schwab: ``equity``).
 
     >>> from pyTD.market import get_market_hours
     >>> get_market_hours(["EQUITY", "OPTION"], date="2024-01-31")  # doctest: +SKIP
@@ -32,8 +31,6 @@ def get_market_hours(markets: Union[str, list[str]] = "EQUITY",
     names = check_enum_list("markets", markets, MARKETS)
     params = {} if date is None else {"date": date_param("date", date)}
     call = Call(api, output_format)
-    if call.api.provider.lowercase_markets:
-        names = [name.lower() for name in names]
     if len(names) == 1:
         data = call.get("market_hours", params, market=names[0])
     else:

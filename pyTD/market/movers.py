@@ -55,8 +55,7 @@ def get_movers(index: str, direction: Optional[str] = None, change: Optional[str
     """
     call = Call(api, output_format)
     provider = call.api.provider
-    name = check_enum("index", provider.index_symbol(index) if isinstance(index, str)
-                      else index, provider.mover_indexes)
+    name = _index(provider, index)
     if direction is not None:
         direction = check_enum("direction", direction, DIRECTIONS)
     if change is not None:
@@ -74,6 +73,19 @@ def get_movers(index: str, direction: Optional[str] = None, change: Optional[str
     empty: Any = {key: []} if key else []
     return call.render(data or empty, (lambda d: output.records_frame(
         (d or {}).get(key) or [])) if key else output.records_frame)
+
+
+def _index(provider: Provider, index: Any) -> str:
+    """``index`` in the provider's spelling; refused, naming every id, when it has no movers."""
+    spelled = provider.index_symbol(index) if isinstance(index, str) else index
+    try:
+        return str(check_enum("index", spelled, provider.mover_indexes))
+    except ValidationError:
+        own = {provider.index_symbol(name) for name in INDEXES}
+        extra = [name for name in provider.mover_indexes if name not in own]
+        also = f" or {provider.title}'s own {', '.join(extra)}" if extra else ""
+        raise ValidationError(f"index must be one of {', '.join(INDEXES)} ($SPX is $SPX.X)"
+                              f"{also}; got {index!r}.") from None
 
 
 def _sort_params(provider: Provider, direction: Optional[str], change: Optional[str],

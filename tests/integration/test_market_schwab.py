@@ -288,8 +288,8 @@ def test_hours_of_one_market_on_schwab(sandbox, client):
         {"start": "2024-10-18T09:30:00-04:00", "end": "2024-10-18T16:00:00-04:00"}]
     frame = client.get_market_hours("option", date=date(2024, 10, 18), output_format="pandas")
     assert list(frame.index) == [("option", "EQO"), ("option", "IND")]
-    assert calls(sandbox) == {"GET /marketdata/v1/markets/equity": 1,
-                              "GET /marketdata/v1/markets/option": 1}
+    assert calls(sandbox) == {"GET /marketdata/v1/markets/EQUITY": 1,
+                              "GET /marketdata/v1/markets/OPTION": 1}
 
 
 def test_hours_of_several_markets_as_pandas_on_schwab(sandbox, client):
