@@ -270,9 +270,15 @@ class EndpointMethods:
 
     get_option_chains = get_option_chain
 
+    @forwards_to("market.options")
+    def get_expiration_chain(self, symbol: str, output_format: Optional[str] = None) -> Any:
+        """Option expirations (Schwab): :func:`pyTD.market.options.get_expiration_chain`."""
+
     @forwards_to("market.movers")
     def get_movers(self, index: str, direction: Optional[str] = None,
-                   change: Optional[str] = None, output_format: Optional[str] = None) -> Any:
+                   change: Optional[str] = None, output_format: Optional[str] = None, *,
+                   sort: Optional[str] = None,
+                   frequency: Union[int, str, None] = None) -> Any:
         """Top movers of an index: :func:`pyTD.market.movers.get_movers`."""
 
     @forwards_to("market.hours")

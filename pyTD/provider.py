@@ -148,6 +148,18 @@ class Provider:
     index_spellings: Mapping[str, str] = field(default_factory=dict)
     #: ``"underscore"`` (``AAPL_051724C190``) or ``"osi"`` (``AAPL  240517C00190000``).
     option_symbol_style: str = "underscore"
+    #: The ids the movers endpoint takes, in this provider's spelling.
+    mover_indexes: tuple[str, ...] = ("$COMPX", "$DJI", "$SPX.X")
+    #: How movers are ordered: ``"direction"`` (TD's ``direction=``/``change=``) or
+    #: ``"sort"`` (Schwab's ``sort=``/``frequency=``).
+    mover_ordering: str = "direction"
+    #: The key holding the list of movers in the answer (``""``: the answer is the list).
+    movers_key: str = ""
+    #: The option-chain parameter asking for the underlying's quote.
+    chain_quote_param: str = "includeQuotes"
+    #: The ``projection=`` values of the instruments search.
+    instrument_projections: tuple[str, ...] = ("symbol-search", "symbol-regex", "desc-search",
+                                               "desc-regex", "fundamental")
     #: Hosts of the streamer, as the user principals answer names them.
     streamer_socket_host: str = ""
     streamer_binary_host: str = ""
@@ -321,6 +333,13 @@ SCHWAB = Provider(
     max_quote_symbols=500,
     quote_symbols_param="symbols",
     option_symbol_style="osi",
+    mover_indexes=("$DJI", "$COMPX", "$SPX", "NYSE", "NASDAQ", "OTCBB", "INDEX_ALL",
+                   "EQUITY_ALL", "OPTION_ALL", "OPTION_PUT", "OPTION_CALL"),
+    mover_ordering="sort",
+    movers_key="screeners",
+    chain_quote_param="includeUnderlyingQuote",
+    instrument_projections=("symbol-search", "symbol-regex", "desc-search", "desc-regex",
+                            "search", "fundamental"),
     streamer_socket_host="streamer-api.schwab.com",
     callback_https=True,
     callback_loopback_ip=True,

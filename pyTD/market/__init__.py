@@ -17,10 +17,15 @@ from pyTD.instruments import Instruments
 from pyTD.market.fundamentals import get_fundamentals
 from pyTD.market.hours import MarketHours, get_market_hours
 from pyTD.market.movers import Movers, get_movers
-from pyTD.market.options import Options, get_option_chain, get_option_chains
+from pyTD.market.options import (
+    Options,
+    get_expiration_chain,
+    get_option_chain,
+    get_option_chains,
+)
 from pyTD.market.price_history import PriceHistory, get_price_history
 from pyTD.market.quotes import Quotes, get_quotes
 
 __all__ = ["Instruments", "MarketHours", "Movers", "Options", "PriceHistory", "Quotes",
-           "get_fundamentals", "get_market_hours", "get_movers", "get_option_chain",
-           "get_option_chains", "get_price_history", "get_quotes"]
+           "get_expiration_chain", "get_fundamentals", "get_market_hours", "get_movers",
+           "get_option_chain", "get_option_chains", "get_price_history", "get_quotes"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Optional, Union
 
 from pyTD import output
-from pyTD.endpoints import EndpointRequest, fetch
+from pyTD.endpoints import Call, EndpointRequest
 from pyTD.validation import DateArg, check_enum_list, date_param
 
 if TYPE_CHECKING:
@@ -20,8 +20,9 @@ def get_market_hours(markets: Union[str, list[str]] = "EQUITY",
     """Hours of one or several markets (EQUITY, OPTION, FUTURE, BOND, FOREX) on a day.
 
     ``date`` is a date, a datetime or ``"yyyy-MM-dd"`` (TD's default: today).
-    JSON: TD's map ``market -> product -> Hours``. pandas: one row per market and
-    product (index ``(market, product)``), closed sessions as ``None``.
+    JSON: the provider's map ``market -> product -> Hours`` (Schwab's ``Hours`` add
+    ``sessionHours`` lists and ``"NULL"`` strings). pandas: one row per market and
+    product (index ``(market, product)``), closed sessions and ``"NULL"`` as ``None``.
 
     >>> from pyTD.market import get_market_hours
     >>> get_market_hours(["EQUITY", "OPTION"], date="2024-01-31")  # doctest: +SKIP
@@ -29,11 +30,12 @@ def get_market_hours(markets: Union[str, list[str]] = "EQUITY",
     """
     names = check_enum_list("markets", markets, MARKETS)
     params = {} if date is None else {"date": date_param("date", date)}
+    call = Call(api, output_format)
     if len(names) == 1:
-        return fetch(api, "market_hours", _frame, output_format=output_format, params=params,
-                     empty={}, market=names[0])
-    params["markets"] = ",".join(names)
-    return fetch(api, "hours", _frame, output_format=output_format, params=params, empty={})
+        data = call.get("market_hours", params, market=names[0])
+    else:
+        data = call.get("hours", {**params, "markets": ",".join(names)})
+    return call.render(data or {}, _frame)
 
 
 class MarketHours(EndpointRequest):

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timezone
 from typing import TYPE_CHECKING, Any, Optional
 
 from pyTD import output, validation
 from pyTD.endpoints import Call, EndpointRequest, td_names
-from pyTD.exceptions import ResourceNotFound, ResponseFormatError, ValidationError
+from pyTD.exceptions import (
+    NotSupportedError,
+    ResourceNotFound,
+    ResponseFormatError,
+    ValidationError,
+)
 from pyTD.validation import (
     DateArg,
     bool_param,
@@ -57,18 +62,23 @@ def get_option_chain(symbol: str, *, contract_type: Optional[str] = None,
     ``days_to_expiration`` need ``strategy="ANALYTICAL"``. ``from_date``/``to_date``
     bound the expirations. TD's own camelCase names (``contractType=``,
     ``strikeCount=``, ...) are accepted too, as pyTD 0.0.x passed them through.
-    A chain TD cannot build (``"status": "FAILED"``, e.g. an unknown symbol)
-    raises :class:`~pyTD.exceptions.ResourceNotFound`.
+    ``include_quotes`` (the underlying's quote) is sent as each provider names it:
+    TD's ``includeQuotes``, Schwab's ``includeUnderlyingQuote``.
+    A chain the provider cannot build (``"status": "FAILED"``, e.g. an unknown
+    symbol) raises :class:`~pyTD.exceptions.ResourceNotFound`.
 
-    JSON: TD's ``OptionChain``. pandas: one row per contract of both maps, with
-    ``expiration`` (a date), ``days_to_expiration`` and ``strike`` (float) columns;
-    TD's ``"NaN"`` strings become NaN.
+    JSON: the provider's ``OptionChain``. pandas: one row per contract of both maps,
+    with ``expiration`` (a date), ``days_to_expiration``, ``strike`` (float) and
+    ``expiration_time`` (a UTC timestamp read from the contract's ``expirationDate``,
+    epoch milliseconds on TD, an ISO string on Schwab; the raw column is kept)
+    columns; TD's ``"NaN"`` strings become NaN.
 
     >>> from pyTD.market import get_option_chain
     >>> chain = get_option_chain("AAPL", contract_type="CALL", strike_count=4,
     ...                          output_format="pandas")  # doctest: +SKIP
     >>> chain[["expiration", "strike", "bid", "ask"]]  # doctest: +SKIP
     """
+    call = Call(api, output_format)
     params: dict[str, Any] = {"symbol": check_text("symbol", symbol)}
     enums = {"contractType": ("contract_type", contract_type, CONTRACT_TYPES),
              "strategy": ("strategy", strategy, STRATEGIES),
@@ -81,7 +91,8 @@ def get_option_chain(symbol: str, *, contract_type: Optional[str] = None,
     if strike_count is not None:
         params["strikeCount"] = check_int("strike_count", strike_count)
     if include_quotes is not None:
-        params["includeQuotes"] = bool_param("include_quotes", include_quotes, upper=True)
+        params[call.api.provider.chain_quote_param] = bool_param("include_quotes",
+                                                                 include_quotes, upper=True)
     for key, number in (("interval", interval), ("strike", strike)):
         if number is not None:
             params[key] = check_number(key, number)
@@ -92,7 +103,6 @@ def get_option_chain(symbol: str, *, contract_type: Optional[str] = None,
     params.update(_analytical(params.get("strategy"), volatility=volatility,
                               underlying_price=underlying_price, interest_rate=interest_rate,
                               days_to_expiration=days_to_expiration))
-    call = Call(api, output_format)
     chain = call.get("option_chain", params) or {}
     if not isinstance(chain, dict):
         raise ResponseFormatError(f"The option chain of {params['symbol']!r} is not a JSON "
@@ -105,6 +115,48 @@ def get_option_chain(symbol: str, *, contract_type: Optional[str] = None,
 
 
 get_option_chains = get_option_chain
+
+
+def get_expiration_chain(symbol: str, output_format: Optional[str] = None,
+                         api: Optional[Client] = None) -> Any:
+    """The expirations of an underlying's options (Charles Schwab only).
+
+    JSON: Schwab's ``{"expirationList": [{expirationDate, daysToExpiration,
+    expirationType, settlementType, optionRoots, standard}, ...]}``. pandas: one
+    row per expiration, ``expirationDate`` a date. An unknown underlying raises
+    :class:`~pyTD.exceptions.ResourceNotFound`; on a provider without the
+    endpoint (TD Ameritrade) :class:`~pyTD.exceptions.NotSupportedError` is
+    raised before anything is sent.
+
+    >>> from pyTD.market import get_expiration_chain
+    >>> get_expiration_chain("AAPL", output_format="pandas")  # doctest: +SKIP
+    """
+    name = check_text("symbol", symbol)
+    call = Call(api, output_format)
+    if not call.api.provider.supports("expiration_chain"):
+        raise NotSupportedError(f"{call.api.provider.title} has no expiration chain endpoint "
+                                "(Charles Schwab has): use get_option_chain and the keys of "
+                                "its callExpDateMap instead.")
+    data = call.get("expiration_chain", {"symbol": name}) or {"expirationList": []}
+    if not isinstance(data, dict):
+        raise ResponseFormatError(f"The expiration chain of {name!r} is not a JSON object but "
+                                  f"{type(data).__name__}: retry, or report it.")
+    return call.render(data, _expirations_frame)
+
+
+def _expirations_frame(data: Any) -> Any:
+    rows = [{**item, "expirationDate": _day(item.get("expirationDate"))}
+            for item in (data.get("expirationList") or []) if isinstance(item, dict)]
+    return output.records_frame(rows, columns=("expirationDate", "daysToExpiration"))
+
+
+def _day(value: Any) -> Any:
+    """A date from ``yyyy-MM-dd``, an ISO date-time, or epoch milliseconds."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return datetime.fromtimestamp(value / 1000, timezone.utc).date()
+    if isinstance(value, str) and len(value) >= 10:
+        return date.fromisoformat(value[:10])
+    return value
 
 
 class Options(EndpointRequest):
@@ -136,6 +188,24 @@ def _frame(chain: Any) -> Any:
                 for contract in contracts:
                     rows.append({**contract, "expiration": expiration,
                                  "days_to_expiration": int(days) if days else None,
-                                 "strike": float(strike_key)})
-    frame = output.records_frame(rows, columns=("expiration", "days_to_expiration", "strike"))
+                                 "strike": float(strike_key),
+                                 "expiration_time": _moment(contract.get("expirationDate"))})
+    frame = output.records_frame(rows, columns=("expiration", "days_to_expiration", "strike",
+                                                "expiration_time"))
+    if rows:
+        frame["expiration_time"] = output.pandas().to_datetime(frame["expiration_time"],
+                                                               utc=True)
     return output.nan_strings_to_float(frame)
+
+
+def _moment(value: Any) -> Any:
+    """A UTC datetime from epoch milliseconds (TD) or an ISO date-time (Schwab); else None."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return datetime.fromtimestamp(value / 1000, timezone.utc)
+    if isinstance(value, str) and value:
+        try:
+            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return None
