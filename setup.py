@@ -11,7 +11,9 @@ VERSION = re.search(r'__version__ = "([^"]+)"', INIT).group(1)
 
 EXTRAS = {
     "pandas": ["pandas>=1.3"],
-    "https": ["cryptography>=3.4"],
+    # Kept so that `pip install "pytd-ameritrade[https]"` still works: cryptography (the
+    # callback's self-signed certificate) is a core dependency since Schwab requires https.
+    "https": [],
     "docs": ["sphinx>=5", "furo>=2023.3"],
 }
 EXTRAS["test"] = [
@@ -40,7 +42,7 @@ setup(
     packages=find_packages(include=["pyTD", "pyTD.*"]),
     package_data={"pyTD": ["py.typed", "auth/pages/*.html", "sandbox/pages/*.html"]},
     python_requires=">=3.9",
-    install_requires=["requests>=2.25", "appdirs>=1.4"],
+    install_requires=["requests>=2.25", "appdirs>=1.4", "cryptography>=3.4"],
     extras_require=EXTRAS,
     entry_points={"console_scripts": ["pytd = pyTD.cli:main"]},
     classifiers=[

@@ -189,8 +189,8 @@ class CallbackServer:
         self.expected_state = expected_state
         self.ignored = 0
         if scheme == "https" and ssl_context is None:
-            raise ConfigurationError("An https callback URL needs a TLS context (pyTD makes one "
-                                     "with the 'https' extra).")
+            raise ConfigurationError("An https callback URL needs a TLS context: pass "
+                                     "ssl_context=pyTD.auth.tls.server_context(config_dir).")
         self._received = threading.Event()
         self._outcome_ready = threading.Event()
         self._answered = threading.Event()

@@ -43,8 +43,9 @@ def ensure_certificate(config_dir: str) -> tuple[str, str]:
         from cryptography.x509.oid import NameOID
     except ImportError:
         raise ConfigurationError(
-            "An https callback URL needs a self-signed certificate, which pyTD makes with the "
-            "'https' extra: pip install \"pytd-ameritrade[https]\"") from None
+            "An https callback URL needs a self-signed certificate, which pyTD makes with "
+            "the cryptography package (a pyTD dependency that is missing here): "
+            "pip install cryptography") from None
     make_private_dir(config_dir)
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "pyTD local callback")])

@@ -151,13 +151,13 @@ def test_https_callback_needs_a_tls_context():
         CallbackServer(free_callback(scheme="https"))
 
 
-def test_https_without_the_extra_names_it(tmp_path, monkeypatch):
+def test_https_without_cryptography_says_to_install_it(tmp_path, monkeypatch):
     import sys
 
     for name in [m for m in sys.modules if m == "cryptography" or m.startswith("cryptography.")]:
         monkeypatch.delitem(sys.modules, name)
     monkeypatch.setitem(sys.modules, "cryptography", None)   # as if it were not installed
-    with pytest.raises(ConfigurationError, match=r"pytd-ameritrade\[https\]"):
+    with pytest.raises(ConfigurationError, match=r"pip install cryptography"):
         server_context(str(tmp_path / "config"))
     assert not (tmp_path / "config" / KEY_NAME).exists()
 
