@@ -143,6 +143,14 @@ class Provider:
     max_quote_symbols: int = 300
     #: The query parameter of the quotes endpoint that carries the comma-separated symbols.
     quote_symbols_param: str = "symbol"
+    #: The sections a quotes request may ask for with ``fields=`` (``()``: no ``fields=``).
+    quote_sections: tuple[str, ...] = ()
+    #: Whether quotes take ``indicative=`` (``$ABC.IV`` quotes of ETFs).
+    indicative_quotes: bool = False
+    #: Whether price history takes ``needPreviousClose``.
+    previous_close: bool = False
+    #: Whether market-hours ids are sent in lower case (``equity``; TD: ``EQUITY``).
+    lower_market_ids: bool = False
     parse_error: ErrorParser = error_text
     #: Index symbols this provider spells differently (``$SPX`` -> ``$SPX.X``).
     index_spellings: Mapping[str, str] = field(default_factory=dict)
@@ -332,6 +340,10 @@ SCHWAB = Provider(
     renewable_refresh=False,
     max_quote_symbols=500,
     quote_symbols_param="symbols",
+    quote_sections=("quote", "fundamental", "extended", "reference", "regular"),
+    indicative_quotes=True,
+    previous_close=True,
+    lower_market_ids=True,
     option_symbol_style="osi",
     mover_indexes=("$DJI", "$COMPX", "$SPX", "NYSE", "NASDAQ", "OTCBB", "INDEX_ALL",
                    "EQUITY_ALL", "OPTION_ALL", "OPTION_PUT", "OPTION_CALL"),

@@ -20,6 +20,8 @@ def get_market_hours(markets: Union[str, list[str]] = "EQUITY",
     """Hours of one or several markets (EQUITY, OPTION, FUTURE, BOND, FOREX) on a day.
 
     ``date`` is a date, a datetime or ``"yyyy-MM-dd"`` (TD's default: today).
+    Market names are accepted in any case and sent as the provider spells them
+    (TD Ameritrade ``EQUITY``, Charles Schwab ``equity``).
     JSON: the provider's map ``market -> product -> Hours`` (Schwab's ``Hours`` add
     ``sessionHours`` lists and ``"NULL"`` strings). pandas: one row per market and
     product (index ``(market, product)``), closed sessions and ``"NULL"`` as ``None``.
@@ -31,6 +33,8 @@ def get_market_hours(markets: Union[str, list[str]] = "EQUITY",
     names = check_enum_list("markets", markets, MARKETS)
     params = {} if date is None else {"date": date_param("date", date)}
     call = Call(api, output_format)
+    if call.api.provider.lower_market_ids:
+        names = [name.lower() for name in names]
     if len(names) == 1:
         data = call.get("market_hours", params, market=names[0])
     else:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Optional
 
 from pyTD import output
 from pyTD.endpoints import Call, EndpointRequest, check_found, td_names
-from pyTD.exceptions import ResponseFormatError, ValidationError
+from pyTD.exceptions import NotSupportedError, ResponseFormatError, ValidationError
 from pyTD.validation import (
     Symbols,
     TimeArg,
@@ -34,7 +34,8 @@ FIELDS = ("open", "high", "low", "close", "volume")
 
 
 @td_names(periodType="period_type", frequencyType="frequency_type", startDate="start_date",
-          endDate="end_date", needExtendedHoursData="need_extended_hours_data")
+          endDate="end_date", needExtendedHoursData="need_extended_hours_data",
+          needPreviousClose="need_previous_close")
 def get_price_history(symbol_or_symbols: Symbols, *, period_type: Optional[str] = None,
                       period: Optional[int] = None, frequency_type: Optional[str] = None,
                       frequency: Optional[int] = None, start_date: Optional[TimeArg] = None,
@@ -42,7 +43,8 @@ def get_price_history(symbol_or_symbols: Symbols, *, period_type: Optional[str] 
                       need_extended_hours_data: Optional[bool] = None,
                       api: Optional[Client] = None,
                       output_format: Optional[str] = None,
-                      extended: Optional[bool] = None) -> Any:
+                      extended: Optional[bool] = None,
+                      need_previous_close: Optional[bool] = None) -> Any:
     """Price history (candles) of one symbol, or of several (one request each).
 
     ``period_type`` is ``day`` (TD's default), ``month``, ``year`` or ``ytd``; the
@@ -54,7 +56,10 @@ def get_price_history(symbol_or_symbols: Symbols, *, period_type: Optional[str] 
     original pyTD did: TD's own default (one-minute candles of recent days)
     would return nothing for a range in the past. ``extended`` is the original
     pyTD's name of ``need_extended_hours_data``; TD's camelCase names
-    (``periodType=``, ``startDate=``, ...) are accepted too.
+    (``periodType=``, ``startDate=``, ...) are accepted too. On Charles Schwab,
+    ``need_previous_close=True`` adds ``previousClose`` and ``previousCloseDate``
+    to the answer (on TD Ameritrade it raises
+    :class:`~pyTD.exceptions.NotSupportedError`).
 
     A symbol without candles (TD's ``"empty": true``: an unknown symbol, or no
     trading in the range) raises :class:`~pyTD.exceptions.ResourceNotFound`;
@@ -81,6 +86,12 @@ def get_price_history(symbol_or_symbols: Symbols, *, period_type: Optional[str] 
     params = _params(period_type, period, frequency_type, frequency, start_date, end_date,
                      need_extended_hours_data)
     call = Call(api, output_format)
+    if need_previous_close is not None:
+        if not call.api.provider.previous_close:
+            raise NotSupportedError(f"{call.api.provider.title} price history takes no "
+                                    "need_previous_close= (a Charles Schwab argument): "
+                                    "leave it out.")
+        params["needPreviousClose"] = bool_param("need_previous_close", need_previous_close)
     if "{symbol}" in call.api.provider.paths.get("price_history", "{symbol}"):
         data = {name: call.get("price_history", params, symbol=name) for name in names}
     else:  # Schwab: the symbol is a query parameter

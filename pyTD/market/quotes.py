@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any, Iterable, Optional, Union
 
 from pyTD import output
 from pyTD.endpoints import Call, EndpointRequest, check_found, missing_keys
+from pyTD.exceptions import NotSupportedError
 from pyTD.symbols import in_provider_form
-from pyTD.validation import Symbols, normalize_symbols
+from pyTD.validation import Symbols, bool_param, check_enum_list, normalize_symbols
 
 if TYPE_CHECKING:
     from pyTD.api import api as Client
+    from pyTD.provider import Provider
 
 
 def get_quotes(symbols: Symbols, output_format: Optional[str] = None,
-               api: Optional[Client] = None) -> Any:
+               api: Optional[Client] = None, *,
+               fields: Union[str, Iterable[str], None] = None,
+               indicative: Optional[bool] = None) -> Any:
     """Quotes for one or more symbols, as ``{symbol: quote}`` or one row per symbol.
 
     Any number of symbols may be asked for: they are sent in batches of the
@@ -29,7 +33,11 @@ def get_quotes(symbols: Symbols, output_format: Optional[str] = None,
 
     On Schwab each quote is nested by section (``quote``, ``reference``,
     ``fundamental``, ``regular``); the pandas frame flattens the sections into
-    ``section.field`` columns (``quote.lastPrice``).
+    ``section.field`` columns (``quote.lastPrice``). Schwab also takes
+    ``fields=`` (some of ``quote``, ``fundamental``, ``extended``,
+    ``reference``, ``regular``: only those sections are answered) and
+    ``indicative=True`` (an ``$ABC.IV`` quote beside each ETF ``ABC``); on TD
+    Ameritrade both raise :class:`~pyTD.exceptions.NotSupportedError`.
 
     >>> from pyTD.market import get_quotes
     >>> get_quotes(["AAPL", "MSFT"])["AAPL"]["lastPrice"]  # doctest: +SKIP
@@ -40,17 +48,35 @@ def get_quotes(symbols: Symbols, output_format: Optional[str] = None,
     call = Call(api, output_format)
     provider = call.api.provider
     names = [in_provider_form(name, provider) for name in normalize_symbols(symbols)]
-    if len(names) == 1 and "/" not in names[0] and " " not in names[0]:
+    options = _options(provider, fields, indicative)
+    if len(names) == 1 and "/" not in names[0] and " " not in names[0] and not options:
         data = call.get("quote", symbol=names[0]) or {}
     else:
         size = provider.max_quote_symbols
         data = {}
         for start in range(0, len(names), size):
             batch = ",".join(names[start:start + size])
-            data.update(call.get("quotes", {provider.quote_symbols_param: batch}) or {})
+            data.update(call.get("quotes", {**options, provider.quote_symbols_param: batch})
+                        or {})
     data.pop("errors", None)  # Schwab: {"invalidSymbols": [...]}, reported as missing below
     check_found("quote", names, missing_keys(names, data))
     return call.render(data, lambda d: _frame(d, names))
+
+
+def _options(provider: Provider, fields: Union[str, Iterable[str], None],
+             indicative: Optional[bool]) -> dict[str, str]:
+    """The ``fields``/``indicative`` query parameters, refused where the provider has none."""
+    options: dict[str, str] = {}
+    for name, value, supported in (("fields", fields, bool(provider.quote_sections)),
+                                   ("indicative", indicative, provider.indicative_quotes)):
+        if value is not None and not supported:
+            raise NotSupportedError(f"{provider.title} quotes take no {name}= (a Charles "
+                                    f"Schwab argument): leave it out.")
+    if fields is not None:
+        options["fields"] = ",".join(check_enum_list("fields", fields, provider.quote_sections))
+    if indicative is not None:
+        options["indicative"] = bool_param("indicative", indicative)
+    return options
 
 
 class Quotes(EndpointRequest):

@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta, timezone
 import pandas as pd
 import pytest
 
-from pyTD.exceptions import ResourceNotFound, ValidationError
+from pyTD.exceptions import NotSupportedError, ResourceNotFound, ValidationError
 from pyTD.market import (
     get_market_hours,
     get_movers,
@@ -232,6 +232,25 @@ def test_price_history_extended_hours_flag_is_sent(client):
     assert 0 < len(regular["candles"]) < len(extended["candles"])
 
 
+def test_price_history_previous_close_on_schwab_refused_unsent_on_td(sandbox, client):
+    if not is_schwab(sandbox):
+        with pytest.raises(NotSupportedError, match=r"TD Ameritrade price history takes no "
+                                                    r"need_previous_close=.*leave it out"):
+            client.get_price_history("AAPL", period_type="month", need_previous_close=True)
+        assert calls(sandbox) == {}
+        return
+    history = client.get_price_history("AAPL", period_type="month", frequency_type="daily",
+                                       need_previous_close=True)
+    last = history["candles"][-1]  # the last completed session before the sandbox's "now"
+    assert history["previousClose"] == last["close"]
+    day = pd.to_datetime([history["previousCloseDate"], last["datetime"]], unit="ms", utc=True)
+    assert len(set(day.tz_convert("America/New_York").date)) == 1
+    assert "previousClose" not in client.get_price_history(
+        "AAPL", period_type="month", needPreviousClose=False)
+    with pytest.raises(ValidationError, match="need_previous_close must be True or False"):
+        client.get_price_history("AAPL", need_previous_close="yes")
+
+
 @pytest.mark.parametrize("kwargs, expected", [
     ({"period_type": "week"}, ["period_type", "day, month, year, ytd", "'week'"]),
     ({"frequency_type": "daily"}, ["period_type 'day' (the default)", "minute", "'daily'"]),
@@ -364,7 +383,8 @@ def test_movers_arguments_are_checked_before_sending(sandbox, client, call, expe
 def test_hours_of_one_market(sandbox, client):
     hours = get_market_hours(api=client, date="2024-03-13")
     assert hours["equity"]["EQ"]["isOpen"] is True
-    assert calls(sandbox) == sent(sandbox, ("market_hours", {"market": "EQUITY"}))
+    market = "equity" if is_schwab(sandbox) else "EQUITY"  # as each provider spells it
+    assert calls(sandbox) == sent(sandbox, ("market_hours", {"market": market}))
 
 
 def test_hours_of_several_markets_as_pandas(sandbox, client):

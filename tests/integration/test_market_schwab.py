@@ -288,8 +288,8 @@ def test_hours_of_one_market_on_schwab(sandbox, client):
         {"start": "2024-10-18T09:30:00-04:00", "end": "2024-10-18T16:00:00-04:00"}]
     frame = client.get_market_hours("option", date=date(2024, 10, 18), output_format="pandas")
     assert list(frame.index) == [("option", "EQO"), ("option", "IND")]
-    assert calls(sandbox) == {"GET /marketdata/v1/markets/EQUITY": 1,
-                              "GET /marketdata/v1/markets/OPTION": 1}
+    assert calls(sandbox) == {"GET /marketdata/v1/markets/equity": 1,
+                              "GET /marketdata/v1/markets/option": 1}
 
 
 def test_hours_of_several_markets_as_pandas_on_schwab(sandbox, client):
@@ -305,8 +305,57 @@ def test_hours_of_several_markets_as_pandas_on_schwab(sandbox, client):
     assert calls(sandbox) == {"GET /marketdata/v1/markets": 2}
 
 
+def test_market_ids_are_sent_in_lower_case_on_schwab_and_upper_case_on_td(client, td_client,
+                                                                         monkeypatch):
+    sent = []
+    for a in (client, td_client):
+        request = a.request
+        monkeypatch.setattr(a, "request", lambda *args, _request=request, **kw: (
+            sent.append(kw.get("params")), _request(*args, **kw))[1])
+    client.get_market_hours(["EQUITY", "Option"], date="2024-10-18")
+    td_client.get_market_hours(["equity", "option"], date="2024-10-18")
+    assert [params["markets"] for params in sent] == ["equity,option", "EQUITY,OPTION"]
+
+
 def test_hours_arguments_are_checked_before_sending_on_schwab(sandbox, client):
     refused(sandbox, lambda: client.get_market_hours("CRYPTO"), ValidationError,
             "EQUITY, OPTION, FUTURE, BOND, FOREX")
     refused(sandbox, lambda: client.get_market_hours("EQUITY", date="10/18/2024"),
             ValidationError, "yyyy-MM-dd")
+
+
+# -- quotes: fields= and indicative= ----------------------------------------------------
+def test_quote_fields_answer_only_the_sections_asked_for(sandbox, client):
+    data = client.get_quotes(["AAPL", "SPY"], fields=["quote", "Reference"])
+    assert {"quote", "reference"} <= set(data["AAPL"])
+    assert not {"fundamental", "regular", "extended"} & set(data["AAPL"])
+    frame = client.get_quotes("AAPL", fields="fundamental", output_format="pandas")
+    assert "fundamental.peRatio" in frame.columns
+    assert not [c for c in frame.columns if c.startswith("quote.")]
+    assert calls(sandbox) == {"GET /marketdata/v1/quotes": 2}  # one symbol with fields: batch
+
+
+def test_indicative_adds_the_iv_quote_of_each_etf(client):
+    data = client.get_quotes(["SPY", "AAPL"], indicative=True)
+    assert set(data) == {"SPY", "AAPL", "$SPY.IV"}
+    assert data["$SPY.IV"]["assetMainType"] == "INDEX"
+    assert data["$SPY.IV"]["quote"]["lastPrice"] == data["SPY"]["quote"]["lastPrice"]
+    assert set(client.get_quotes(["SPY"], indicative=False)) == {"SPY"}
+
+
+@pytest.mark.parametrize("kwargs, expected", [
+    ({"fields": "quotes"}, ["fields must be one of quote, fundamental, extended, reference, "
+                            "regular"]),
+    ({"fields": []}, ["fields is empty"]),
+    ({"indicative": "yes"}, ["indicative must be True or False"]),
+])
+def test_bad_quote_fields_and_indicative_are_refused_before_sending(sandbox, client, kwargs,
+                                                                   expected):
+    refused(sandbox, lambda: client.get_quotes("AAPL", **kwargs), ValidationError, *expected)
+
+
+@pytest.mark.parametrize("kwargs", [{"fields": "quote"}, {"indicative": True}])
+def test_td_refuses_schwabs_quote_arguments_before_sending(td_sandbox, td_client, kwargs):
+    name = next(iter(kwargs))
+    refused(td_sandbox, lambda: td_client.get_quotes("AAPL", **kwargs), NotSupportedError,
+            f"TD Ameritrade quotes take no {name}=", "leave it out")

@@ -86,3 +86,4 @@ def test_the_cli_table_reads_both_shapes(client):
     assert header[:3] == ["symbol", "last", "bid"]
     for row in rows:
         assert all(value is not None for value in row[1:4]), row
+

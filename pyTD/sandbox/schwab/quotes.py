@@ -181,6 +181,19 @@ def schwab_quote(sandbox: SandboxLike, symbol: str,
     return out
 
 
+def indicative_quote(sandbox: SandboxLike, etf: str, fields: tuple[str, ...] = ()) -> dict:
+    """The ``$ETF.IV`` quote (intraday indicative value) of a known ETF, index-shaped."""
+    now = sandbox.clock()
+    q = quote(sandbox.seed, etf, now, False) or {}
+    shape = _index(sandbox.seed, q, now)
+    shape["reference"]["description"] = f"{q.get('description', etf)} INDICATIVE VALUE"
+    sections = fields or ("quote", "reference")
+    out: dict[str, Any] = {"assetMainType": shape.pop("assetMainType"), "realtime": True,
+                           "symbol": f"${etf}.IV"}
+    out.update({name: body for name, body in shape.items() if name in sections})
+    return out
+
+
 def _fields(req: SandboxRequest) -> Optional[tuple[str, ...]]:
     """The requested sections (``()``: the default), ``None`` when a name is invalid."""
     names = [f.strip() for f in (req.arg("fields") or "").split(",") if f.strip()]
@@ -207,7 +220,8 @@ def get_quotes(sandbox: SandboxLike, req: SandboxRequest) -> SandboxResponse:
     fields = _fields(req)
     if fields is None:
         return _bad_fields()
-    if (req.arg("indicative") or "false").lower() not in ("true", "false"):
+    indicative = (req.arg("indicative") or "false").lower()
+    if indicative not in ("true", "false"):
         return market_error(400, "indicative should be true or false",
                             {"parameter": "indicative"})
     out: dict[str, Any] = {}
@@ -218,6 +232,8 @@ def get_quotes(sandbox: SandboxLike, req: SandboxRequest) -> SandboxResponse:
             invalid.append(symbol)
         else:
             out[symbol] = body
+            if indicative == "true" and body.get("assetSubType") == "ETF":
+                out[f"${symbol}.IV"] = indicative_quote(sandbox, symbol, fields)
     if invalid:
         out["errors"] = {"invalidSymbols": invalid}
     return json_response(out)
