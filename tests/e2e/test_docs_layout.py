@@ -41,6 +41,7 @@ def pages(html: Path) -> list[Path]:
     return sorted([*html.glob("*.html"), html / "reference" / "cli.html"])
 
 
+@pytest.mark.timeout(330)  # may build the docs (its own limit: 300 s)
 def test_no_code_block_is_cut_off_at_1280_px(chromium, html):
     context = chromium.new_context(viewport=VIEWPORT)
     page = context.new_page()

@@ -29,6 +29,7 @@ IN_CI = os.environ.get("CI") == "true"
 
 @pytest.mark.skipif(SPHINX_MISSING and not IN_CI,
                     reason='sphinx is not installed (pip install -e ".[docs]")')
+@pytest.mark.timeout(330)  # the build (its own limit: 300 s) is slow on a loaded machine
 def test_docs_build_without_warnings():
     build = build_docs()
     assert build.returncode == 0, (
