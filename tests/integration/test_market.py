@@ -24,7 +24,7 @@ from pyTD.sandbox.client import sandbox_api
 from tests.support.sandboxes import start_sandbox
 
 from .providers import PROVIDERS, is_schwab
-from .sandbox_support import calls
+from .sandbox_support import calls, sent
 
 #: A Wednesday, 11:00 in New York: markets open, every answer reproducible.
 NOW = datetime(2024, 3, 13, 15, 0, tzinfo=timezone.utc).timestamp()
@@ -55,17 +55,6 @@ def client(sandbox):
 def fresh_stats(sandbox):
     sandbox.reset_stats()
 
-
-
-def sent(sandbox, *requests):
-    """What ``calls(sandbox)`` shows after ``requests``: endpoint names, or ``(name, segments)``,
-    in the sandbox's provider's paths (Schwab's price history has one path for every symbol)."""
-    expected: dict[str, int] = {}
-    for request in requests:
-        name, segments = (request, {}) if isinstance(request, str) else request
-        key = "GET " + sandbox.api_path(sandbox.provider.path(name, **segments))
-        expected[key] = expected.get(key, 0) + 1
-    return expected
 
 
 def field(quote, name):

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from pyTD.exceptions import NotSupportedError, ResourceNotFound, ValidationError
-from pyTD.instruments import get_instrument, get_instruments
+from pyTD.instruments import get_instrument
 from pyTD.market import (
     get_expiration_chain,
     get_market_hours,
@@ -220,16 +220,6 @@ def test_option_chain_arguments_are_checked_before_sending_on_schwab(sandbox, cl
 
 
 # -- instruments ----------------------------------------------------------------------
-def test_instruments_keyed_by_symbol_on_schwab(sandbox, client):
-    found = get_instruments(["AAPL", "BAC"], api=client)
-    assert list(found) == ["AAPL", "BAC"]
-    assert found["AAPL"]["cusip"] == "037833100" and found["AAPL"]["assetType"] == "EQUITY"
-    assert calls(sandbox) == {"GET /marketdata/v1/instruments": 1}
-    frame = client.get_instruments("AAPL,BAC", output_format="pandas")
-    assert frame.index.name == "symbol" and list(frame.index) == ["AAPL", "BAC"]
-    assert list(frame.columns) == ["cusip", "description", "exchange", "assetType"]
-
-
 def test_schwab_search_projection_and_fundamentals(client):
     assert "MSFT" in client.get_instruments("MS.*", projection="search")
     assert "MSFT" in client.get_instruments("MS.*", projection="symbol-regex")
@@ -244,17 +234,9 @@ def test_unknown_instruments_are_not_found_on_schwab(client):
         client.get_instrument("NOTASYMBOL")
 
 
-def test_instrument_by_cusip_on_schwab(sandbox, client):
-    found = get_instrument("037833100", api=client)
-    assert found == [{"cusip": "037833100", "symbol": "AAPL",
-                      "description": "APPLE INC. - COMMON STOCK", "exchange": "NASDAQ",
-                      "assetType": "EQUITY"}]
-    frame = client.get_instrument("037833100", output_format="pandas")
-    assert list(frame.index) == ["037833100"] and frame.index.name == "cusip"
-    assert frame.loc["037833100", "symbol"] == "AAPL"
+def test_instrument_of_a_symbol_on_schwab_is_a_search(sandbox, client):
     assert client.get_instrument("AAPL")["AAPL"]["cusip"] == "037833100"
-    assert calls(sandbox) == {"GET /marketdata/v1/instruments/037833100": 2,
-                              "GET /marketdata/v1/instruments": 1}
+    assert calls(sandbox) == {"GET /marketdata/v1/instruments": 1}
 
 
 def test_instrument_by_cusip_accepts_a_bare_object(client, monkeypatch):
@@ -264,18 +246,6 @@ def test_instrument_by_cusip_accepts_a_bare_object(client, monkeypatch):
     assert get_instrument("037833100", api=client) == [bare]
     assert list(client.get_instrument("037833100", output_format="pandas").index) == [
         "037833100"]
-
-
-def test_unknown_cusip_is_not_found_on_schwab(client):
-    with pytest.raises(ResourceNotFound, match="404"):
-        client.get_instrument("000000000")
-
-
-def test_instrument_arguments_are_checked_before_sending_on_schwab(sandbox, client):
-    refused(sandbox, lambda: client.get_instruments("A.*", projection="regex"),
-            ValidationError, "symbol-search", "search, fundamental")
-    refused(sandbox, lambda: client.get_instrument(37833100), ValidationError,
-            "leading zeros")
 
 
 # -- market hours ---------------------------------------------------------------------
