@@ -1,7 +1,7 @@
 """Market-data wrappers against the sandbox: quotes, price history, chains, movers, hours.
 
-Every test runs against both providers' sandboxes (each provider's paths and
-shapes asserted), except those marked ``TD_ONLY``.
+Every test runs against both providers' sandboxes, each provider's paths and shapes
+asserted (Schwab-only arguments and endpoints: test_market_schwab.py).
 """
 
 import math
@@ -28,10 +28,6 @@ from .sandbox_support import calls, sent
 
 #: A Wednesday, 11:00 in New York: markets open, every answer reproducible.
 NOW = datetime(2024, 3, 13, 15, 0, tzinfo=timezone.utc).timestamp()
-
-
-#: For what only TD's sandbox answers this way (Schwab's own tests: test_market_schwab.py).
-TD_ONLY = pytest.mark.parametrize("provider", ["tdameritrade"], scope="module")
 
 
 @pytest.fixture(scope="module", params=PROVIDERS)
@@ -295,7 +291,6 @@ def test_option_chain_nan_strings_become_nan_floats(client):
     assert math.isnan(frame.loc[far[0]["symbol"], "delta"])
 
 
-@TD_ONLY
 def test_option_chain_filters_are_sent(client):
     chain = get_option_chains("AAPL", contract_type="PUT", strike_count=2, range="ALL",
                               from_date="2024-03-15", to_date=date(2024, 3, 22),
@@ -346,17 +341,23 @@ def test_option_chain_arguments_are_checked_before_sending(sandbox, client, kwar
     refused(sandbox, lambda: client.get_option_chain("AAPL", **kwargs), *expected)
 
 
-@TD_ONLY
 # -- movers ---------------------------------------------------------------------------
 def test_movers_json_and_pandas(sandbox, client):
-    movers = get_movers("$DJI", direction="up", change="value", api=client)
-    assert 0 < len(movers) <= 10 and {m["direction"] for m in movers} == {"up"}
+    movers = get_movers("$DJI", direction="up", change="percent", api=client)
+    entries = movers["screeners"] if is_schwab(sandbox) else movers
+    assert 0 < len(entries) <= 10
+    if is_schwab(sandbox):  # PERCENT_CHANGE_UP: Schwab's entries carry no direction
+        assert all(m["netPercentChange"] > 0 for m in entries)
+    else:
+        assert {m["direction"] for m in entries} == {"up"}
     frame = client.get_movers("$SPX.X", output_format="pandas")
-    assert list(frame.columns) == ["change", "description", "direction", "last", "symbol",
-                                   "totalVolume"]
-    assert len(frame) == 10
-    assert calls(sandbox) == {"GET /v1/marketdata/%24DJI/movers": 1,
-                              "GET /v1/marketdata/%24SPX.X/movers": 1}
+    assert len(frame) == 10 and {"symbol", "description"} <= set(frame.columns)
+    if not is_schwab(sandbox):
+        assert list(frame.columns) == ["change", "description", "direction", "last", "symbol",
+                                       "totalVolume"]
+    spx = sandbox.provider.index_symbol("$SPX.X")
+    assert calls(sandbox) == sent(sandbox, ("movers", {"index": "$DJI"}),
+                                  ("movers", {"index": spx}))
 
 
 @pytest.mark.parametrize("call, expected", [
