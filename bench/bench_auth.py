@@ -1,8 +1,12 @@
 """Authorization round trip, and the cost of one authenticated GET through ``api.request``.
 
-The yardstick is a bare ``requests.Session`` sending the same GET with the same
-Bearer header to the same sandbox, measured in the same run (interleaved
-rounds, medians), so machine noise cancels out in the ratio.
+Two yardsticks send the same GET with the same Bearer header to the same
+sandbox, measured in the same run (interleaved rounds, medians), so machine
+noise cancels out in the ratios: a bare ``requests.Session(trust_env=False)``,
+and the floor, a ``urllib3`` connection pool (what requests itself sends
+through). Each GET is timed twice: wall clock (the sandbox's answer included)
+and the client thread's own CPU time (``time.thread_time``; the sandbox serves
+on other threads), which a busy machine disturbs far less.
 
     python bench/bench_auth.py [--requests 2000] [--rounds 5] [--authorizations 20]
                                [--provider {tdameritrade,schwab,both}]
@@ -18,8 +22,11 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from typing import NamedTuple
+from urllib.parse import urlencode
 
 import requests
+import urllib3
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -49,15 +56,23 @@ def time_authorizations(sandbox: Sandbox, provider: str, count: int) -> list[flo
     return times
 
 
-def per_request(send, count: int) -> float:
-    started = time.perf_counter()
+def per_request(send, count: int) -> tuple[float, float]:
+    """Seconds per call of ``send``: (wall clock, this thread's CPU)."""
+    wall, cpu = time.perf_counter(), time.thread_time()
     for _ in range(count):
         send()
-    return (time.perf_counter() - started) / count
+    return (time.perf_counter() - wall) / count, (time.thread_time() - cpu) / count
 
 
-def measure(provider: str, args: argparse.Namespace) -> float:
-    """Print one provider's numbers; the ratio pyTD / bare session."""
+class Costs(NamedTuple):
+    """One provider's ratios: wall clock against the bare session, CPU against the floor."""
+
+    wall_vs_session: float
+    cpu_vs_floor: float
+
+
+def measure(provider: str, args: argparse.Namespace) -> Costs:
+    """Print one provider's numbers; its :class:`Costs`."""
     path, params = QUOTE_GET[provider]
     with Sandbox(auto_approve=True, provider=provider) as sandbox:
         print(f"[{provider}]")
@@ -70,7 +85,17 @@ def measure(provider: str, args: argparse.Namespace) -> float:
         client = sandbox_api(sandbox)
         headers = dict(client.auth.headers())
         bare = requests.Session()
+        bare.trust_env = False
         url = sandbox.base_url + path
+        pool = urllib3.HTTPConnectionPool("127.0.0.1", sandbox.port, maxsize=1)
+        floor_url = url[url.index("/", len("http://")):] + (
+            "?" + urlencode(params) if params else "")
+
+        def floor_get() -> None:
+            response = pool.request("GET", floor_url, headers=headers)
+            if response.status != 200:
+                raise RuntimeError(f"HTTP {response.status}")
+            response.json()
 
         def bare_get() -> None:
             response = bare.get(url, params=params, headers=headers, timeout=30)
@@ -80,21 +105,32 @@ def measure(provider: str, args: argparse.Namespace) -> float:
         def pytd_get() -> None:
             client.request("GET", path, params=params)
 
-        for send in (bare_get, pytd_get):          # warm up connections and caches
+        senders = {"urllib3 pool (floor)": floor_get, "bare requests.Session": bare_get,
+                   "pyTD api.request": pytd_get}
+        for send in senders.values():          # warm up connections and caches
             per_request(send, 200)
-        bare_times, pytd_times = [], []
+        samples: dict[str, list[tuple[float, float]]] = {name: [] for name in senders}
         for _ in range(args.rounds):
-            bare_times.append(per_request(bare_get, args.requests))
-            pytd_times.append(per_request(pytd_get, args.requests))
-        bare_ms = statistics.median(bare_times) * 1000
-        pytd_ms = statistics.median(pytd_times) * 1000
+            for name, send in senders.items():
+                samples[name].append(per_request(send, args.requests))
+        wall = {name: statistics.median(s[0] for s in runs) * 1000
+                for name, runs in samples.items()}
+        cpu = {name: statistics.median(s[1] for s in runs) * 1e6
+               for name, runs in samples.items()}
         print(f"  GET {path}")
-        print(f"  bare requests.Session GET: {bare_ms:.3f} ms/request")
-        print(f"  pyTD api.request GET:      {pytd_ms:.3f} ms/request")
-        print(f"  ratio pyTD / bare session: {pytd_ms / bare_ms:.2f}x (target <= 0.80x)")
+        for name in senders:
+            print(f"  {name + ':':26} {wall[name]:.3f} ms/request wall, "
+                  f"{cpu[name]:.0f} us client CPU")
+        mine, baseline, floor = ("pyTD api.request", "bare requests.Session",
+                                 "urllib3 pool (floor)")
+        print(f"  ratio pyTD / bare session: {wall[mine] / wall[baseline]:.2f}x wall, "
+              f"{cpu[mine] / cpu[baseline]:.2f}x CPU (target <= 0.80x)")
+        print(f"  ratio pyTD / urllib3 floor: {cpu[mine] / cpu[floor]:.2f}x CPU "
+              f"(target <= 1.25x); pyTD's own cost: {cpu[mine] - cpu[floor]:.0f} us CPU")
         bare.close()
+        pool.close()
         client.close()
-        return pytd_ms / bare_ms
+        return Costs(wall[mine] / wall[baseline], cpu[mine] / cpu[floor])
 
 
 def main() -> None:
@@ -104,10 +140,12 @@ def main() -> None:
     parser.add_argument("--authorizations", type=int, default=20)
     add_provider_option(parser)
     args = parser.parse_args()
-    ratios = {provider: measure(provider, args) for provider in chosen(args)}
-    if len(ratios) == 2:
-        print(f"per-request ratio schwab / tdameritrade: "
-              f"{ratios['schwab'] / ratios['tdameritrade']:.2f} (1.00 = same overhead)")
+    costs = {provider: measure(provider, args) for provider in chosen(args)}
+    if len(costs) == 2:
+        schwab, td = costs["schwab"], costs["tdameritrade"]
+        print(f"per-request overhead schwab / tdameritrade: "
+              f"{schwab.wall_vs_session / td.wall_vs_session:.2f} wall, "
+              f"{schwab.cpu_vs_floor / td.cpu_vs_floor:.2f} CPU (1.00 = same overhead)")
 
 
 if __name__ == "__main__":
