@@ -294,6 +294,17 @@ def test_hours_arguments_are_checked_before_sending_on_schwab(sandbox, client):
             ValidationError, "yyyy-MM-dd")
 
 
+def test_previous_close_date_is_stamped_as_in_the_reference_example(request):
+    """Reference §5.5: a candle of 2021-12-10 comes with previousCloseDate 1639029600000."""
+    friday = datetime(2021, 12, 10, 21, 0, tzinfo=timezone.utc).timestamp()
+    sandbox = start_sandbox(request, provider="schwab", clock=lambda: friday, seed=7)
+    with sandbox_api(sandbox) as a:
+        history = a.get_price_history("AAPL", period_type="day", period=1,
+                                      need_previous_close=True)
+    assert history["previousCloseDate"] == 1639029600000
+    assert history["candles"][0]["datetime"] > history["previousCloseDate"]
+
+
 # -- quotes: fields= and indicative= ----------------------------------------------------
 def test_quote_fields_answer_only_the_sections_asked_for(sandbox, client):
     data = client.get_quotes(["AAPL", "SPY"], fields=["quote", "Reference"])

@@ -12,7 +12,7 @@ import datetime as dt
 from typing import Any, Callable
 
 from pyTD.sandbox.data import universe
-from pyTD.sandbox.data.calendar import local_date, local_epoch, previous_trading_day
+from pyTD.sandbox.data.calendar import local_date, previous_trading_day
 from pyTD.sandbox.data.options import expirations, root_of
 from pyTD.sandbox.data.prices import day_bar, snapshot
 from pyTD.sandbox.market import chains, history, instruments
@@ -60,8 +60,10 @@ def get_price_history(sandbox: SandboxLike, req: SandboxRequest) -> SandboxRespo
     body["symbol"] = symbol
     if previous and model and sandbox.universe.knows(model):
         day = previous_trading_day(local_date(sandbox.clock()))
-        body["previousClose"] = round(day_bar(sandbox.seed, model, day).close, 2)
-        body["previousCloseDate"] = local_epoch(day, 0) * 1000
+        bar = day_bar(sandbox.seed, model, day)
+        # Stamped as that day's daily candle is (the reference's example: 06:00 UTC in winter).
+        body["previousClose"] = round(bar.close, 2)
+        body["previousCloseDate"] = int(bar.time) * 1000
     return response
 
 
