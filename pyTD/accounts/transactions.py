@@ -51,6 +51,9 @@ def get_transactions(account_id: Id, *, type: Optional[str] = None,
 
     ``start_date``/``end_date`` are days (date, datetime or ``"yyyy-MM-dd"``) at
     most one year apart. pandas: one row per transaction (index ``transactionId``).
+    On Charles Schwab, which has one ``TRADE`` type for both sides,
+    ``type="BUY_ONLY"``/``"SELL_ONLY"`` keep the trades of that side
+    (:func:`trade_side`).
 
     >>> from pyTD.accounts import get_transactions
     >>> get_transactions("123456789", type="TRADE", start_date="2024-01-01",
@@ -60,9 +63,13 @@ def get_transactions(account_id: Id, *, type: Optional[str] = None,
     account = check_id("account_id", account_id)
     if uses_hashes(client):
         query = _schwab_params(client, type, types, symbol, start_date, end_date)
-        return with_account(client, account, lambda segment: fetch(
-            client, "transactions", _frame, output_format=output_format, params=query,
-            empty=[], account_id=segment))
+        side = _SIDES.get(str(type).strip().upper()) if type is not None else None
+        call = Call(client, output_format)
+        found = with_account(client, account, lambda segment: call.get(
+            "transactions", query, account_id=segment)) or []
+        if side is not None:
+            found = [t for t in found if trade_side(t) == side]
+        return call.render(found, _frame)
     if types is not None:
         raise ValidationError("types= is Schwab's parameter; on TD Ameritrade pass type=.")
     params: dict[str, Any] = {}
@@ -82,6 +89,31 @@ def get_transactions(account_id: Id, *, type: Optional[str] = None,
         params["endDate"] = end.isoformat()
     return fetch(client, "transactions", _frame, output_format=output_format, params=params,
                  empty=[], account_id=account)
+
+
+#: TD's one-sided trade types, which Schwab answers as ``TRADE`` of both sides.
+_SIDES = {"BUY_ONLY": "BUY", "SELL_ONLY": "SELL"}
+
+
+def trade_side(transaction: Any) -> Optional[str]:
+    """``"BUY"`` or ``"SELL"`` for a Schwab ``TRADE`` transaction, ``None`` when unknown.
+
+    Schwab's transactions carry no instruction: a trade that took cash
+    (``netAmount`` below 0) is a buy, one that brought cash in a sell; with a
+    zero net amount, the sign of the security item's ``amount`` decides.
+
+    >>> trade_side({"type": "TRADE", "netAmount": -1902.5, "transferItems": []})
+    'BUY'
+    """
+    if not isinstance(transaction, dict) or transaction.get("type") != "TRADE":
+        return None
+    net = transaction.get("netAmount") or 0
+    if not net:
+        securities = [item for item in transaction.get("transferItems") or []
+                      if isinstance(item, dict) and
+                      (item.get("instrument") or {}).get("assetType") != "CURRENCY"]
+        net = -sum(item.get("amount") or 0 for item in securities)
+    return "BUY" if net < 0 else "SELL" if net > 0 else None
 
 
 def get_transaction(account_id: Id, transaction_id: Id, *, api: Optional[Client] = None,

@@ -31,6 +31,7 @@ from pyTD.accounts import (
     replace_order,
     update_preferences,
 )
+from pyTD.accounts.transactions import trade_side
 from pyTD.exceptions import (
     NotSupportedError,
     RateLimitError,
@@ -213,6 +214,35 @@ def test_transactions(sandbox, client):
         get_transactions(CASH, type="CHECKING", api=client)
     with pytest.raises(ValidationError, match="one year"):
         get_transactions(CASH, start_date="2022-01-01", end_date="2024-01-01", api=client)
+
+
+def test_buy_only_and_sell_only_keep_their_side_on_schwab(make_sandbox, client):
+    """Schwab has only TRADE: pyTD keeps the side TD's BUY_ONLY/SELL_ONLY asked for."""
+    window = {"start_date": "2023-06-01", "end_date": "2024-03-13"}
+    trades = get_transactions(MARGIN, type="TRADE", api=client, **window)
+    buys = get_transactions(MARGIN, type="BUY_ONLY", api=client, **window)
+    sells = get_transactions(MARGIN, type="sell_only", api=client, **window)
+    assert buys and sells
+    assert sorted(t["activityId"] for t in buys + sells) == sorted(
+        t["activityId"] for t in trades)
+    # The same account in TD's sandbox (shared state, TD's instruction field) agrees.
+    td = sandbox_api(make_sandbox(clock=lambda: NOW, seed=11))
+    td_buys = td.get_transactions(MARGIN, type="BUY_ONLY", **window)
+    td.close()
+    assert sorted(t["activityId"] for t in buys) == sorted(t["transactionId"] for t in td_buys)
+    frame = get_transactions(MARGIN, type="BUY_ONLY", api=client, output_format="pandas",
+                             **window)
+    assert sorted(frame.index) == sorted(t["activityId"] for t in buys)
+
+
+def test_trade_side_of_a_zero_net_trade_follows_the_security_amount():
+    def trade(amount):
+        return {"type": "TRADE", "netAmount": 0.0, "transferItems": [
+            {"instrument": {"assetType": "CURRENCY"}, "amount": -0.5, "feeType": "COMMISSION"},
+            {"instrument": {"assetType": "EQUITY", "symbol": "NET"}, "amount": amount}]}
+    assert [trade_side(trade(10.0)), trade_side(trade(-10.0)), trade_side(trade(0.0))] == [
+        "BUY", "SELL", None]
+    assert trade_side({"type": "DIVIDEND_OR_INTEREST", "netAmount": 4.2}) is None
 
 
 def test_user_preference(client):
