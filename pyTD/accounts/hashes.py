@@ -13,7 +13,7 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING, Any, Callable, Optional, TypeVar
 
-from pyTD.exceptions import ResourceNotFound, ValidationError
+from pyTD.exceptions import ResourceNotFound, TDError, ValidationError
 
 if TYPE_CHECKING:
     from pyTD.api import api as Client
@@ -94,7 +94,8 @@ def with_account(client: Client, account: str, send: Callable[[str], T]) -> T:
     """``send(path segment)`` for ``account``: its hash on Schwab, the number itself on TD.
 
     A hash Schwab refuses (400 "Invalid account number") is looked up again once;
-    if it is refused again the error names the account number.
+    if it is refused again the error names the account number. Other errors name
+    the account by the number the user passed, not by its opaque hash.
     """
     if not uses_hashes(client):
         return send(account)
@@ -105,6 +106,7 @@ def with_account(client: Client, account: str, send: Callable[[str], T]) -> T:
             return send(segment)
         except ValidationError as error:
             if not _refused(error):
+                _name_account(error, segment, account)
                 raise
             if looked_up_again:
                 raise ValidationError(
@@ -112,4 +114,14 @@ def with_account(client: Client, account: str, send: Callable[[str], T]) -> T:
                     f"after looking its hash up again: {error}", status_code=error.status_code,
                 ) from error
             hashes.refresh(generation)
+        except TDError as error:
+            _name_account(error, segment, account)
+            raise
     raise AssertionError("unreachable: the second attempt returns or raises")
+
+
+def _name_account(error: TDError, segment: str, account: str) -> None:
+    """Replace the account's hash in ``error``'s message by the account number."""
+    if segment != account and segment in error.message:
+        error.message = error.message.replace(segment, account)
+        error.args = (error.message, *error.args[1:])

@@ -127,6 +127,16 @@ def test_unknown_account_number_sends_nothing_else(sandbox, client):
     assert set(calls(sandbox)) == {NUMBERS}
 
 
+def test_errors_name_the_account_number_not_its_hash(sandbox, client):
+    segment = client.provider.path("order", account_id="HASH", order_id=1).split("HASH")[0]
+    with pytest.raises(ResourceNotFound) as info:
+        get_order(CASH, 999999999, api=client)
+    message = str(info.value)
+    assert f"{segment}{CASH}/orders/999999999" in message, message
+    hashes = [row["hashValue"] for row in get_account_numbers(api=client)]
+    assert not [h for h in hashes if h in message] and info.value.message == message
+
+
 def test_accounts_with_positions(client):
     accounts = get_accounts(fields="positions", api=client)
     assert [list(a) for a in accounts] == [["securitiesAccount", "aggregatedBalance"]] * 2
