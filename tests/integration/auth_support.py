@@ -29,12 +29,15 @@ class Browser:
     ``decision`` is ``"auto"`` (the sandbox auto-approves), ``"allow"`` or ``"deny"`` (the
     consent form is submitted). ``before`` lists URLs to visit first (stray requests to
     the callback server, like a browser asking for /favicon.ico); their statuses land in
-    ``stray``.
+    ``stray``. ``verify=False`` accepts the self-signed certificate of an https callback
+    (as the user does at the browser's warning).
     """
 
-    def __init__(self, decision: str = "auto", before: tuple[str, ...] = ()) -> None:
+    def __init__(self, decision: str = "auto", before: tuple[str, ...] = (),
+                 verify: bool = True) -> None:
         self.decision = decision
         self.before = before
+        self.verify = verify
         self.pages: list[requests.Response] = []
         self.stray: list[int] = []
         self.errors: list[BaseException] = []
@@ -50,6 +53,7 @@ class Browser:
         try:
             with requests.Session() as session:
                 session.trust_env = False
+                session.verify = self.verify
                 for path in self.before:
                     self.stray.append(session.get(path, timeout=10).status_code)
                 if self.decision == "auto":
