@@ -16,6 +16,7 @@ import time
 from typing import Callable, Optional, Union
 
 from pyTD._fork import register
+from pyTD.auth.browser import NOTEBOOK_WAITING, WAITING, open_in_background
 from pyTD.auth.flow import REAUTHORIZE, OAuthFlow, TokenGrant
 from pyTD.auth.tokens import Clock, EmptyToken, RefreshToken, Token
 from pyTD.cache.base import TokenCache, TokenSet
@@ -122,10 +123,15 @@ class AuthManager:
                   manual: bool = False) -> None:
         """Authorize through the browser and cache the tokens.
 
-        ``open_browser`` is True (the system browser), False (print the URL only)
-        or a callable that receives the URL; it runs on this thread and must not
-        wait for the callback page. ``manual=True`` prints the URL and reads the
+        ``open_browser`` is True (the system browser, opened on a thread of its own
+        so that a browser command that blocks cannot delay the callback page),
+        False (print the URL only) or a callable that receives the URL; a callable
+        runs on this thread and must not wait for the callback page. While waiting,
+        one message says where to go, that Ctrl+C cancels and when the wait ends
+        (``timeout`` seconds). ``manual=True`` prints the URL and reads the
         redirected URL pasted back (SSH sessions, remote notebooks).
+
+        >>> a.auth.authorize(timeout=120)                      # doctest: +SKIP
         """
         if manual:
             self._authorize_manually()
@@ -143,7 +149,7 @@ class AuthManager:
         with CallbackServer(callback, ssl_context=context, expected_state=state) as server:
             if context is not None:
                 self._output(TLS_HINT.format(callback=callback))
-            self._show(url, open_browser)
+            self._show(url, open_browser, timeout)
             query = server.wait(timeout)
             try:
                 self.exchange_code(query, state=state)
@@ -156,19 +162,18 @@ class AuthManager:
                              if context is not None else ""))
         log.info("Authorization complete; tokens stored in %s", self.cache.describe())
 
-    def _show(self, url: str, open_browser: BrowserOpener) -> None:
+    def _show(self, url: str, open_browser: BrowserOpener, timeout: float) -> None:
         from pyTD.auth.notebook import show_link
 
-        shown = show_link(url, output=self._output)   # a clickable link inside Jupyter
+        until = time.strftime("%H:%M:%S", time.localtime(self.clock() + timeout))
+        if show_link(url, output=self._output):   # a clickable link inside Jupyter
+            self._output(NOTEBOOK_WAITING.format(until=until, timeout=timeout))
+        elif not callable(open_browser):
+            self._output(WAITING.format(url=url, until=until, timeout=timeout))
         if callable(open_browser):
             open_browser(url)
-            return
-        if not shown:
-            self._output(f"Open this URL to authorize pyTD:\n\n    {url}\n")
-        if open_browser:
-            import webbrowser
-
-            webbrowser.open(url)
+        elif open_browser:
+            open_in_background(url)
 
     def _authorize_manually(self) -> None:
         url, state = self.flow.authorization_url()
@@ -303,6 +308,11 @@ class AuthManager:
 
     def _first_authorization(self) -> None:
         expired, self._expired = self._expired, None
+        from pyTD.auth.notebook import in_notebook
+
+        if in_notebook():
+            self._authorize_in_notebook(expired)
+            return
         if expired and not interactive():
             raise AuthorizationError(
                 f"{expired} There is no terminal to ask in: run `pytd auth login` once in a "
@@ -319,6 +329,16 @@ class AuthManager:
                             default=True):
             raise AuthorizationError("Authorization declined. " + REAUTHORIZE)
         self.authorize()
+
+    def _authorize_in_notebook(self, expired: Optional[str]) -> None:
+        """The first call in a Jupyter kernel: the link and the callback server, or
+        the pasted URL where the browser cannot reach this kernel's machine."""
+        from pyTD.auth.notebook import browser_reaches_kernel
+
+        if expired:
+            self._output(expired)
+        reachable = browser_reaches_kernel(self.settings.require_callback_url())
+        self.authorize(open_browser=False, manual=not reachable)
 
     # -- state ----------------------------------------------------------------
     def tokens(self) -> TokenSet:

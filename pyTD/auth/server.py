@@ -10,7 +10,7 @@ records the query; the code is exchanged on the caller's thread, and the
 browser is then answered with a success or failure page::
 
     with CallbackServer("http://127.0.0.1:8080/callback") as server:
-        webbrowser.open(url)
+        open_in_background(url)   # pyTD.auth.browser: a blocking browser cannot hold this thread
         query = server.wait(timeout=300)
         ...                                   # exchange the code
         server.finish(ok=True, message="Tokens saved.")

@@ -110,6 +110,14 @@ def _report_status(args: argparse.Namespace, client: api) -> int:
     return EXIT_OK if authorized else EXIT_ERROR
 
 
+def _say_if_cached(client: api) -> None:
+    """Before a new login: say that valid tokens are cached already (the login replaces them)."""
+    refresh = client.auth.tokens().refresh_token
+    if refresh.valid:
+        print(f"Valid tokens are already cached in {client.cache.describe()} (refresh token "
+              f"valid until {refresh.expires_text()}); this login replaces them.")
+
+
 def login(args: argparse.Namespace) -> int:
     """``pytd auth login``: the browser, ``--no-browser`` or ``--manual`` flow."""
     with make_api(args) as client:
@@ -117,6 +125,7 @@ def login(args: argparse.Namespace) -> int:
         chatter = contextlib.redirect_stdout(sys.stderr) if args.json \
             else contextlib.nullcontext()
         with chatter:
+            _say_if_cached(client)
             try:
                 client.authorize(open_browser=not args.no_browser, timeout=args.timeout,
                                  manual=args.manual)

@@ -6,6 +6,10 @@
 - ``authorize(manual=True)`` as on a remote kernel: pyTD prints the URL and asks
   for the redirected URL with ``input()``; this test answers the kernel's stdin
   request through ``jupyter_client`` with the URL the sandbox redirected to.
+- The README's first call with no tokens: the kernel shows the link and waits
+  for the callback (the test clicks the link), or, in a kernel started from an
+  SSH login, asks for the redirected URL; interrupting the kernel while it waits
+  raises ``KeyboardInterrupt`` and frees the callback port.
 
 The kernel is started from a kernelspec written to a temporary ``JUPYTER_PATH``
 that points at this interpreter, so nothing has to be installed beforehand.
@@ -17,8 +21,10 @@ import html
 import json
 import queue
 import re
+import socket
 import stat
 import sys
+import threading
 from pathlib import Path
 from typing import Any, Iterator, Optional
 from urllib.parse import parse_qs, urlsplit
@@ -316,5 +322,112 @@ def test_manual_authorization_denied_in_kernel(kernel, sandbox, tmp_path):
 
     after = Conversation(kernel, lambda prompt, outputs: pytest.fail("unexpected input()"))
     assert after.run("print('auth_valid:', d.auth_valid)")["status"] == "ok"
+    assert output_texts(after.outputs) == ["auth_valid: False\n"]
+    assert sandbox.stats()["grants"]["authorization_code"] == 0
+
+
+# -- jupyter_client: the README's first call, with no tokens ---------------------------------
+
+def first_call(name: str, environ: dict[str, str]) -> str:
+    """Kernel code: the first data call of ``name`` with ``environ`` set for it only."""
+    return (f"import os\nos.environ.update({environ!r})\ntry:\n"
+            f"    quotes = {name}.get_quotes(['AAPL'])\nfinally:\n"
+            f"    for variable in {list(environ)!r}:\n        del os.environ[variable]\n"
+            "print('QUOTE', quotes['AAPL']['symbol'], quotes['AAPL']['lastPrice'] > 0)")
+
+
+class LinkWatcher(Conversation):
+    """A conversation that acts once the kernel shows the authorization link."""
+
+    def __init__(self, kc, on_link) -> None:
+        super().__init__(kc, lambda prompt, outputs: pytest.fail(f"unexpected input({prompt!r})"))
+        self.on_link = on_link
+        self.acted = False
+
+    def _on_output(self, msg: dict) -> None:
+        super()._on_output(msg)
+        html_output = msg["content"].get("data", {}).get("text/html", "")
+        if msg["header"]["msg_type"] == "display_data" and "<a href=" in html_output \
+                and not self.acted:
+            self.acted = True
+            self.on_link(html.unescape(re.search(r'<a href="([^"]+)"', html_output).group(1)))
+
+
+def click(pages: list, threads: list):
+    """The user clicks the link: a browser on this machine visits it (in the background)."""
+    def visit(url: str) -> None:
+        with requests.Session() as session:
+            session.trust_env = False
+            pages.append(session.get(url, timeout=20))    # auto-approved, then the callback
+
+    def on_link(url: str) -> None:
+        thread = threading.Thread(target=visit, args=(url,), daemon=True)
+        threads.append(thread)
+        thread.start()
+    return on_link
+
+
+def test_first_call_in_a_notebook_shows_the_link_and_waits_for_the_callback(
+        kernel, sandbox, tmp_path):
+    callback = new_app(sandbox)
+    pages: list = []
+    threads: list = []
+    talk = LinkWatcher(kernel, click(pages, threads))
+    assert talk.run(client_source(sandbox, callback, "f", config_dir=str(tmp_path)))[
+        "status"] == "ok"
+    reply = talk.run(first_call("f", {"TD_NOTEBOOK_AUTH": "callback"}))
+    assert reply["status"] == "ok", (reply.get("ename"), reply.get("evalue"))
+    for thread in threads:
+        thread.join(20)
+    assert talk.prompts == []
+    assert_no_loop_trouble(talk.outputs)
+    assert_authorization_link(talk.outputs, sandbox, callback)
+    text = "".join(output_texts(talk.outputs))
+    assert "there is no terminal" not in text
+    assert "interrupt the kernel to cancel" in text
+    assert text.endswith("QUOTE AAPL True\n"), text
+    assert [page.status_code for page in pages] == [200]
+    assert "Authorization complete" in pages[0].text
+    assert sandbox.stats()["grants"]["authorization_code"] == 1
+
+
+def test_first_call_in_a_remote_kernel_asks_for_the_redirected_url(kernel, sandbox, tmp_path):
+    callback = new_app(sandbox)
+
+    def paste_redirect(prompt: str, outputs: list[dict]) -> str:
+        url = printed_authorization_url(outputs, sandbox)
+        with requests.Session() as session:
+            session.trust_env = False
+            approved = session.get(url, allow_redirects=False, timeout=10)
+        assert approved.status_code == 302
+        return approved.headers["Location"]
+
+    talk = Conversation(kernel, paste_redirect)
+    assert talk.run(client_source(sandbox, callback, "r", config_dir=str(tmp_path)))[
+        "status"] == "ok"
+    # The kernel was started from an SSH login: the browser is on another machine.
+    reply = talk.run(first_call("r", {"SSH_CONNECTION": "192.0.2.1 50000 192.0.2.2 22",
+                                      "TD_NOTEBOOK_AUTH": "auto"}))
+    assert reply["status"] == "ok", (reply.get("ename"), reply.get("evalue"))
+    assert talk.prompts == ["Redirected URL: "]
+    assert_authorization_link(talk.outputs, sandbox, callback)
+    assert "".join(output_texts(talk.outputs)).endswith("QUOTE AAPL True\n")
+    assert sandbox.stats()["grants"]["authorization_code"] == 1
+
+
+def test_interrupting_the_kernel_while_waiting_closes_the_callback_server(
+        kernel, sandbox, tmp_path):
+    callback = new_app(sandbox)
+    port = urlsplit(callback).port
+    talk = LinkWatcher(kernel, lambda url: kernel.parent.interrupt_kernel())
+    assert talk.run(client_source(sandbox, callback, "i", config_dir=str(tmp_path)))[
+        "status"] == "ok"
+    reply = talk.run(first_call("i", {"TD_NOTEBOOK_AUTH": "callback"}))
+    assert talk.acted
+    assert reply["status"] == "error" and reply["ename"] == "KeyboardInterrupt", reply
+    with socket.socket() as probe:        # the kernel's callback server let go of the port
+        probe.bind(("127.0.0.1", port))
+    after = Conversation(kernel, lambda prompt, outputs: pytest.fail("unexpected input()"))
+    assert after.run("print('auth_valid:', i.auth_valid)")["status"] == "ok"
     assert output_texts(after.outputs) == ["auth_valid: False\n"]
     assert sandbox.stats()["grants"]["authorization_code"] == 0

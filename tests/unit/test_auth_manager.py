@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
 import requests
 
@@ -59,21 +62,28 @@ def test_first_authorization_asks_through_confirm_and_a_no_declines(monkeypatch)
     assert asked == ["pyTD is not authorized yet. Open a browser to authorize now? [Y/n] "]
 
 
+NOW = 1_800_000_000.0
+#: What the terminal shows while waiting 120 s from NOW for the callback.
+WAITING = ("Open this URL to authorize pyTD (Ctrl+C cancels; the wait ends at "
+           + time.strftime("%H:%M:%S", time.localtime(NOW + 120)) + ", after 120 s):\n\n"
+           "    https://example.test/auth?x=1\n")
+
+
 def test_nothing_is_printed_when_output_is_injected(monkeypatch, capsys):
     shown: list[str] = []
-    auth, _ = manager(output=shown.append)
+    auth, _ = manager(output=shown.append, clock=lambda: NOW)
     monkeypatch.setattr("pyTD.auth.notebook.in_notebook", lambda: False)
     opened: list[str] = []
-    monkeypatch.setattr("webbrowser.open", opened.append)
-    auth._show("https://example.test/auth?x=1", True)
-    assert shown == ["Open this URL to authorize pyTD:\n\n    https://example.test/auth?x=1\n"]
-    assert opened == ["https://example.test/auth?x=1"]
+    called = threading.Event()
+    monkeypatch.setattr("webbrowser.open", lambda url: opened.append(url) or called.set())
+    auth._show("https://example.test/auth?x=1", True, 120)
+    assert shown == [WAITING]
+    assert called.wait(10) and opened == ["https://example.test/auth?x=1"]
     assert capsys.readouterr().out == ""
 
 
 def test_the_default_output_prints_the_same_text(monkeypatch, capsys):
-    auth, _ = manager()
+    auth, _ = manager(clock=lambda: NOW)
     monkeypatch.setattr("pyTD.auth.notebook.in_notebook", lambda: False)
-    auth._show("https://example.test/auth?x=1", False)
-    assert capsys.readouterr().out == \
-        "Open this URL to authorize pyTD:\n\n    https://example.test/auth?x=1\n\n"
+    auth._show("https://example.test/auth?x=1", False, 120)
+    assert capsys.readouterr().out == WAITING + "\n"
