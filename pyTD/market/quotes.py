@@ -29,7 +29,9 @@ def get_quotes(symbols: Symbols, output_format: Optional[str] = None,
 
     On Schwab each quote is nested by section (``quote``, ``reference``,
     ``fundamental``, ``regular``); the pandas frame flattens the sections into
-    ``section.field`` columns (``quote.lastPrice``).
+    ``section.field`` columns (``quote.lastPrice``). In the frame, epoch-millisecond
+    times (TD's ``quoteTimeInLong``, ``tradeTimeInLong``, Schwab's ``quote.quoteTime``,
+    ``quote.tradeTime``, ...) are UTC datetimes.
 
     >>> from pyTD.market import get_quotes
     >>> get_quotes(["AAPL", "MSFT"])["AAPL"]["lastPrice"]  # doctest: +SKIP
@@ -66,7 +68,7 @@ def _frame(data: dict[str, Any], names: list[str]) -> Any:
     rows = {name: _flat(data[name]) for name in ordered}
     frame = pd.DataFrame.from_dict(rows, orient="index")
     frame.index.name = "symbol"
-    return frame
+    return output.epoch_ms_to_datetimes(frame)
 
 
 def _flat(quote: Any) -> Any:
