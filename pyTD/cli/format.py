@@ -190,8 +190,13 @@ def _number(value: Any) -> Optional[float]:
 
 
 def percent(value: Any, scale: float = 1.0) -> Any:
-    """A percentage to show: ``value * scale`` with 2 decimals (non-numbers unchanged)."""
-    return fixed(value * scale, 2) if _is_number(value) else value
+    """A percentage to show: ``value * scale`` with 2 decimals (4 in a CSV file; non-numbers
+    unchanged).
+
+    >>> cell(percent(0.012345, 100)), str(percent(0.012345, 100))
+    ('1.23', '1.2345')
+    """
+    return fixed(round(value * scale, 4), 2) if _is_number(value) else value
 
 
 def percent_change(change: Any, base: Any) -> Optional[float]:
@@ -276,14 +281,15 @@ def candle_summary(parts: Table, symbol: str) -> str:
     2024-01-02   2.00
     ...
     2024-01-30  30.00
-    29 candles of AAPL, 2024-01-02 to 2024-01-30. Every candle: --all, --csv FILE or --json.
+    29 candles of AAPL, 2024-01-02 to 2024-01-30.
+    Every candle: --all, --csv FILE or --json.
     """
     headers, rows = parts
     if len(rows) <= SUMMARY_MIN_CANDLES:
         return table(headers, rows)
     lines = table(headers, [rows[0], rows[-1]]).splitlines()
     return "\n".join([*lines[:3], "...", lines[3],
-                      f"{len(rows):,} candles of {symbol}, {rows[0][0]} to {rows[-1][0]}. "
+                      f"{len(rows):,} candles of {symbol}, {rows[0][0]} to {rows[-1][0]}.",
                       "Every candle: --all, --csv FILE or --json."])
 
 

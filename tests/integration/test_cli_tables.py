@@ -202,13 +202,13 @@ def test_history_without_a_period_prints_a_summary(pytd):
     assert result.returncode == 0, result.stderr
     candles = json.loads(pytd("history", "AAPL", "--json").stdout)["candles"]
     lines = result.stdout.strip().splitlines()
-    assert len(lines) == 6 and lines[3] == "..."
+    assert len(lines) == 7 and lines[3] == "..."
     first, last = (re.split(r"\s{2,}", lines[i].strip()) for i in (2, 4))
     assert first[0] == time.strftime("%Y-%m-%dT%H:%M:%SZ",
                                      time.gmtime(candles[0]["datetime"] / 1000))
     assert number(last[4]) == candles[-1]["close"]
-    assert lines[5] == (f"{len(candles):,} candles of AAPL, {first[0]} to {last[0]}. "
-                        "Every candle: --all, --csv FILE or --json.")
+    assert lines[5:] == [f"{len(candles):,} candles of AAPL, {first[0]} to {last[0]}.",
+                         "Every candle: --all, --csv FILE or --json."]
     assert len(candles) > 1000
 
 
