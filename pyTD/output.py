@@ -10,6 +10,7 @@ pandas is imported on first use only; without it, asking for ``"pandas"`` raises
 
 from __future__ import annotations
 
+import re
 from typing import Any, Callable, Optional, Sequence
 
 from pyTD.exceptions import ConfigurationError
@@ -85,3 +86,51 @@ def utc_from_ms(values: Any, name: str = "datetime") -> Any:
     """A UTC ``DatetimeIndex`` named ``name`` from epoch milliseconds."""
     pd = pandas()
     return pd.DatetimeIndex(pd.to_datetime(list(values), unit="ms", utc=True), name=name)
+
+
+#: The time zone of the US exchanges' calendar, which dates daily candles.
+EXCHANGE_TIME_ZONE = "America/New_York"
+
+
+def exchange_days(stamps: Any, name: str = "date") -> Any:
+    """The trading days (midnights, no time zone) of aware timestamps, named ``name``.
+
+    TD stamps a daily candle at midnight in Chicago (05:00 or 06:00 UTC); its
+    day is the calendar day in New York::
+
+        >>> list(exchange_days(utc_from_ms([1594357200000])).strftime("%Y-%m-%d"))
+        ['2020-07-10']
+    """
+    pd = pandas()
+    days = pd.DatetimeIndex(stamps).tz_convert(EXCHANGE_TIME_ZONE).tz_localize(None).normalize()
+    return pd.DatetimeIndex(days, name=name)
+
+
+#: Column names (the part after the last ``.``) of epoch-millisecond times in quotes.
+_EPOCH_MS_NAME = re.compile(r"(Time|TimeInLong|Date|Day)$")
+#: The earliest epoch milliseconds taken for a time (1973): ``expirationDay`` 16 is a day.
+_EPOCH_MS_FLOOR = 10 ** 11
+
+
+def epoch_ms_to_datetimes(frame: Any, keep: Sequence[str] = ()) -> Any:
+    """Integer epoch-millisecond columns (``quoteTimeInLong``, ``tradeTime``,
+    ``quote.quoteTime``, ``lastTradingDay``...) become UTC datetimes; missing ones ``NaT``.
+
+    A column is converted when its name ends in ``Time``, ``TimeInLong``, ``Date``
+    or ``Day`` and every value in it is a whole number of milliseconds after
+    1973; strings (``divDate``) and small numbers (``expirationDay``) are left
+    alone, and so are the columns named in ``keep``.
+    """
+    pd = pandas()
+    for column in frame.columns:
+        series = frame[column]
+        if column in keep or not _EPOCH_MS_NAME.search(str(column).rpartition(".")[2]) or \
+                pd.api.types.is_bool_dtype(series):
+            continue
+        present = series.notna()
+        numbers = pd.to_numeric(series.where(present), errors="coerce")
+        given = numbers[present]
+        if len(given) and not given.isna().any() and (given % 1 == 0).all() \
+                and (given >= _EPOCH_MS_FLOOR).all():
+            frame[column] = pd.to_datetime(numbers, unit="ms", utc=True)
+    return frame

@@ -8,7 +8,8 @@ from typing import Any, Mapping, Sequence
 
 from pyTD.cli import EXIT_OK
 from pyTD.cli.commands import make_api, show
-from pyTD.cli.format import Table
+from pyTD.cli.format import Table, fixed, percent, prices, quantity
+from pyTD.exceptions import NotSupportedError
 
 
 def _accounts_of(data: Any) -> list[Mapping[str, Any]]:
@@ -17,15 +18,21 @@ def _accounts_of(data: Any) -> list[Mapping[str, Any]]:
     return [item.get("securitiesAccount", item) for item in items]
 
 
+def _money(values: Sequence[Any]) -> list[Any]:
+    return [fixed(value) for value in values]
+
+
 def balance_rows(data: Any) -> Table:
-    """One row per account: type, cash, liquidation value, buying power."""
+    """One row per account: type, cash, liquidation value, buying power (all in dollars)."""
     rows = []
     for account in _accounts_of(data):
         balances = account.get("currentBalances") or {}
-        rows.append([str(account.get("accountId")), account.get("type"),
-                     balances.get("cashBalance"), balances.get("liquidationValue"),
-                     balances.get("buyingPower", balances.get("cashAvailableForTrading")),
-                     balances.get("longMarketValue")])
+        number = account.get("accountId", account.get("accountNumber"))  # TD, Schwab
+        rows.append([str(number), account.get("type"),
+                     *_money([balances.get("cashBalance"), balances.get("liquidationValue"),
+                              balances.get("buyingPower",
+                                           balances.get("cashAvailableForTrading")),
+                              balances.get("longMarketValue")])])
     return ["account", "type", "cash", "liquidation value", "buying power",
             "long market value"], rows
 
@@ -35,24 +42,38 @@ def position_rows(data: Sequence[Mapping[str, Any]]) -> Table:
     rows = []
     for position in data:
         instrument = position.get("instrument") or {}
-        quantity = (position.get("longQuantity") or 0) - (position.get("shortQuantity") or 0)
+        held = (position.get("longQuantity") or 0) - (position.get("shortQuantity") or 0)
         rows.append([str(position.get("accountId")), instrument.get("symbol"),
-                     instrument.get("assetType"), quantity, position.get("averagePrice"),
-                     position.get("marketValue"), position.get("currentDayProfitLoss"),
-                     position.get("currentDayProfitLossPercentage")])
+                     instrument.get("assetType"), quantity(held),
+                     *prices([position.get("averagePrice")]),
+                     *_money([position.get("marketValue"),
+                              position.get("currentDayProfitLoss")]),
+                     percent(position.get("currentDayProfitLossPercentage"))])
     return ["account", "symbol", "type", "quantity", "average price", "market value",
             "day P/L", "day P/L %"], rows
 
 
+def _traded(item: Mapping[str, Any]) -> Mapping[str, Any]:
+    """What a transaction moved: TD's ``transactionItem``, or Schwab's first transfer item
+    that is not cash or a fee."""
+    if "transactionItem" in item:
+        return item.get("transactionItem") or {}
+    transfers = [t for t in item.get("transferItems") or []
+                 if (t.get("instrument") or {}).get("assetType") != "CURRENCY"]
+    return transfers[0] if transfers else {}
+
+
 def transaction_rows(data: Sequence[Mapping[str, Any]]) -> Table:
-    """One row per transaction, newest first as TD sends them."""
+    """One row per transaction, in the order the provider sends them (TD: newest first)."""
     rows = []
     for item in data:
-        detail = item.get("transactionItem") or {}
+        detail = _traded(item)
         instrument = detail.get("instrument") or {}
-        rows.append([str(item.get("transactionId")), (item.get("transactionDate") or "")[:10],
+        when = item.get("transactionDate") or item.get("tradeDate") or item.get("time") or ""
+        rows.append([str(item.get("transactionId", item.get("activityId"))), when[:10],
                      item.get("type"), item.get("description"), instrument.get("symbol"),
-                     detail.get("amount"), detail.get("price"), item.get("netAmount")])
+                     quantity(detail.get("amount")), *prices([detail.get("price")]),
+                     fixed(item.get("netAmount"))])
     return ["id", "date", "type", "description", "symbol", "quantity", "price",
             "net amount"], rows
 
@@ -75,9 +96,12 @@ def instrument_rows(data: Mapping[str, Mapping[str, Any]]) -> Table:
 
 def fundamental_rows(data: Mapping[str, Mapping[str, Any]]) -> Table:
     """One row per symbol: the figures traders look at first."""
-    fields = ("peRatio", "epsTTM", "dividendYield", "marketCap", "high52", "low52", "beta")
-    rows = [[symbol, *((item.get("fundamental") or {}).get(f) for f in fields)]
-            for symbol, item in data.items()]
+    rows = []
+    for symbol, item in data.items():
+        f = item.get("fundamental") or {}
+        rows.append([symbol, fixed(f.get("peRatio")), fixed(f.get("epsTTM")),
+                     percent(f.get("dividendYield")), fixed(f.get("marketCap"), 0),
+                     *prices([f.get("high52"), f.get("low52")]), fixed(f.get("beta"))])
     return ["symbol", "P/E", "EPS (TTM)", "dividend yield %", "market cap (M)", "52w high",
             "52w low", "beta"], rows
 
@@ -108,8 +132,12 @@ def transactions(args: argparse.Namespace) -> int:
 
 
 def watchlists(args: argparse.Namespace) -> int:
-    """``pytd watchlists [ACCOUNT]``."""
+    """``pytd watchlists [ACCOUNT]``; a provider without watchlists is an error saying so."""
     with make_api(args) as client:
+        provider = client.provider
+        if not {"watchlists", "all_watchlists"} & set(provider.paths):
+            raise NotSupportedError(f"{provider.title}'s API has no watchlists; `pytd "
+                                    "watchlists` works with TD Ameritrade only.")
         data = client.get_watchlists(args.account)
     show(args, data, watchlist_rows(data), "watchlists")
     return EXIT_OK

@@ -21,6 +21,7 @@ from pyTD.cli import EXIT_ERROR, EXIT_OK
 from pyTD.cli.format import (
     Table,
     candle_rows,
+    candle_summary,
     chain_rows,
     duration_text,
     hours_rows,
@@ -31,6 +32,7 @@ from pyTD.cli.format import (
 )
 from pyTD.exceptions import AuthorizationError, TDError
 from pyTD.market.hours import MARKETS
+from pyTD.market.price_history import candle_frequency
 
 NOT_AUTHORIZED = "Not authorized. Run `pytd auth login` to authorize."
 
@@ -182,13 +184,26 @@ def write_csv(path: str, parts: Table) -> str:
 
 
 def history(args: argparse.Namespace) -> int:
-    """``pytd history SYMBOL``: a table, JSON, or a CSV file with ``--csv``."""
+    """``pytd history SYMBOL``: a table, JSON, or a CSV file with ``--csv``.
+
+    Without ``--period``, ``--start`` or ``--end`` (TD's default is ten days of
+    one-minute candles) only the first and last candles and their count are
+    printed, unless ``--all``.
+    """
     with make_api(args) as client:
         data = client.get_price_history(
             args.symbol, period_type=args.period_type, period=args.period,
             frequency_type=args.frequency_type, frequency=args.frequency,
             start_date=args.start, end_date=args.end)
-    show(args, data, candle_rows(data), f"candles of {args.symbol}", "candles")
+    intraday = candle_frequency(args.period_type, args.frequency_type, period=args.period,
+                                frequency=args.frequency, start_date=args.start,
+                                end_date=args.end) == "minute"
+    parts = candle_rows(data, intraday)
+    asked = args.period is not None or args.start is not None or args.end is not None
+    if args.all or asked or args.csv or args.json:
+        show(args, data, parts, f"candles of {args.symbol}", "candles")
+    else:
+        print(candle_summary(parts, args.symbol))
     return EXIT_OK
 
 
@@ -210,10 +225,11 @@ def hours(args: argparse.Namespace) -> int:
 
 
 def movers(args: argparse.Namespace) -> int:
-    """``pytd movers INDEX``: percent change (TD's default) unless ``--change value``."""
+    """``pytd movers INDEX``: each mover's change in price units and in percent; TD ranks
+    them by percent change unless ``--change value``."""
     with make_api(args) as client:
         data = client.get_movers(args.index, direction=args.direction, change=args.change)
-    show(args, data, mover_rows(data, percent=args.change != "value"))
+    show(args, data, mover_rows(data, by_percent=args.change != "value"))
     return EXIT_OK
 
 

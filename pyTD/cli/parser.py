@@ -164,6 +164,9 @@ def _add_market(top: _Commands) -> None:
                          help="first candle: YYYY-MM-DD or an ISO datetime (UTC unless given)")
     history.add_argument("--end", type=_time, metavar="DATE",
                          help="last candle: YYYY-MM-DD or an ISO datetime")
+    history.add_argument("--all", action="store_true",
+                         help="print every candle (without --period, --start or --end only "
+                              "the first and last are printed, with their count)")
     _add_csv(history)
 
     chain = top.add("chain", "option chain of a symbol", commands.chain)

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Optional, Union
+from typing import TYPE_CHECKING, Any, Mapping, Optional, Sequence, Union
 
 from pyTD import output
 from pyTD.endpoints import Call, EndpointRequest
@@ -35,7 +35,10 @@ def get_movers(index: str, direction: Optional[str] = None, change: Optional[str
     ``EQUITY_ALL``, ``OPTION_ALL``, ``OPTION_PUT``, ``OPTION_CALL``).
 
     TD Ameritrade: ``direction`` is ``up`` or ``down``; ``change`` is ``percent``
-    (TD's default) or ``value``. JSON: a list of movers; pandas: one row per mover.
+    (TD's default) or ``value``. JSON: a list of movers; pandas: one row per mover,
+    TD's columns (``change`` is a fraction when ranked by percent, a price change
+    by value) and ``percentChange``, the change in percent (:func:`mover_change`),
+    as ``pytd movers`` shows it.
 
     Charles Schwab orders movers with ``sort=`` (``VOLUME``, Schwab's default,
     ``TRADES``, ``PERCENT_CHANGE_UP``, ``PERCENT_CHANGE_DOWN``) over
@@ -71,8 +74,58 @@ def get_movers(index: str, direction: Optional[str] = None, change: Optional[str
     key = provider.movers_key
     data = call.get("movers", params, index=name)
     empty: Any = {key: []} if key else []
-    return call.render(data or empty, (lambda d: output.records_frame(
-        (d or {}).get(key) or [])) if key else output.records_frame)
+    return call.render(data or empty, lambda d: _frame(movers_of(d), change != "value"))
+
+
+def movers_of(data: Any) -> list[Any]:
+    """The movers of either provider's answer: TD's list, or Schwab's ``screeners``."""
+    if isinstance(data, Mapping):
+        return list(data.get("screeners") or [])
+    return list(data or [])
+
+
+def _number(value: Any) -> Optional[float]:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) \
+        else None
+
+
+def mover_change(mover: Mapping[str, Any], by_percent: bool = True
+                 ) -> tuple[Optional[float], Optional[float], Optional[float]]:
+    """``(last, change, percent change)`` of one mover of either provider.
+
+    The change is in price units and the percent change in percent (3.1 is
+    3.1 %), each computed from the other where the provider sends one only.
+    TD's ``change`` is a fraction when the movers were ranked by percent
+    (``by_percent``, TD's default), a price change when ranked by value;
+    Schwab's entries carry ``lastPrice`` and ``netChange``.
+
+    >>> mover_change({"last": 103.0, "change": 0.03})
+    (103.0, 3.0, 3.0)
+    >>> mover_change({"lastPrice": 103.0, "netChange": 3.0, "netPercentChange": 0.03})
+    (103.0, 3.0, 3.0)
+    """
+    last = _number(mover.get("lastPrice", mover.get("last")))
+    fraction: Optional[float] = None
+    if "netChange" in mover or not by_percent:
+        value = _number(mover.get("netChange", mover.get("change")))
+        if value is not None and last is not None and last != value:
+            fraction = value / (last - value)
+        else:   # Schwab's screener quirk: netChange equal to lastPrice
+            fraction = _number(mover.get("netPercentChange"))
+    else:
+        fraction = _number(mover.get("change"))
+        value = None
+        if fraction is not None and last is not None and fraction != -1:
+            value = round(last * fraction / (1 + fraction), 6)
+    percent = None if fraction is None else round(fraction * 100, 6)
+    return last, value, percent
+
+
+def _frame(movers: Sequence[Any], by_percent: bool) -> Any:
+    frame = output.records_frame(movers)
+    frame["percentChange"] = output.pandas().Series(
+        [mover_change(m, by_percent)[2] for m in movers], index=frame.index, dtype="float64")
+    return frame
 
 
 def _index(provider: Provider, index: Any) -> str:

@@ -71,7 +71,8 @@ def get_option_chain(symbol: str, *, contract_type: Optional[str] = None,
     with ``expiration`` (a date), ``days_to_expiration``, ``strike`` (float) and
     ``expiration_time`` (a UTC timestamp read from the contract's ``expirationDate``,
     epoch milliseconds on TD, an ISO string on Schwab; the raw column is kept)
-    columns; TD's ``"NaN"`` strings become NaN.
+    columns; TD's ``"NaN"`` strings become NaN, its other epoch-millisecond times
+    (``tradeTimeInLong``, ``quoteTimeInLong``, ``lastTradingDay``) UTC datetimes.
 
     >>> from pyTD.market import get_option_chain
     >>> chain = get_option_chain("AAPL", contract_type="CALL", strike_count=4,
@@ -195,7 +196,8 @@ def _frame(chain: Any) -> Any:
     if rows:
         frame["expiration_time"] = output.pandas().to_datetime(frame["expiration_time"],
                                                                utc=True)
-    return output.nan_strings_to_float(frame)
+    return output.epoch_ms_to_datetimes(output.nan_strings_to_float(frame),
+                                        keep=("expirationDate",))
 
 
 def _moment(value: Any) -> Any:

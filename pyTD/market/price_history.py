@@ -67,8 +67,11 @@ def get_price_history(symbol_or_symbols: Symbols, *, period_type: Optional[str] 
     the error is raised only when none has candles.
 
     JSON: TD's ``CandleList`` (a dict ``symbol -> CandleList`` for several symbols).
-    pandas: a frame on a UTC ``DatetimeIndex`` named ``datetime`` with columns
-    open/high/low/close/volume (``(symbol, field)`` columns for several symbols).
+    pandas: columns open/high/low/close/volume (``(symbol, field)`` columns for
+    several symbols); intraday (minute) candles on a UTC ``DatetimeIndex`` named
+    ``datetime``, daily, weekly and monthly ones on their trading day: a
+    ``DatetimeIndex`` named ``date`` of midnights without a time zone, the
+    exchange's calendar day in New York (see :func:`candle_frequency`).
 
     >>> from pyTD.market import get_price_history
     >>> get_price_history("AAPL", period_type="month", period=6,
@@ -80,11 +83,11 @@ def get_price_history(symbol_or_symbols: Symbols, *, period_type: Optional[str] 
             raise ValidationError("extended and need_extended_hours_data are the same "
                                   "setting: pass only one of them.")
         need_extended_hours_data = extended
-    if (start_date is not None or end_date is not None) and \
-            (period_type, period, frequency_type, frequency) == (None, None, None, None):
-        period_type, frequency_type = "month", "daily"
+    period_type, frequency_type = _dated_default(period_type, period, frequency_type, frequency,
+                                                 start_date, end_date)
     params = _params(period_type, period, frequency_type, frequency, start_date, end_date,
                      need_extended_hours_data)
+    intraday = candle_frequency(period_type, frequency_type) == "minute"
     call = Call(api, output_format)
     if need_previous_close is not None:
         if not call.api.provider.previous_close:
@@ -100,9 +103,37 @@ def get_price_history(symbol_or_symbols: Symbols, *, period_type: Optional[str] 
     check_found("price history", names, empty,
                 "check the symbol(s), and that the period or date range covers trading days.")
     if isinstance(symbol_or_symbols, str) and len(names) == 1:
-        return call.render(data[names[0]], _frame)
+        return call.render(data[names[0]], lambda d: _frame(d, intraday))
     return call.render({name: data[name] for name in names if name not in empty},
-                       _multi_frame)
+                       lambda d: _multi_frame(d, intraday))
+
+
+def _dated_default(period_type: Optional[str], period: Optional[int],
+                   frequency_type: Optional[str], frequency: Optional[int],
+                   start_date: Optional[TimeArg], end_date: Optional[TimeArg]
+                   ) -> tuple[Optional[str], Optional[str]]:
+    """``(period_type, frequency_type)``: daily candles for dates given without a period."""
+    if (start_date is not None or end_date is not None) and \
+            (period_type, period, frequency_type, frequency) == (None, None, None, None):
+        return "month", "daily"
+    return period_type, frequency_type
+
+
+def candle_frequency(period_type: Optional[str] = None, frequency_type: Optional[str] = None, *,
+                     period: Optional[int] = None, frequency: Optional[int] = None,
+                     start_date: Optional[TimeArg] = None,
+                     end_date: Optional[TimeArg] = None) -> str:
+    """The frequency type of the candles a :func:`get_price_history` call gets.
+
+    ``minute`` candles are intraday; ``daily``, ``weekly`` and ``monthly`` ones
+    stand for trading days (and are indexed by date in pandas).
+
+    >>> candle_frequency(), candle_frequency("year"), candle_frequency(start_date="2024-01-02")
+    ('minute', 'monthly', 'daily')
+    """
+    period_type, frequency_type = _dated_default(period_type, period, frequency_type, frequency,
+                                                 start_date, end_date)
+    return (frequency_type or DEFAULT_FREQUENCY_TYPE[(period_type or "day").lower()]).lower()
 
 
 def _candles(symbol: str, candle_list: Any) -> list[Any]:
@@ -157,14 +188,17 @@ class PriceHistory(EndpointRequest):
     function = staticmethod(get_price_history)
 
 
-def _frame(candle_list: Any) -> Any:
+def _frame(candle_list: Any, intraday: bool = True) -> Any:
+    """Candles on a UTC ``DatetimeIndex`` named ``datetime`` (intraday), or on their trading
+    day (``date``: midnight, no time zone) for daily and longer candles."""
     pd = output.pandas()
     frame = pd.DataFrame(candle_list["candles"], columns=["datetime", *FIELDS])
-    frame.index = output.utc_from_ms(frame.pop("datetime"))
+    stamps = output.utc_from_ms(frame.pop("datetime"))
+    frame.index = stamps if intraday else output.exchange_days(stamps)
     return frame
 
 
-def _multi_frame(data: dict[str, Any]) -> Any:
+def _multi_frame(data: dict[str, Any], intraday: bool = True) -> Any:
     pd = output.pandas()
-    frames = {name: _frame(candle_list) for name, candle_list in data.items()}
+    frames = {name: _frame(candle_list, intraday) for name, candle_list in data.items()}
     return pd.concat(frames, axis=1, names=["symbol", "field"])

@@ -37,7 +37,9 @@ def get_quotes(symbols: Symbols, output_format: Optional[str] = None,
     ``fields=`` (some of ``quote``, ``fundamental``, ``extended``,
     ``reference``, ``regular``: only those sections are answered) and
     ``indicative=True`` (an ``$ABC.IV`` quote beside each ETF ``ABC``); on TD
-    Ameritrade both raise :class:`~pyTD.exceptions.NotSupportedError`.
+    Ameritrade both raise :class:`~pyTD.exceptions.NotSupportedError`. In the frame,
+    epoch-millisecond times (TD's ``quoteTimeInLong``, ``tradeTimeInLong``, Schwab's
+    ``quote.quoteTime``, ``quote.tradeTime``, ...) are UTC datetimes.
 
     >>> from pyTD.market import get_quotes
     >>> get_quotes(["AAPL", "MSFT"])["AAPL"]["lastPrice"]  # doctest: +SKIP
@@ -92,7 +94,7 @@ def _frame(data: dict[str, Any], names: list[str]) -> Any:
     rows = {name: _flat(data[name]) for name in ordered}
     frame = pd.DataFrame.from_dict(rows, orient="index")
     frame.index.name = "symbol"
-    return frame
+    return output.epoch_ms_to_datetimes(frame)
 
 
 def _flat(quote: Any) -> Any:

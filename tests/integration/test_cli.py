@@ -332,11 +332,11 @@ def test_history_table_json_and_csv(env, secrets, tmp_path, pytd):
 
     table = pytd(args, env)
     assert table.returncode == 0, table.stderr
-    assert table.stdout.splitlines()[0].split() == ["datetime", "open", "high", "low", "close",
-                                                    "volume"]
+    assert table.stdout.splitlines()[0].split() == ["date", "open", "high", "low", "close",
+                                                    "volume"]   # daily candles: trading days
     rows = table_rows(table.stdout)
     assert len(rows) == len(candles)
-    assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", row[0]) for row in rows)
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\d", row[0]) for row in rows)
     assert rows[0][4] == f"{candles[0]['close']:,.2f}"
 
     target = tmp_path / "out" / "aapl.csv"
@@ -346,7 +346,7 @@ def test_history_table_json_and_csv(env, secrets, tmp_path, pytd):
     assert written.stdout.strip() == f"Wrote {len(candles)} candles of AAPL to {target}"
     with open(target, newline="") as handle:
         lines = list(csv.reader(handle))
-    assert lines[0] == ["datetime", "open", "high", "low", "close", "volume"]
+    assert lines[0] == ["date", "open", "high", "low", "close", "volume"]
     assert len(lines) == len(candles) + 1
     first = candles[0]
     assert lines[1][0] == rows[0][0]
@@ -417,17 +417,17 @@ def test_movers(env, secrets, pytd):
     result = pytd(["movers", "DJI", "--direction", "up"], env)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[0].split() == ["symbol", "description", "direction",
-                                                     "last", "%change", "volume"]
+                                                     "last", "change", "%change", "volume"]
     rows = table_rows(result.stdout)
     assert rows and {row[2] for row in rows} == {"up"}
 
     data = json.loads(pytd(["movers", "$DJI", "--direction", "up", "--json"], env).stdout)
     assert [m["symbol"] for m in data] == [row[0] for row in rows]
-    assert rows[0][4] == f"{data[0]['change'] * 100:.2f}"
+    assert rows[0][5] == f"{data[0]['change'] * 100:.2f}"
 
     by_value = pytd(["movers", "$SPX.X", "--change", "value"], env)
     assert by_value.returncode == 0
-    assert by_value.stdout.splitlines()[0].split()[4] == "change"
+    assert by_value.stdout.splitlines()[0].split()[4:6] == ["change", "%change"]
 
 
 def test_closed_output_pipe_ends_quietly(env, secrets, monkeypatch, capsys):
