@@ -28,7 +28,7 @@ from pyTD.sandbox.routing import (
     json_response,
     td_time,
 )
-from pyTD.sandbox.schwab.accounts import account_of, instrument_id
+from pyTD.sandbox.schwab.accounts import account_of, schwab_instrument
 from pyTD.sandbox.schwab.errors import CORREL_HEADER, correl_id
 from pyTD.sandbox.schwab.symbols import to_model, to_schwab
 
@@ -54,7 +54,7 @@ SCHWAB_ORDER_SCHEMA = dataclasses.replace(
 )
 
 
-def _map_symbols(order: Any, convert: Any, ids: Optional[int] = None) -> Any:
+def _map_symbols(order: Any, convert: Any) -> Any:
     """``order`` with every leg's instrument symbol converted (recursing into children)."""
     if not isinstance(order, dict):
         return order
@@ -66,22 +66,37 @@ def _map_symbols(order: Any, convert: Any, ids: Optional[int] = None) -> Any:
             leg = copy.deepcopy(leg)
             instrument = leg.get("instrument") if isinstance(leg, dict) else None
             if isinstance(instrument, dict) and isinstance(instrument.get("symbol"), str):
-                model = instrument["symbol"]
-                instrument["symbol"] = convert(model)
-                if ids is not None:
-                    instrument["instrumentId"] = instrument_id(ids, model)
+                instrument["symbol"] = convert(instrument["symbol"])
             out["orderLegCollection"].append(leg)
     if isinstance(order.get("childOrderStrategies"), list):
-        out["childOrderStrategies"] = [_map_symbols(c, convert, ids)
+        out["childOrderStrategies"] = [_map_symbols(c, convert)
                                        for c in order["childOrderStrategies"]]
     return out
 
 
 def render(seed: int, order: dict) -> dict:
-    """A stored order in Schwab's shape."""
-    out = _map_symbols(order, to_schwab, seed)
+    """A stored order in Schwab's shape: Schwab's instruments, ``accountNumber``, and
+    executions with ``activityId`` and the legs' ``instrumentId``."""
+    out = {key: value for key, value in order.items()
+           if key not in ("orderLegCollection", "childOrderStrategies",
+                          "orderActivityCollection")}
     out["accountNumber"] = out.pop("accountId")
-    if "childOrderStrategies" in out:
+    ids: dict[int, int] = {}
+    if "orderLegCollection" in order:
+        out["orderLegCollection"] = []
+        for leg in order["orderLegCollection"]:
+            instrument = schwab_instrument(seed, leg["instrument"])
+            ids[leg["legId"]] = instrument["instrumentId"]
+            out["orderLegCollection"].append({**leg, "instrument": instrument})
+    if "orderActivityCollection" in order:
+        out["orderActivityCollection"] = [
+            {"activityType": a["activityType"],
+             "activityId": order["orderId"] * 10 + number, **{
+                 k: v for k, v in a.items() if k not in ("activityType", "executionLegs")},
+             "executionLegs": [{**e, "instrumentId": ids.get(e["legId"])}
+                               for e in a["executionLegs"]]}
+            for number, a in enumerate(order["orderActivityCollection"], 1)]
+    if "childOrderStrategies" in order:
         out["childOrderStrategies"] = [render(seed, c) for c in order["childOrderStrategies"]]
     return out
 
