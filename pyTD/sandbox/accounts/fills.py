@@ -50,7 +50,7 @@ from pyTD.sandbox.routing import SandboxLike, td_time
 SESSION_MINUTES = {"NORMAL": (OPEN, CLOSE), "AM": (PRE_OPEN, OPEN), "PM": (CLOSE, POST_CLOSE),
                    "SEAMLESS": (PRE_OPEN, POST_CLOSE)}
 #: Statuses of an order that may still fill.
-OPEN = ("QUEUED", "WORKING")
+LIVE = ("QUEUED", "WORKING")
 BUYS = ("BUY", "BUY_TO_COVER", "BUY_TO_OPEN", "BUY_TO_CLOSE")
 _IMMEDIATE = ("FILL_OR_KILL", "IMMEDIATE_OR_CANCEL")
 _LOOK_AHEAD_DAYS = 10  # holidays and weekends between an order and its session day
@@ -110,7 +110,7 @@ def _reached(order: dict, progress: dict, prices: list[float]) -> bool:
     single = len(legs) == 1
     buying = _sign(legs[0]) > 0 if single else net >= 0
     level = prices[0] if single else abs(net)
-    limit, stop = order.get("price"), order.get("stopPrice")
+    limit, stop = float(order.get("price") or 0.0), float(order.get("stopPrice") or 0.0)
     if kind in ("MARKET", "NET_ZERO"):
         return True
     if kind == "NET_DEBIT":
@@ -183,7 +183,7 @@ def close(order: dict, status: str, epoch: float) -> None:
 def close_tree(st: AccountsState, order: dict, status: str, epoch: float) -> None:
     """Close ``order`` and every order in it that has not closed yet."""
     for child in order.get("childOrderStrategies", []):
-        if child["status"] in (*OPEN, "AWAITING_PARENT_ORDER"):
+        if child["status"] in (*LIVE, "AWAITING_PARENT_ORDER"):
             close_tree(st, child, status, epoch)
     st.progress.pop(order["orderId"], None)
     close(order, status, epoch)
@@ -217,7 +217,7 @@ def _advance(sandbox: SandboxLike, st: AccountsState, order: dict, until: float)
         _advance_oco(sandbox, st, order, until)
         return
     progress = st.progress.get(order["orderId"])
-    if order["status"] not in OPEN or progress is None:
+    if order["status"] not in LIVE or progress is None:
         return
     horizon = min(until, progress["expires"]) if progress["expires"] else until
     minute, prices = _scan(sandbox.seed, order, progress, horizon)
@@ -236,13 +236,13 @@ def _advance(sandbox: SandboxLike, st: AccountsState, order: dict, until: float)
 
 def _advance_oco(sandbox: SandboxLike, st: AccountsState, oco: dict, until: float) -> None:
     """Follow the orders of an OCO; the first to fill cancels the others."""
-    if oco["status"] not in OPEN:
+    if oco["status"] not in LIVE:
         return
     children = oco.get("childOrderStrategies", [])
     first: Optional[tuple[int, dict, list[float]]] = None
     for child in children:
         progress = st.progress.get(child["orderId"])
-        if child["status"] not in OPEN or progress is None or child["orderStrategyType"] != (
+        if child["status"] not in LIVE or progress is None or child["orderStrategyType"] != (
                 "SINGLE"):
             continue
         minute, prices = _scan(sandbox.seed, child, dict(progress), until)
@@ -251,7 +251,7 @@ def _advance_oco(sandbox: SandboxLike, st: AccountsState, oco: dict, until: floa
     if first is None:
         for child in children:
             _advance(sandbox, st, child, until)
-        if all(c["status"] not in OPEN for c in children):
+        if all(c["status"] not in LIVE for c in children):
             close(oco, children[0]["status"] if children else "CANCELED", until)
         return
     minute, winner, prices = first
@@ -260,7 +260,7 @@ def _advance_oco(sandbox: SandboxLike, st: AccountsState, oco: dict, until: floa
             progress = st.progress.get(child["orderId"])
             if progress is not None:
                 _advance(sandbox, st, child, minute - 1)
-            if child["status"] in OPEN:
+            if child["status"] in LIVE:
                 close_tree(st, child, "CANCELED", minute)
     filled = _fill(sandbox, st, winner, minute, prices)
     close(oco, "FILLED", filled)

@@ -46,7 +46,8 @@ def _position(seed: int, held: Holding, now: float) -> dict:
         "currentDayProfitLoss": round(quantity * multiplier * (price - close), 2),
         "currentDayProfitLossPercentage": round(100 * (price - close) / close, 2) if close
         else 0.0,
-        "longQuantity": long, "settledLongQuantity": long, "settledShortQuantity": -short if short else 0.0,
+        "longQuantity": long, "settledLongQuantity": long,
+        "settledShortQuantity": -short if short else 0.0,
         "agedQuantity": 0.0, "instrument": instrument(seed, held.symbol, held.asset_type),
         "marketValue": round(quantity * multiplier * price, 2),
     }
