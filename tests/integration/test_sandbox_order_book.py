@@ -233,6 +233,25 @@ def next_session(after: dt.date) -> float:
     return float(local_epoch(day, 10 * 60 + 30))
 
 
+def test_a_bracket_exits_later_by_its_stop(sandbox, client, clock):
+    symbol = "MSFT"
+    stop, crossed = crossing_limit(SEED, symbol, START)
+    order_id = client.place_order(MARGIN, orders.bracket(
+        orders.equity_buy_market(symbol, 4), take_profit="9999.00", stop=f"{stop:.2f}"))
+    held, _, _ = position(client, MARGIN, symbol)
+    clock.now = crossed - 60
+    (oco,) = client.get_order(MARGIN, order_id)["childOrderStrategies"]
+    assert [o["status"] for o in oco["childOrderStrategies"]] == ["WORKING", "WORKING"]
+    clock.now = crossed + 60
+    parent = client.get_order(MARGIN, order_id)
+    (oco,) = parent["childOrderStrategies"]
+    take_profit, stopped = oco["childOrderStrategies"]
+    assert (parent["status"], oco["status"], take_profit["status"], stopped["status"]) == (
+        "FILLED", "FILLED", "CANCELED", "FILLED")
+    assert stopped["orderActivityCollection"][0]["executionLegs"][0]["price"] <= stop
+    assert position(client, MARGIN, symbol)[0] == held - 4
+
+
 def test_option_legs_have_one_identity_in_chains_orders_and_positions(sandbox, client, clock):
     clock.now = next_session(dt.date.today())  # pyTD refuses options expired by its own date
     chain = client.get_option_chain("AAPL", strike_count=2, contract_type="CALL")

@@ -217,6 +217,9 @@ def _advance(sandbox: SandboxLike, st: AccountsState, order: dict, until: float)
         _advance_oco(sandbox, st, order, until)
         return
     progress = st.progress.get(order["orderId"])
+    if order["status"] == "FILLED":  # what it triggered works on
+        for child in order.get("childOrderStrategies", []):
+            _advance(sandbox, st, child, until)
     if order["status"] not in LIVE or progress is None:
         return
     horizon = min(until, progress["expires"]) if progress["expires"] else until
