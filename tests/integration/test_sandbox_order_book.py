@@ -166,6 +166,17 @@ def test_a_day_order_expires_at_the_close_and_a_gtc_one_works_on(sandbox, client
     assert client.get_order(CASH, gtc)["status"] == "WORKING"
 
 
+def test_a_replaced_trigger_cancels_what_it_would_have_triggered(sandbox, client):
+    waiting = orders.first_triggers_second(orders.equity_buy_limit("AAPL", 1, "1.00"),
+                                           orders.equity_sell_limit("AAPL", 1, "9999.00"))
+    order_id = client.place_order(CASH, waiting)
+    new_id = client.replace_order(CASH, order_id, orders.equity_buy_limit("AAPL", 1, "2.00"))
+    old = client.get_order(CASH, order_id)
+    assert (old["status"], old["childOrderStrategies"][0]["status"]) == ("REPLACED",
+                                                                         "CANCELED")
+    assert client.get_order(CASH, new_id)["status"] == "WORKING"
+
+
 def test_a_cancel_of_a_filled_order_is_refused(sandbox, client):
     order_id = client.place_order(CASH, orders.equity_buy_market("AAPL", 1))
     assert client.get_order(CASH, order_id)["status"] == "FILLED"

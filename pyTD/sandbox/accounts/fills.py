@@ -181,10 +181,11 @@ def close(order: dict, status: str, epoch: float) -> None:
 
 
 def close_tree(st: AccountsState, order: dict, status: str, epoch: float) -> None:
-    """Close ``order`` and every order in it that has not closed yet."""
+    """Close ``order`` with ``status``; the orders in it that had not closed yet (what it
+    would have triggered, or held) are CANCELED with it."""
     for child in order.get("childOrderStrategies", []):
         if child["status"] in (*LIVE, "AWAITING_PARENT_ORDER"):
-            close_tree(st, child, status, epoch)
+            close_tree(st, child, "CANCELED", epoch)
     st.progress.pop(order["orderId"], None)
     close(order, status, epoch)
 
