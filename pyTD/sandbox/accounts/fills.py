@@ -145,13 +145,13 @@ def _scan(seed: int, order: dict, progress: dict, until: float
     symbols = [leg["instrument"]["symbol"] for leg in order["orderLegCollection"]]
     for minute in _session_minutes(order.get("session"), progress["checked"], until):
         progress["checked"], progress["active"] = minute, True
-        prices = [leg_price(seed, s, minute) for s in symbols]
-        if any(p is None for p in prices):
+        quoted = [leg_price(seed, s, minute) for s in symbols]
+        prices = [p for p in quoted if p is not None]
+        if len(prices) < len(quoted) or (order.get("orderType") == "MARKET_ON_CLOSE"
+                                         and minute_of_day(minute) != CLOSE - 1):
             continue
-        if order.get("orderType") == "MARKET_ON_CLOSE" and minute_of_day(minute) != CLOSE - 1:
-            continue
-        if _reached(order, progress, [float(p) for p in prices if p is not None]):
-            return minute, [float(p) for p in prices if p is not None]
+        if _reached(order, progress, prices):
+            return minute, prices
         if order.get("duration") in _IMMEDIATE:
             progress["killed"] = minute
             return None, []
@@ -212,6 +212,11 @@ def _fill(sandbox: SandboxLike, st: AccountsState, order: dict, minute: int,
     return when
 
 
+def _horizon(progress: dict, until: float) -> float:
+    """How far an order can be followed: ``until``, or its expiry when that comes first."""
+    return min(until, progress["expires"]) if progress["expires"] else until
+
+
 def _advance(sandbox: SandboxLike, st: AccountsState, order: dict, until: float) -> None:
     """Follow ``order`` (and what it holds or triggers) up to ``until``."""
     if order["orderStrategyType"] == "OCO":
@@ -223,8 +228,7 @@ def _advance(sandbox: SandboxLike, st: AccountsState, order: dict, until: float)
             _advance(sandbox, st, child, until)
     if order["status"] not in LIVE or progress is None:
         return
-    horizon = min(until, progress["expires"]) if progress["expires"] else until
-    minute, prices = _scan(sandbox.seed, order, progress, horizon)
+    minute, prices = _scan(sandbox.seed, order, progress, _horizon(progress, until))
     if progress.get("active"):
         order["status"] = "WORKING"
     if minute is not None:
@@ -249,7 +253,7 @@ def _advance_oco(sandbox: SandboxLike, st: AccountsState, oco: dict, until: floa
         if child["status"] not in LIVE or progress is None or child["orderStrategyType"] != (
                 "SINGLE"):
             continue
-        minute, prices = _scan(sandbox.seed, child, dict(progress), until)
+        minute, prices = _scan(sandbox.seed, child, dict(progress), _horizon(progress, until))
         if minute is not None and (first is None or minute < first[0]):
             first = (minute, child, prices)
     if first is None:
