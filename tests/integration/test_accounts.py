@@ -212,13 +212,13 @@ def test_orders_across_accounts_and_filters(sandbox, client):
 
 
 def test_orders_as_pandas(client):
-    order_id = client.place_order(MARGIN, limit_order(symbol="ABC"))
+    order_id = client.place_order(MARGIN, limit_order(symbol="ABC", price=1.5))  # below ABC
     frame = client.get_orders(MARGIN, output_format="pandas")
     assert list(frame.index) == [order_id] and frame.index.name == "orderId"
     assert frame.loc[order_id, "status"] == "WORKING"
     assert frame.loc[order_id, "orderLegCollection"][0]["instrument"]["symbol"] == "ABC"
     one = client.get_order(MARGIN, order_id, output_format="pandas")
-    assert list(one.index) == [order_id] and one.loc[order_id, "price"] == 10.5
+    assert list(one.index) == [order_id] and one.loc[order_id, "price"] == 1.5
     empty = client.get_orders(CASH, output_format="pandas")
     assert empty.empty and empty.index.name == "orderId"
 

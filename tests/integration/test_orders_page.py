@@ -22,7 +22,7 @@ def test_the_orders_page_runs_against_the_sandbox():
             namespace["sandbox"].stop()
     by_text = dict(zip(blocks, values))
     assert next(v for c, v in by_text.items() if c.startswith("from pyTD import orders"))[
-        "price"] == "150.10"
+        "price"] == "120.10"
     assert "orderType LIMIT needs price: set_price" in next(
         v for c, v in by_text.items() if "except ValidationError" in c)
     assert next(v for c, v in by_text.items() if "cancel_order" in c) == "CANCELED"

@@ -64,7 +64,8 @@ def error(response: requests.Response, status: int) -> str:
     return json.loads(response.text)["error"]
 
 
-ORDER = {"orderType": "MARKET", "session": "NORMAL", "duration": "DAY",
+#: A limit buy far below XYZ's price: it stays WORKING (a market order would fill).
+ORDER = {"orderType": "LIMIT", "price": "1.00", "session": "NORMAL", "duration": "DAY",
          "orderStrategyType": "SINGLE",
          "orderLegCollection": [{"instruction": "Buy", "quantity": 15,
                                  "instrument": {"symbol": "XYZ", "assetType": "EQUITY"}}]}
@@ -199,7 +200,7 @@ def test_place_and_get_an_order(sb, api):
     assert got["status"] == "WORKING" and got["cancelable"] is True and got["editable"] is True
     assert got["enteredTime"] == "2023-11-15T15:30:00+0000"
     assert (got["orderType"], got["session"], got["duration"], got["orderStrategyType"]) == (
-        "MARKET", "NORMAL", "DAY", "SINGLE")
+        "LIMIT", "NORMAL", "DAY", "SINGLE")
     leg = got["orderLegCollection"][0]
     assert leg["instruction"] == "BUY" and leg["quantity"] == 15.0 and leg["legId"] == 1
     assert leg["instrument"]["symbol"] == "XYZ" and len(leg["instrument"]["cusip"]) == 9
@@ -251,7 +252,7 @@ BAD = [
     with_(orderLegCollection=[leg("HODL")]),
     with_(orderLegCollection=[leg("BUY", "CURRENCY", 1, "EUR/USD")]),
     with_(orderLegCollection=[leg("BUY", symbol="bad symbol")]),
-    with_(orderType="LIMIT"), with_(orderType="STOP_LIMIT", price=3),
+    {k: v for k, v in ORDER.items() if k != "price"}, with_(orderType="STOP_LIMIT", price=3),
     with_(requestedDestination="MOON"),
     {"orderStrategyType": "OCO", "childOrderStrategies": [with_()]},
     with_(orderStrategyType="TRIGGER"),
@@ -288,7 +289,7 @@ def test_order_bodies_must_be_json(api):
 
 
 def test_list_orders_with_filters(api, clock):
-    first = place(api, CASH)
+    first = place(api, CASH, with_(duration="GOOD_TILL_CANCEL"))  # a DAY order would expire
     clock.now += 86400
     second = place(api, MARGIN)
     clock.now += 86400
@@ -315,14 +316,14 @@ def test_list_orders_with_filters(api, clock):
 def test_replace_an_order(sb, api):
     old = place(api)
     response = api("PUT", f"/v1/accounts/{CASH}/orders/{old}", with_(orderType="LIMIT",
-                                                                     price=12.5))
+                                                                     price=2.5))
     assert response.status_code == 201 and response.content == b""
     new = int(response.headers["Location"].rsplit("/", 1)[1])
     assert new != old
     replaced = api.ok("GET", f"/v1/accounts/{CASH}/orders/{old}")
     assert replaced["status"] == "REPLACED" and replaced["cancelable"] is False
     fresh = api.ok("GET", f"/v1/accounts/{CASH}/orders/{new}")
-    assert fresh["status"] == "WORKING" and fresh["price"] == 12.5
+    assert fresh["status"] == "WORKING" and fresh["price"] == 2.5
     assert sb.stats()["orders"] == {"placed": 1, "replaced": 1}
     assert error(api("PUT", f"/v1/accounts/{CASH}/orders/{new}", with_(session="x")),
                  400) == INVALID

@@ -2,10 +2,11 @@
 
 Two synthetic accounts exist, ``ACCOUNT_IDS`` (a CASH and a MARGIN one). The
 state every wire format shares lives in :mod:`~pyTD.sandbox.accounts.models`
-(accounts, holdings, watchlists, preferences) and
-:mod:`~pyTD.sandbox.accounts.orderbook` (orders and saved orders); TD's routes
-are the ``routes_*`` modules. To make ``GET /accounts`` answer 207 with only
-the healthy account, a test sets
+(accounts, cash and positions, watchlists, preferences),
+:mod:`~pyTD.sandbox.accounts.orderbook` (orders and saved orders) and
+:mod:`~pyTD.sandbox.accounts.fills` (how orders fill along the synthetic prices,
+following the sandbox's clock); TD's routes are the ``routes_*`` modules. To make
+``GET /accounts`` answer 207 with only the healthy account, a test sets
 ``pyTD.sandbox.accounts.state(sandbox).partial_failure = True``.
 """
 

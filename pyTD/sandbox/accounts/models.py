@@ -13,9 +13,15 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, field
 
-from pyTD.sandbox.data import seeded, universe
+from pyTD.sandbox.data import cusips, seeded, universe
 from pyTD.sandbox.data.calendar import local_date
-from pyTD.sandbox.data.options import expirations, option_symbol
+from pyTD.sandbox.data.options import (
+    expirations,
+    option_cusip,
+    option_description,
+    option_symbol,
+    parse_option,
+)
 from pyTD.sandbox.routing import BadRequest, SandboxLike
 
 #: The synthetic accounts every sandbox has: a cash and a margin account.
@@ -46,12 +52,25 @@ class AccountsState:
     saved_orders: dict[int, dict] = field(default_factory=dict)
     watchlists: dict[str, dict] = field(default_factory=dict)
     preferences: dict[str, dict] = field(default_factory=dict)
+    #: Cash and positions of each account, seeded on first use, changed by fills.
+    ledgers: dict[str, Ledger] = field(default_factory=dict)
+    #: How far each open order has been followed along the prices (see ``fills``).
+    progress: dict[int, dict] = field(default_factory=dict)
     next_id: int = 0
 
     def __post_init__(self) -> None:
         self.next_id = 1_000_000_000 + int(seeded.unit(self.seed, "ids") * 1e9)
         for account_id in ACCOUNT_IDS:
             self.preferences[account_id] = copy.deepcopy(DEFAULT_PREFERENCES)
+
+    def ledger(self, account_id: str) -> Ledger:
+        """The cash and positions of an account (seeded from :func:`holdings` first)."""
+        if account_id not in self.ledgers:
+            cash, held = holdings(self.seed, account_id, self.created)
+            self.ledgers[account_id] = Ledger(cash, {
+                symbol: Holding(symbol, kind, quantity, average)
+                for symbol, kind, quantity, average in held})
+        return self.ledgers[account_id]
 
     def new_id(self) -> int:
         """A fresh identifier (orders, saved orders and watchlists share one sequence)."""
@@ -64,6 +83,17 @@ def state(sandbox: SandboxLike) -> AccountsState:
     return sandbox.store("accounts", lambda: AccountsState(sandbox.seed, sandbox.clock()))
 
 
+def instrument(seed: int, symbol: str, asset_type: str) -> dict:
+    """The ``instrument`` TD gives a symbol in orders and positions; an option's carries
+    its CUSIP, description, ``putCall`` and ``underlyingSymbol``."""
+    opt = parse_option(symbol) if asset_type == "OPTION" else None
+    if opt is None:
+        return {"assetType": asset_type, "cusip": cusips.cusip(seed, symbol), "symbol": symbol}
+    return {"assetType": "OPTION", "cusip": option_cusip(opt), "symbol": symbol,
+            "description": option_description(opt), "type": "VANILLA",
+            "putCall": "PUT" if opt.put else "CALL", "underlyingSymbol": opt.underlying}
+
+
 def require_account(account_id: str) -> str:
     """``account_id`` if it is one of the sandbox's accounts, else a 404."""
     if account_id not in ACCOUNT_TYPES:
@@ -71,11 +101,53 @@ def require_account(account_id: str) -> str:
     return account_id
 
 
-#: ``(symbol, assetType, quantity, averagePrice)`` of one position.
-Holding = tuple[str, str, float, float]
+@dataclass
+class Holding:
+    """One position: ``quantity`` is negative when short."""
+
+    symbol: str
+    asset_type: str
+    quantity: float
+    average_price: float
 
 
-def holdings(seed: int, account_id: str, created: float) -> tuple[float, list[Holding]]:
+@dataclass
+class Ledger:
+    """An account's cash and positions (by symbol)."""
+
+    cash: float
+    positions: dict[str, Holding]
+
+    def trade(self, symbol: str, asset_type: str, quantity: float, price: float) -> None:
+        """Book a fill: ``quantity`` shares or contracts (negative: sold) at ``price``.
+
+        Cash moves by the fill's value (options: 100 per contract); a position that
+        grows keeps a weighted average price, one that shrinks keeps its average, one
+        that changes sides starts at ``price``; a flat position disappears.
+        """
+        multiplier = 100 if asset_type == "OPTION" else 1
+        self.cash = round(self.cash - quantity * price * multiplier, 2)
+        held = self.positions.get(symbol)
+        if held is None:
+            self.positions[symbol] = Holding(symbol, asset_type, quantity, price)
+            return
+        total = held.quantity + quantity
+        if abs(total) < 1e-9:
+            del self.positions[symbol]
+        elif held.quantity * quantity > 0:
+            held.average_price = round((held.quantity * held.average_price + quantity * price)
+                                       / total, 4)
+        elif held.quantity * total < 0:
+            held.average_price = price
+        if symbol in self.positions:
+            held.quantity = total
+
+
+#: ``(symbol, assetType, quantity, averagePrice)`` of one seeded position.
+Seeded = tuple[str, str, float, float]
+
+
+def holdings(seed: int, account_id: str, created: float) -> tuple[float, list[Seeded]]:
     """Cash and ``(symbol, assetType, quantity, averagePrice)`` of an account, from the seed."""
     rand = seeded.rng(seed, "holdings", account_id)
     margin = ACCOUNT_TYPES[account_id] == "MARGIN"

@@ -1,15 +1,18 @@
 """TD's order request schema: the enumerations and rules an order must meet to be accepted.
 
-An order that fails :func:`order_is_valid` is answered 400 with TD's one validation
-message (reference §2.1), whatever is wrong with it.
+An order that fails :func:`order_is_valid` (its shape) or :func:`symbol_problem`
+(what its symbols are) is answered 400 with TD's one validation message
+(reference §2.1), whatever is wrong with it.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Optional
+from typing import Any, Callable, Iterator, Mapping, Optional
 
 from pyTD.sandbox.data import universe
+from pyTD.sandbox.data.options import parse_option
 
 SESSIONS = ("NORMAL", "AM", "PM", "SEAMLESS")
 DURATIONS = ("DAY", "GOOD_TILL_CANCEL", "FILL_OR_KILL")
@@ -112,3 +115,37 @@ def order_is_valid(order: Any, schema: OrderSchema = TD_ORDER_SCHEMA) -> bool:
     if strategy == "TRIGGER" and not children:
         return False
     return all(order_is_valid(c, schema) for c in children or [])
+
+
+#: Asset types of symbols an ``EQUITY`` leg may trade.
+_EQUITY_KINDS = ("EQUITY", "ETF")
+
+
+def _legs(order: dict) -> Iterator[dict]:
+    yield from order.get("orderLegCollection") or []
+    for child in order.get("childOrderStrategies") or []:
+        yield from _legs(child)
+
+
+def symbol_problem(order: dict, knows: Callable[[str], bool], today: dt.date
+                   ) -> Optional[str]:
+    """What the server refuses in a well-formed ``order``'s symbols, or None: a symbol
+    that does not exist, an expired option, an ``assetType`` that is not the symbol's.
+
+    >>> leg = {"instruction": "BUY", "quantity": 1,
+    ...        "instrument": {"symbol": "AAPL_011524C150", "assetType": "EQUITY"}}
+    >>> symbol_problem({"orderLegCollection": [leg]}, lambda s: True, dt.date(2024, 1, 2))
+    'AAPL_011524C150 is an OPTION, not an EQUITY'
+    """
+    for leg in _legs(order):
+        symbol, asset = leg["instrument"]["symbol"], leg["instrument"]["assetType"]
+        kind = universe.asset_type(symbol)
+        if not knows(symbol):
+            return f"{symbol} is not a known symbol"
+        if (kind == "OPTION") != (asset == "OPTION") or (
+                asset == "EQUITY" and kind not in _EQUITY_KINDS):
+            return f"{symbol} is an {kind}, not an {asset}"
+        opt = parse_option(symbol) if kind == "OPTION" else None
+        if opt is not None and opt.expiry < today:
+            return f"{symbol} expired on {opt.expiry.isoformat()}"
+    return None

@@ -11,7 +11,10 @@ the response::
     book.cancel("123456789", str(placed["orderId"]))
 
 Unknown accounts and orders raise :class:`~pyTD.sandbox.routing.BadRequest`
-404, changing a closed order raises it 400. Every method holds the sandbox's lock.
+404, changing a closed order (a filled one too) raises it 400. Every method holds
+the sandbox's lock and first brings the orders up to the sandbox's clock
+(:func:`~pyTD.sandbox.accounts.fills.settle`): orders fill, expire and trigger
+as the synthetic prices move.
 """
 
 from __future__ import annotations
@@ -19,9 +22,8 @@ from __future__ import annotations
 import copy
 from typing import Collection, Optional
 
-from pyTD.sandbox.accounts.models import AccountsState, require_account, state
-from pyTD.sandbox.data import cusips
-from pyTD.sandbox.data.calendar import CLOSE, OPEN, is_trading_day, local_date, minute_of_day
+from pyTD.sandbox.accounts.fills import activate, close_tree, settle
+from pyTD.sandbox.accounts.models import AccountsState, instrument, require_account, state
 from pyTD.sandbox.routing import BadRequest, SandboxLike, int_id, td_time
 
 #: Every status an order can have.
@@ -32,12 +34,6 @@ STATUSES = ("AWAITING_PARENT_ORDER", "AWAITING_CONDITION", "AWAITING_MANUAL_REVI
 CLOSED = ("CANCELED", "REPLACED", "FILLED", "EXPIRED", "REJECTED")
 #: Instructions that close a position (the default ``positionEffect`` is CLOSING).
 CLOSING = ("SELL", "BUY_TO_COVER", "BUY_TO_CLOSE", "SELL_TO_CLOSE")
-
-
-def opening_status(now: float) -> str:
-    """``WORKING`` during the regular session, else ``QUEUED``."""
-    day, minute = local_date(now), minute_of_day(now)
-    return "WORKING" if is_trading_day(day) and OPEN <= minute < CLOSE else "QUEUED"
 
 
 class OrderBook:
@@ -61,14 +57,23 @@ class OrderBook:
         """Add ``order`` to an account: a copy of the new stored order."""
         require_account(account_id)
         with self.sandbox.lock:
-            st = self.accounts
-            new = self._record(account_id, order, st.new_id())
-            st.orders[new["orderId"]] = new
+            settle(self.sandbox)
+            new = self._start(account_id, order)
             return copy.deepcopy(new)
+
+    def _start(self, account_id: str, order: dict) -> dict:
+        """Record ``order`` and let it work from this minute on."""
+        st = self.accounts
+        new = self._record(account_id, order, st.new_id())
+        st.orders[new["orderId"]] = new
+        activate(st, new, self.sandbox.clock(), this_minute=True)
+        settle(self.sandbox)
+        return new
 
     def get(self, account_id: str, order_id: str) -> dict:
         """A copy of one order of an account (404 when there is no such order)."""
         with self.sandbox.lock:
+            settle(self.sandbox)
             return copy.deepcopy(self._find(account_id, order_id))
 
     def orders(self, account_id: Optional[str] = None, *, since: Optional[str] = None,
@@ -79,6 +84,7 @@ class OrderBook:
         ``statuses`` keeps only orders with one of them.
         """
         with self.sandbox.lock:
+            settle(self.sandbox)
             orders = [copy.deepcopy(o) for o in self.accounts.orders.values()
                       if account_id is None or str(o["accountId"]) == account_id]
         orders.sort(key=lambda o: (o["enteredTime"], o["orderId"]), reverse=True)
@@ -90,16 +96,15 @@ class OrderBook:
     def replace(self, account_id: str, order_id: str, order: dict) -> dict:
         """Close an order as REPLACED and place ``order`` instead: a copy of the new one."""
         with self.sandbox.lock:
-            old = self._find(account_id, order_id)
-            self._close(old, "REPLACED")
-            st = self.accounts
-            new = self._record(account_id, order, st.new_id())
-            st.orders[new["orderId"]] = new
-            return copy.deepcopy(new)
+            settle(self.sandbox)
+            self._close(self._find(account_id, order_id), "REPLACED")
+            return copy.deepcopy(self._start(account_id, order))
 
     def cancel(self, account_id: str, order_id: str) -> None:
-        """Close an order as CANCELED (400 when it is closed already)."""
+        """Close an order (and the orders it holds or triggers) as CANCELED; 400 when it
+        is closed already (filled, cancelled, replaced or expired)."""
         with self.sandbox.lock:
+            settle(self.sandbox)
             self._close(self._find(account_id, order_id), "CANCELED")
 
     # -- saved orders ------------------------------------------------------------------------
@@ -156,12 +161,22 @@ class OrderBook:
         if order["status"] in CLOSED:
             raise BadRequest(f"Order {order['orderId']} is {order['status']} and cannot be "
                              "changed")
-        order.update({"status": status, "cancelable": False, "editable": False,
-                      "closeTime": td_time(self.sandbox.clock())})
+        close_tree(self.accounts, order, status, self.sandbox.clock())
 
     def _record(self, account_id: str, order: dict, order_id: int) -> dict:
-        """The stored ``OrderGet`` of a request ``order`` (children get ids of their own)."""
-        now, seed = self.sandbox.clock(), self.sandbox.seed
+        """The stored ``OrderGet`` of a request ``order`` (children get ids of their own).
+
+        Its status waits for :func:`~pyTD.sandbox.accounts.fills.activate`; an OCO
+        keeps only its strategy and the orders it holds, as TD returned it.
+        """
+        now = self.sandbox.clock()
+        common = {"orderId": order_id, "cancelable": True, "editable": True,
+                  "status": "AWAITING_PARENT_ORDER", "enteredTime": td_time(now),
+                  "tag": "API_TDAM:App", "accountId": int(account_id)}
+        children = [self._record(account_id, child, self.accounts.new_id())
+                    for child in order.get("childOrderStrategies") or []]
+        if order["orderStrategyType"] == "OCO":
+            return {"orderStrategyType": "OCO", **common, "childOrderStrategies": children}
         out = {key: value for key, value in order.items()
                if key not in ("orderLegCollection", "childOrderStrategies")}
         for key in ("price", "stopPrice", "stopPriceOffset", "activationPrice"):
@@ -170,11 +185,10 @@ class OrderBook:
         legs = []
         for number, leg in enumerate(order.get("orderLegCollection") or [], 1):
             instruction = leg["instruction"].upper()
-            symbol = leg["instrument"]["symbol"]
+            asset = leg["instrument"]["assetType"]
             legs.append({
-                "orderLegType": leg["instrument"]["assetType"], "legId": number,
-                "instrument": {"assetType": leg["instrument"]["assetType"],
-                               "cusip": cusips.cusip(seed, symbol), "symbol": symbol},
+                "orderLegType": asset, "legId": number,
+                "instrument": instrument(self.sandbox.seed, leg["instrument"]["symbol"], asset),
                 "instruction": instruction,
                 "positionEffect": leg.get("positionEffect",
                                           "CLOSING" if instruction in CLOSING else "OPENING"),
@@ -184,15 +198,9 @@ class OrderBook:
             "complexOrderStrategyType": order.get("complexOrderStrategyType", "NONE"),
             "quantity": quantity, "filledQuantity": 0.0, "remainingQuantity": quantity,
             "requestedDestination": order.get("requestedDestination", "AUTO"),
-            "destinationLinkName": "AutoRoute", "orderLegCollection": legs,
-            "orderId": order_id, "cancelable": True, "editable": True,
-            "status": opening_status(now), "enteredTime": td_time(now), "tag": "API_TDAM:App",
-            "accountId": int(account_id),
-        })
-        if order.get("childOrderStrategies"):
-            st = self.accounts
-            out["childOrderStrategies"] = [self._record(account_id, child, st.new_id())
-                                           for child in order["childOrderStrategies"]]
+            "destinationLinkName": "AutoRoute", "orderLegCollection": legs, **common})
+        if children:
+            out["childOrderStrategies"] = children
         return out
 
     def _saved(self, account_id: str, order: dict, saved_id: int) -> dict:

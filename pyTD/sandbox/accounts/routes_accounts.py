@@ -1,20 +1,22 @@
 """TD's account routes: accounts with positions and balances (Bearer only).
 
-Positions and cash come from :func:`~pyTD.sandbox.accounts.models.holdings`,
-priced at the sandbox's time; ``fields=orders`` adds the account's orders.
+Positions and cash are the account's :class:`~pyTD.sandbox.accounts.models.Ledger`
+(seeded, then moved by fills), priced at the sandbox's time; ``fields=orders``
+adds the account's orders.
 """
 
 from __future__ import annotations
 
+from pyTD.sandbox.accounts.fills import settle
 from pyTD.sandbox.accounts.models import (
     ACCOUNT_IDS,
     ACCOUNT_TYPES,
-    holdings,
+    Holding,
+    instrument,
     require_account,
     state,
 )
 from pyTD.sandbox.accounts.orderbook import order_book
-from pyTD.sandbox.data import cusips
 from pyTD.sandbox.data.prices import snapshot
 from pyTD.sandbox.market.contracts import option_quote
 from pyTD.sandbox.routing import (
@@ -30,27 +32,23 @@ from pyTD.sandbox.routing import (
 FIELDS = ("positions", "orders")
 
 
-def _position(seed: int, symbol: str, kind: str, quantity: float, average: float,
-              now: float) -> dict:
-    if kind == "OPTION":
-        quote = option_quote(seed, symbol, now, False) or {}
+def _position(seed: int, held: Holding, now: float) -> dict:
+    quantity, average = held.quantity, held.average_price
+    if held.asset_type == "OPTION":
+        quote = option_quote(seed, held.symbol, now, False) or {}
         price, close, multiplier = quote["mark"], quote["closePrice"], 100
-        underlying = symbol.split("_")[0]
-        instrument = {"assetType": "OPTION", "cusip": "0" + underlying + ".X",
-                      "symbol": symbol, "description": quote["description"],
-                      "type": "VANILLA", "putCall": "CALL", "underlyingSymbol": underlying}
     else:
-        snap = snapshot(seed, symbol, now)
+        snap = snapshot(seed, held.symbol, now)
         price, close, multiplier = round(snap.last, 2), round(snap.close, 2), 1
-        instrument = {"assetType": "EQUITY", "cusip": cusips.cusip(seed, symbol),
-                      "symbol": symbol}
+    long, short = max(quantity, 0.0), max(-quantity, 0.0)
     return {
-        "shortQuantity": 0.0, "averagePrice": average,
+        "shortQuantity": short, "averagePrice": average,
         "currentDayProfitLoss": round(quantity * multiplier * (price - close), 2),
         "currentDayProfitLossPercentage": round(100 * (price - close) / close, 2) if close
         else 0.0,
-        "longQuantity": quantity, "settledLongQuantity": quantity, "settledShortQuantity": 0.0,
-        "agedQuantity": 0.0, "instrument": instrument,
+        "longQuantity": long, "settledLongQuantity": long,
+        "settledShortQuantity": -short if short else 0.0,
+        "agedQuantity": 0.0, "instrument": instrument(seed, held.symbol, held.asset_type),
         "marketValue": round(quantity * multiplier * price, 2),
     }
 
@@ -105,9 +103,12 @@ def _margin_balances(cash: float, stock: float, option: float, prev: float) -> d
 
 def account_body(sandbox: SandboxLike, account_id: str, fields: tuple) -> dict:
     """One ``{"securitiesAccount": ...}`` as TD served it."""
-    st, now = state(sandbox), sandbox.clock()
-    cash, held = holdings(sandbox.seed, account_id, st.created)
-    positions = [_position(sandbox.seed, *h, now) for h in held]
+    with sandbox.lock:
+        settle(sandbox)
+        ledger = state(sandbox).ledger(account_id)
+        cash, held = ledger.cash, list(ledger.positions.values())
+    now = sandbox.clock()
+    positions = [_position(sandbox.seed, h, now) for h in held]
     stock = round(sum(p["marketValue"] for p in positions
                       if p["instrument"]["assetType"] == "EQUITY"), 2)
     option = round(sum(p["marketValue"] for p in positions

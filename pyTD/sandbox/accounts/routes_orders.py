@@ -13,8 +13,9 @@ from typing import Optional
 
 from pyTD.provider import TD_AMERITRADE
 from pyTD.sandbox.accounts.models import require_account
-from pyTD.sandbox.accounts.order_schema import order_is_valid
+from pyTD.sandbox.accounts.order_schema import order_is_valid, symbol_problem
 from pyTD.sandbox.accounts.orderbook import STATUSES, order_book
+from pyTD.sandbox.data.calendar import local_date
 from pyTD.sandbox.routing import (
     BEARER,
     VALIDATION_ERROR,
@@ -83,9 +84,14 @@ def get_order(sandbox: SandboxLike, req: SandboxRequest, account_id: str, order_
     return json_response(order_book(sandbox).get(account_id, order_id))
 
 
-def _validated(req: SandboxRequest) -> dict:
+def order_refusal(sandbox: SandboxLike, order: dict) -> Optional[str]:
+    """Why the server refuses the symbols of a well-formed order (None: it does not)."""
+    return symbol_problem(order, sandbox.universe.knows, local_date(sandbox.clock()))
+
+
+def _validated(sandbox: SandboxLike, req: SandboxRequest) -> dict:
     order = json_body(req, ORDER_INVALID)
-    if not order_is_valid(order):
+    if not order_is_valid(order) or order_refusal(sandbox, order):
         raise BadRequest(ORDER_INVALID)
     return order
 
@@ -100,7 +106,7 @@ def _created(sandbox: SandboxLike, account_id: str, order: dict) -> SandboxRespo
 def place_order(sandbox: SandboxLike, req: SandboxRequest, account_id: str) -> SandboxResponse:
     """``POST /accounts/{id}/orders``: 201, empty body, ``Location`` of the new order."""
     require_account(account_id)
-    placed = order_book(sandbox).place(account_id, _validated(req))
+    placed = order_book(sandbox).place(account_id, _validated(sandbox, req))
     sandbox.count("orders", "placed")
     return _created(sandbox, account_id, placed)
 
@@ -110,7 +116,7 @@ def replace_order(sandbox: SandboxLike, req: SandboxRequest, account_id: str, or
     """``PUT /accounts/{id}/orders/{orderId}``: old one REPLACED, a new one created (201)."""
     book = order_book(sandbox)
     book.get(account_id, order_id)  # an unknown order is a 404 before the body is read
-    placed = book.replace(account_id, order_id, _validated(req))
+    placed = book.replace(account_id, order_id, _validated(sandbox, req))
     sandbox.count("orders", "replaced")
     return _created(sandbox, account_id, placed)
 
@@ -129,7 +135,7 @@ def create_saved_order(sandbox: SandboxLike, req: SandboxRequest, account_id: st
                        ) -> SandboxResponse:
     """``POST /accounts/{id}/savedorders``: 200, empty body."""
     require_account(account_id)
-    order_book(sandbox).save(account_id, _validated(req))
+    order_book(sandbox).save(account_id, _validated(sandbox, req))
     sandbox.count("savedorders", "created")
     return SandboxResponse(200, b"")
 
@@ -151,7 +157,7 @@ def replace_saved_order(sandbox: SandboxLike, req: SandboxRequest, account_id: s
     """``PUT /accounts/{id}/savedorders/{savedOrderId}``: 200, empty body."""
     book = order_book(sandbox)
     book.get_saved(account_id, saved_id)  # 404 before the body is read
-    book.replace_saved(account_id, saved_id, _validated(req))
+    book.replace_saved(account_id, saved_id, _validated(sandbox, req))
     sandbox.count("savedorders", "replaced")
     return SandboxResponse(200, b"")
 

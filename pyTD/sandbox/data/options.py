@@ -153,6 +153,28 @@ def parse_option(symbol: str) -> Optional[OptionSymbol]:
     return OptionSymbol(root, underlying, expiry, m["putcall"] == "P", strike)
 
 
+_CALL_MONTHS, _PUT_MONTHS = "ABCDEFGHIJKL", "MNOPQRSTUVWX"
+
+
+def option_cusip(opt: OptionSymbol) -> str:
+    """The CUSIP TD and Schwab give an option: ``0``, the root padded with dots to five,
+    the month letter (``A``-``L`` calls, ``M``-``X`` puts), the day, the year's last digit
+    and the strike in thousandths (seven digits).
+
+    >>> option_cusip(OptionSymbol("WMT", "WMT", dt.date(2026, 6, 5), False, 121.0))
+    '0WMT..F560121000'
+    """
+    letter = (_PUT_MONTHS if opt.put else _CALL_MONTHS)[opt.expiry.month - 1]
+    return (f"0{opt.root.ljust(5, '.')}{letter}{opt.expiry.day}{opt.expiry.year % 10}"
+            f"{round(opt.strike * 1000):07d}")
+
+
+def option_description(opt: OptionSymbol) -> str:
+    """How orders and positions describe an option: ``AAPL Dec 4 2026 190.0 Call``."""
+    return (f"{opt.root} {opt.expiry:%b} {opt.expiry.day} {opt.expiry.year} "
+            f"{float(opt.strike)} {'Put' if opt.put else 'Call'}")
+
+
 def root_of(underlying: str) -> str:
     """The option root of an underlying symbol."""
     return INDEX_ROOTS.get(underlying, underlying)

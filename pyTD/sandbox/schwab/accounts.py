@@ -47,16 +47,25 @@ def get_account_numbers(sandbox: SandboxLike, req: SandboxRequest) -> SandboxRes
                           for a in ACCOUNT_IDS])
 
 
-def _position(seed: int, p: dict) -> dict:
-    instrument = dict(p["instrument"])
-    model = instrument["symbol"]
-    instrument.update(symbol=to_schwab(model), instrumentId=instrument_id(seed, model),
-                      netChange=round(p["currentDayProfitLoss"] / p["longQuantity"], 4))
+def schwab_instrument(seed: int, td: dict) -> dict:
+    """A TD-mode ``instrument`` (orders, positions) in Schwab's shape: OCC option symbols,
+    Schwab's option description, ``instrumentId``; the same CUSIP."""
+    model = td["symbol"]
+    out = {**td, "symbol": to_schwab(model), "instrumentId": instrument_id(seed, model)}
     opt = parse_option(model)
-    if opt is not None:
-        instrument["cusip"] = "0" + to_schwab(model).replace(" ", "")
-        instrument["underlyingSymbol"] = to_schwab(opt.underlying)
-    cost = round(p["averagePrice"] * p["longQuantity"] * (100 if opt else 1), 2)
+    if opt is not None and td["assetType"] == "OPTION":
+        out.update(description=f"{opt.root} {opt.expiry:%m/%d/%Y} ${opt.strike:g} "
+                               f"{'Put' if opt.put else 'Call'}",
+                   underlyingSymbol=to_schwab(opt.underlying), optionMultiplier=100)
+    return out
+
+
+def _position(seed: int, p: dict) -> dict:
+    quantity = p["longQuantity"] - p["shortQuantity"]
+    instrument = schwab_instrument(seed, p["instrument"])
+    instrument["netChange"] = round(p["currentDayProfitLoss"] / quantity, 4)
+    opt = parse_option(p["instrument"]["symbol"])
+    cost = round(p["averagePrice"] * quantity * (100 if opt else 1), 2)
     out = {key: value for key, value in p.items() if key != "instrument"}
     out.update({"instrument": instrument, "maintenanceRequirement": round(
         0.25 * p["marketValue"], 2), "averageLongPrice": p["averagePrice"],

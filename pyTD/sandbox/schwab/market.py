@@ -111,6 +111,10 @@ def get_chain(sandbox: SandboxLike, req: SandboxRequest) -> SandboxResponse:
                  else None, "isChainTruncated": False})
     if body.get("underlying"):
         body["underlying"]["symbol"] = symbol
+    for month in body.get("monthlyStrategyList", []):  # a strategy chain: TD's shape
+        for spread in month["optionStrategyList"]:
+            for leg in (spread["primaryLeg"], spread["secondaryLeg"]):
+                leg["symbol"] = to_schwab(leg["symbol"])
     for side in ("callExpDateMap", "putExpDateMap"):
         body[side] = {expiry: {strike: [_contract(c, symbol, body["underlyingPrice"])
                                         for c in contracts]

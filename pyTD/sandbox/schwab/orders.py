@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-from typing import Any, Optional
+import functools
+from typing import Any, Callable, Optional
 
 from pyTD.sandbox.accounts.order_schema import TD_ORDER_SCHEMA, order_is_valid
 from pyTD.sandbox.accounts.orderbook import STATUSES, order_book
-from pyTD.sandbox.accounts.routes_orders import entered_time
+from pyTD.sandbox.accounts.routes_orders import entered_time, order_refusal
 from pyTD.sandbox.market.quotes import quote
 from pyTD.sandbox.routing import (
     VALIDATION_ERROR,
@@ -28,8 +29,8 @@ from pyTD.sandbox.routing import (
     json_response,
     td_time,
 )
-from pyTD.sandbox.schwab.accounts import account_of, instrument_id
-from pyTD.sandbox.schwab.errors import CORREL_HEADER, correl_id
+from pyTD.sandbox.schwab.accounts import account_of, schwab_instrument
+from pyTD.sandbox.schwab.errors import CORREL_HEADER, correl_id, trader_error
 from pyTD.sandbox.schwab.symbols import to_model, to_schwab
 
 #: Schwab's statuses: TD's and six more.
@@ -54,7 +55,7 @@ SCHWAB_ORDER_SCHEMA = dataclasses.replace(
 )
 
 
-def _map_symbols(order: Any, convert: Any, ids: Optional[int] = None) -> Any:
+def _map_symbols(order: Any, convert: Any) -> Any:
     """``order`` with every leg's instrument symbol converted (recursing into children)."""
     if not isinstance(order, dict):
         return order
@@ -66,31 +67,68 @@ def _map_symbols(order: Any, convert: Any, ids: Optional[int] = None) -> Any:
             leg = copy.deepcopy(leg)
             instrument = leg.get("instrument") if isinstance(leg, dict) else None
             if isinstance(instrument, dict) and isinstance(instrument.get("symbol"), str):
-                model = instrument["symbol"]
-                instrument["symbol"] = convert(model)
-                if ids is not None:
-                    instrument["instrumentId"] = instrument_id(ids, model)
+                instrument["symbol"] = convert(instrument["symbol"])
             out["orderLegCollection"].append(leg)
     if isinstance(order.get("childOrderStrategies"), list):
-        out["childOrderStrategies"] = [_map_symbols(c, convert, ids)
+        out["childOrderStrategies"] = [_map_symbols(c, convert)
                                        for c in order["childOrderStrategies"]]
     return out
 
 
 def render(seed: int, order: dict) -> dict:
-    """A stored order in Schwab's shape."""
-    out = _map_symbols(order, to_schwab, seed)
+    """A stored order in Schwab's shape: Schwab's instruments, ``accountNumber``, and
+    executions with ``activityId`` and the legs' ``instrumentId``."""
+    out = {key: value for key, value in order.items()
+           if key not in ("orderLegCollection", "childOrderStrategies",
+                          "orderActivityCollection")}
     out["accountNumber"] = out.pop("accountId")
-    if "childOrderStrategies" in out:
+    ids: dict[int, int] = {}
+    if "orderLegCollection" in order:
+        out["orderLegCollection"] = []
+        for leg in order["orderLegCollection"]:
+            instrument = schwab_instrument(seed, leg["instrument"])
+            ids[leg["legId"]] = instrument["instrumentId"]
+            out["orderLegCollection"].append({**leg, "instrument": instrument})
+    if "orderActivityCollection" in order:
+        out["orderActivityCollection"] = [
+            {"activityType": a["activityType"],
+             "activityId": order["orderId"] * 10 + number, **{
+                 k: v for k, v in a.items() if k not in ("activityType", "executionLegs")},
+             "executionLegs": [{**e, "instrumentId": ids.get(e["legId"])}
+                               for e in a["executionLegs"]]}
+            for number, a in enumerate(order["orderActivityCollection"], 1)]
+    if "childOrderStrategies" in order:
         out["childOrderStrategies"] = [render(seed, c) for c in order["childOrderStrategies"]]
     return out
 
 
-def _validated(req: SandboxRequest) -> dict:
+class Refused(BadRequest):
+    """An order Schwab refuses: 400 ``{"message": ..., "errors": [why]}``."""
+
+    def __init__(self, why: str) -> None:
+        super().__init__(VALIDATION_ERROR)
+        self.why = why
+
+
+def _answers_refusals(handler: Callable[..., SandboxResponse]) -> Callable[..., SandboxResponse]:
+    """``handler`` answering a :class:`Refused` order with Schwab's ``ServiceError``."""
+    @functools.wraps(handler)
+    def serve(*args: Any, **kwargs: str) -> SandboxResponse:
+        try:
+            return handler(*args, **kwargs)
+        except Refused as exc:
+            return trader_error(400, exc.message, [exc.why])
+    return serve
+
+
+def _validated(sandbox: SandboxLike, req: SandboxRequest) -> dict:
     order = json_body(req, VALIDATION_ERROR)
     model = _map_symbols(order, lambda s: to_model(s) or "?")
     if not order_is_valid(model, SCHWAB_ORDER_SCHEMA):
         raise BadRequest(VALIDATION_ERROR)
+    why = order_refusal(sandbox, model)
+    if why:
+        raise Refused(why)
     return model
 
 
@@ -129,14 +167,16 @@ def _created(sandbox: SandboxLike, account: str, order: dict) -> SandboxResponse
     return SandboxResponse(201, b"", {"Location": location, CORREL_HEADER: correl_id()})
 
 
+@_answers_refusals
 def place_order(sandbox: SandboxLike, req: SandboxRequest, account: str) -> SandboxResponse:
     """``POST /trader/v1/accounts/{hash}/orders``: 201, empty, ``Location``."""
     account_id = account_of(sandbox, account)
-    placed = order_book(sandbox).place(account_id, _validated(req))
+    placed = order_book(sandbox).place(account_id, _validated(sandbox, req))
     sandbox.count("orders", "placed")
     return _created(sandbox, account, placed)
 
 
+@_answers_refusals
 def replace_order(sandbox: SandboxLike, req: SandboxRequest, account: str, order_id: str
                   ) -> SandboxResponse:
     """``PUT /trader/v1/accounts/{hash}/orders/{orderId}``: 201 with the new order's
@@ -144,7 +184,7 @@ def replace_order(sandbox: SandboxLike, req: SandboxRequest, account: str, order
     account_id = account_of(sandbox, account)
     book = order_book(sandbox)
     book.get(account_id, order_id)
-    placed = book.replace(account_id, order_id, _validated(req))
+    placed = book.replace(account_id, order_id, _validated(sandbox, req))
     sandbox.count("orders", "replaced")
     return _created(sandbox, account, placed)
 
@@ -182,11 +222,12 @@ def _check(order: dict, legs: list[dict]) -> dict:
                          "originalSeverity": "ACCEPT"}]}
 
 
+@_answers_refusals
 def preview_order(sandbox: SandboxLike, req: SandboxRequest, account: str) -> SandboxResponse:
     """``POST /trader/v1/accounts/{hash}/previewOrder``: 200 with what would be placed;
     a rejected preview is still a 200."""
     account_id = account_of(sandbox, account)
-    order = _validated(req)
+    order = _validated(sandbox, req)
     legs = [_leg(sandbox, n, leg) for n, leg in enumerate(order.get("orderLegCollection")
                                                           or [], 1)]
     result = _check(order, legs)
