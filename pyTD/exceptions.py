@@ -22,7 +22,8 @@ __all__ = [
     "STATUS_ERRORS", "TOKEN_PATH", "AccessDeniedError", "AuthorizationError", "CacheError",
     "CallbackTimeoutError", "ClientError", "ConfigurationError", "ConnectionError",
     "ForbiddenAccess", "NotAcceptableError", "NotSupportedError", "RateLimitError",
-    "Redirection", "ResourceNotFound", "ResponseFormatError", "SSLError", "ServerError",
+    "Redirection", "RefreshRefusedError", "ResourceNotFound", "ResponseFormatError", "SSLError",
+    "ServerError",
     "StateMismatchError", "TDError", "TDQueryError", "TransportError", "UnknownOutcomeError",
     "UnsupportedMediaTypeError", "ValidationError", "error_class", "is_token_request",
 ]
@@ -81,6 +82,11 @@ class StateMismatchError(AuthorizationError):
 
 class CallbackTimeoutError(AuthorizationError):
     """No authorization code reached the callback server before the deadline."""
+
+
+class RefreshRefusedError(AuthorizationError):
+    """The token endpoint refused the refresh token (revoked, replaced or forgotten):
+    pyTD records the refusal in the cache, and a new login is needed."""
 
 
 def is_token_request(response: Any) -> bool:

@@ -34,6 +34,8 @@ EXIT_OK = 0
 EXIT_ERROR = 1
 #: Bad usage, including arguments the library rejects before any request.
 EXIT_USAGE = 2
+#: ``pytd auth status --check``: the server could not be reached (or failed with a 5xx).
+EXIT_UNREACHABLE = 3
 #: Interrupted by Ctrl+C (SIGINT).
 EXIT_INTERRUPTED = 130
 

@@ -141,8 +141,12 @@ def _add_auth(top: _Commands) -> None:
                            "remote machines)")
     login.add_argument("--timeout", type=float, default=300.0, metavar="SECONDS",
                        help="how long to wait for the browser (default: %(default)s)")
-    auth.add("status", "where the tokens are cached and how long they stay valid "
-                       "(exit 1 when not authorized)", commands.status)
+    status = auth.add("status", "where the tokens are cached and how long they stay valid "
+                                "(exit 1 when not authorized)", commands.status)
+    status.add_argument("--check", action="store_true",
+                        help="also ask the server (one small authenticated request); exit 0 "
+                             "when it accepts the tokens, 1 when it refuses them, 3 when it "
+                             "cannot be reached")
     auth.add("logout", "delete the cached tokens", commands.logout)
 
 

@@ -244,7 +244,7 @@ def test_logout_then_status_says_how_to_log_in(env, secrets, pytd):
     machine = json.loads(pytd(["auth", "status", "--json"], env).stdout)
     assert machine["authorized"] is False
     assert machine["refresh_token"] == {"valid": False, "expires_at": None,
-                                        "remaining_seconds": 0}
+                                        "remaining_seconds": 0, "refused_at": None}
 
 
 def test_global_options_work_before_or_after_the_command(sandbox, env, secrets, pytd):
