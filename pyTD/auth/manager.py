@@ -331,6 +331,9 @@ class AuthManager:
         raise refusal
 
     def _first_authorization(self) -> None:
+        # Settings first: nobody is asked to authorize what cannot be authorized.
+        self.settings.require_consumer_key()
+        self.settings.require_callback_url()
         expired, self._expired = self._expired, None
         if expired and not interactive():
             raise AuthorizationError(

@@ -30,7 +30,13 @@ from pyTD.cli.format import (
     quote_rows,
     table,
 )
-from pyTD.exceptions import AuthorizationError, ServerError, TDError, TransportError
+from pyTD.exceptions import (
+    AuthorizationError,
+    CacheError,
+    ServerError,
+    TDError,
+    TransportError,
+)
 from pyTD.market.hours import MARKETS
 
 NOT_AUTHORIZED = "Not authorized. Run `pytd auth login` to authorize."
@@ -182,15 +188,22 @@ def status(args: argparse.Namespace) -> int:
 
 
 def logout(args: argparse.Namespace) -> int:
-    """``pytd auth logout``: clear the cache."""
+    """``pytd auth logout``: clear the cache (saying so when it held no tokens)."""
     with make_api(args) as client:
         location = client.cache.describe()
+        try:
+            tokens = client.auth.tokens()
+            removed = bool(tokens.refresh_token or tokens.access_token)
+        except CacheError:  # unreadable or of another version: removed all the same
+            removed = True
         client.logout()
         if args.json:
             print_json({"cache": type(client.cache).__name__, "location": location,
-                         "logged_out": True})
-        else:
+                         "logged_out": True, "removed": removed})
+        elif removed:
             print(f"Logged out: tokens removed from {location}.")
+        else:
+            print(f"Nothing to remove: no tokens were cached in {location}.")
     return EXIT_OK
 
 

@@ -72,9 +72,15 @@ def _upper(text: str) -> str:
 
 
 def _index(text: str) -> str:
-    """``DJI`` or ``$dji`` -> ``$DJI`` (the ``$`` is awkward in shells)."""
+    """``DJI`` or ``$dji`` -> ``$DJI`` (the ``$`` is awkward in shells); an unknown index is
+    refused as typed."""
     name = _upper(text)
-    return name if name.startswith("$") else "$" + name
+    name = name if name.startswith("$") else "$" + name
+    if name not in INDEXES:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an index pyTD knows: choose from {', '.join(INDEXES)} "
+            "(the $ may be left out)")
+    return name
 
 
 def _time(text: str) -> Union[date, datetime]:
