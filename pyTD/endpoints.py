@@ -29,6 +29,7 @@ from typing import (
     Any,
     Callable,
     ClassVar,
+    Iterable,
     Mapping,
     Optional,
     Sequence,
@@ -241,7 +242,9 @@ class EndpointMethods:
 
     # -- market data ---------------------------------------------------------
     @forwards_to("market.quotes")
-    def get_quotes(self, symbols: Symbols, output_format: Optional[str] = None) -> Any:
+    def get_quotes(self, symbols: Symbols, output_format: Optional[str] = None, *,
+                   fields: Union[str, Iterable[str], None] = None,
+                   indicative: Optional[bool] = None) -> Any:
         """Quotes for one or more symbols: :func:`pyTD.market.quotes.get_quotes`."""
 
     @forwards_to("market.price_history")
@@ -251,7 +254,8 @@ class EndpointMethods:
                           end_date: Optional[TimeArg] = None,
                           need_extended_hours_data: Optional[bool] = None,
                           output_format: Optional[str] = None,
-                          extended: Optional[bool] = None) -> Any:
+                          extended: Optional[bool] = None,
+                          need_previous_close: Optional[bool] = None) -> Any:
         """Candles: :func:`pyTD.market.price_history.get_price_history`."""
 
     @forwards_to("market.options")

@@ -15,14 +15,15 @@ from __future__ import annotations
 
 import builtins
 import sys
-from typing import Any, Optional, Union
+from typing import Any, Mapping, Optional, Union
 from urllib.parse import urlsplit
 
 __all__ = [
     "STATUS_ERRORS", "TOKEN_PATH", "AccessDeniedError", "AuthorizationError", "CacheError",
     "CallbackTimeoutError", "ClientError", "ConfigurationError", "ConnectionError",
     "ForbiddenAccess", "NotAcceptableError", "NotSupportedError", "RateLimitError",
-    "Redirection", "ResourceNotFound", "ResponseFormatError", "SSLError", "ServerError",
+    "Redirection", "RefreshRefusedError", "ResourceNotFound", "ResponseFormatError", "SSLError",
+    "ServerError",
     "StateMismatchError", "TDError", "TDQueryError", "TransportError", "UnknownOutcomeError",
     "UnsupportedMediaTypeError", "ValidationError", "error_class", "is_token_request",
 ]
@@ -36,14 +37,22 @@ class TDError(Exception):
 
     ``status_code`` and ``response`` are set when the error came from an HTTP
     response (``None`` otherwise). ``msg`` is the message, as in pyTD 0.0.x.
+    ``arguments`` names the arguments (or settings) the message is about, each
+    with its value as the message shows it (``None`` when it shows none), so that
+    a front end can speak of its own option names instead::
+
+        ValidationError("start_date (2) is after end_date (1); ...",
+                        arguments={"start_date": "2", "end_date": "1"})
     """
 
     def __init__(self, message: str = "", *, status_code: Optional[int] = None,
-                 response: Any = None) -> None:
+                 response: Any = None,
+                 arguments: Optional[Mapping[str, Optional[str]]] = None) -> None:
         super().__init__(message)
         self.message = message
         self.status_code = status_code
         self.response = response
+        self.arguments: dict[str, Optional[str]] = dict(arguments or {})
 
     @property
     def msg(self) -> str:
@@ -83,6 +92,11 @@ class CallbackTimeoutError(AuthorizationError):
     """No authorization code reached the callback server before the deadline."""
 
 
+class RefreshRefusedError(AuthorizationError):
+    """The token endpoint refused the refresh token (revoked, replaced or forgotten):
+    pyTD records the refusal in the cache, and a new login is needed."""
+
+
 def is_token_request(response: Any) -> bool:
     """Whether ``response`` answers a token request (its body may hold tokens).
 
@@ -116,12 +130,14 @@ class TDQueryError(TDError):
     """
 
     def __init__(self, message: Optional[str] = None, *, status_code: Optional[int] = None,
-                 response: Any = None, content: Union[bytes, str, None] = None) -> None:
+                 response: Any = None, content: Union[bytes, str, None] = None,
+                 arguments: Optional[Mapping[str, Optional[str]]] = None) -> None:
         if status_code is None and isinstance(getattr(response, "status_code", None), int):
             status_code = response.status_code
         if message is None:
             message = f"The request failed with HTTP {status_code}." if status_code else ""
-        super().__init__(message, status_code=status_code, response=response)
+        super().__init__(message, status_code=status_code, response=response,
+                         arguments=arguments)
         if content is None and response is not None:
             content = getattr(response, "content", None)
             if not isinstance(content, (bytes, str)):

@@ -79,8 +79,8 @@ class Settings(NamedTuple):
         if not self.consumer_key:
             raise ConfigurationError(
                 "No consumer key: pass consumer_key=... or set TD_CONSUMER_KEY "
-                "(your app's Consumer Key from the developer portal)."
-            )
+                "(your app's Consumer Key from the developer portal).",
+                arguments={"consumer_key": "..."})
         return self.consumer_key
 
     def require_callback_url(self) -> str:
@@ -88,8 +88,8 @@ class Settings(NamedTuple):
         if not self.callback_url:
             raise ConfigurationError(
                 "No callback URL: pass callback_url=... or set TD_CALLBACK_URL "
-                "(exactly as registered for your app, e.g. http://127.0.0.1:8080)."
-            )
+                "(exactly as registered for your app, e.g. http://127.0.0.1:8080).",
+                arguments={"callback_url": "..."})
         return self.callback_url
 
 

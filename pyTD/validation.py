@@ -15,7 +15,7 @@ import numbers
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta, timezone
-from typing import Any, Union
+from typing import Any, Optional, Union
 from urllib.parse import quote
 
 from pyTD.bodies import encode_body
@@ -45,8 +45,12 @@ def _show(value: Any) -> str:
     return f"{value!r} ({type(value).__name__})"
 
 
-def check_enum(name: str, value: Any, allowed: Sequence[Any]) -> Any:
+def check_enum(name: str, value: Any, allowed: Sequence[Any], *,
+               arguments: Optional[Mapping[str, Optional[str]]] = None) -> Any:
     """``value`` in its canonical spelling from ``allowed`` (strings match in any case).
+
+    ``arguments`` (default: ``name`` itself) are the arguments the error names, for
+    :attr:`~pyTD.exceptions.TDError.arguments`.
 
     >>> check_enum("direction", "UP", ("up", "down"))
     'up'
@@ -58,7 +62,10 @@ def check_enum(name: str, value: Any, allowed: Sequence[Any]) -> Any:
         elif value == candidate and not isinstance(value, bool):
             return candidate
     choices = ", ".join(str(a) for a in allowed)
-    raise ValidationError(f"{name} must be one of {choices}; got {value!r}.")
+    if arguments is None:
+        arguments = {name: None} if name.isidentifier() else {}
+    raise ValidationError(f"{name} must be one of {choices}; got {value!r}.",
+                          arguments=arguments)
 
 
 def check_enum_list(name: str, values: Union[str, Iterable[Any]],
@@ -213,7 +220,8 @@ def check_order(start_name: str, start: Any, end_name: str, end: Any) -> None:
     """Refuse a range whose start comes after its end (either may be ``None``)."""
     if start is not None and end is not None and start > end:
         raise ValidationError(f"{start_name} ({start}) is after {end_name} ({end}); "
-                              f"pass a {start_name} on or before {end_name}.")
+                              f"pass a {start_name} on or before {end_name}.",
+                              arguments={start_name: str(start), end_name: str(end)})
 
 
 def check_mapping(name: str, value: Any) -> Mapping[str, Any]:

@@ -27,6 +27,7 @@ from pyTD.auth.tokens import AccessToken, Clock, RefreshToken
 from pyTD.exceptions import (
     AccessDeniedError,
     AuthorizationError,
+    RefreshRefusedError,
     ResponseFormatError,
     StateMismatchError,
     TDError,
@@ -217,9 +218,9 @@ class OAuthFlow:
             what = ("The authorization code was refused (used already, expired, or the callback "
                     "URL differs from the registered one).")
         else:
-            days = self.provider.refresh_token_lifetime // 86400
-            replaced = "revoked" if self.provider.renewable_refresh else "replaced by a newer login"
-            what = f"The refresh token was refused (expired after {days} days, or {replaced})."
+            why = "forgotten by the server, or revoked" if self.provider.renewable_refresh \
+                else "replaced by a newer login, or revoked"
+            what = f"The server refused the refresh token before it expired ({why})."
         code, description = _error_fields(response)
         client_refused = status == 401 or (code == "invalid_client" and (
             grant == "authorization_code" or description in (None, "", "Unauthorized")))
@@ -230,8 +231,10 @@ class OAuthFlow:
             what = ("The consumer key was not recognized: check TD_CONSUMER_KEY / consumer_key "
                     "against your app's Consumer Key.")
         if status in (400, 401):
-            return AuthorizationError(f"{what} Server said: {error}. {REAUTHORIZE}",
-                                      status_code=status, response=redacted(response))
+            kind = AuthorizationError if client_refused or grant == "authorization_code" \
+                else RefreshRefusedError
+            return kind(f"{what} Server said: {error}. {REAUTHORIZE}",
+                        status_code=status, response=redacted(response))
         return error_class(status)(f"Token request failed with HTTP {status}: {error}",
                                    status_code=status, response=redacted(response))
 

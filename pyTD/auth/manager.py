@@ -18,9 +18,9 @@ from typing import Callable, Optional, Union
 from pyTD._fork import register
 from pyTD.auth.browser import NOTEBOOK_WAITING, WAITING, open_in_background
 from pyTD.auth.flow import REAUTHORIZE, OAuthFlow, TokenGrant
-from pyTD.auth.tokens import Clock, EmptyToken, RefreshToken, Token
+from pyTD.auth.tokens import Clock, EmptyToken, RefreshToken, Token, utc_text
 from pyTD.cache.base import TokenCache, TokenSet
-from pyTD.exceptions import AuthorizationError, TDError
+from pyTD.exceptions import AuthorizationError, RefreshRefusedError, TDError
 from pyTD.settings import Settings
 from pyTD.transport import Transport
 
@@ -40,6 +40,15 @@ REFRESH_WINDOW = 10 * 86400
 TLS_HINT = ("After you log in, the browser returns to {callback}, which pyTD serves with its "
             "own self-signed certificate: the browser warns about it. That warning is "
             "expected for this local address; choose to proceed (Advanced > Proceed).")
+
+
+def refusal_text(refused_at: float) -> str:
+    """How a refusal of the refresh token is reported, in errors and in ``pytd auth status``.
+
+    >>> refusal_text(0)
+    'The server refused the refresh token on 1970-01-01 00:00 UTC'
+    """
+    return f"The server refused the refresh token on {utc_text(refused_at)}"
 
 
 def print_message(text: str) -> None:
@@ -234,10 +243,13 @@ class AuthManager:
             self._warn_refresh_expiry()
 
     def refresh_expires_in(self) -> Optional[float]:
-        """Seconds the refresh token has left (0.0 when expired), ``None`` without one."""
+        """Seconds the refresh token has left (0.0 when expired or refused by the server),
+        ``None`` without one."""
         refresh = self.cache.tokens().refresh_token
         if not refresh.token:
             return None
+        if refresh.refused_at is not None:
+            return 0.0
         return max(0.0, refresh.remaining(self.clock()))
 
     def _warn_refresh_expiry(self) -> None:
@@ -287,26 +299,46 @@ class AuthManager:
             if self._usable(tokens, stale):
                 return False
             renew = self._renew_due(refresh, now)
+            if refresh.refused_at is not None:
+                self._expired = refusal_text(refresh.refused_at) + "."
+                return True
             if not refresh.is_valid(0, now):
                 days = self.settings.provider.refresh_token_lifetime // 86400
                 self._expired = (f"The refresh token expired on {refresh.expires_text()} "
                                  f"(they last {days} days).")
                 return True
-            grant = self.flow.refresh(refresh_value, renew=renew)
-            tokens.access_token = grant.access_token
-            if grant.refresh_token is not None and not self.settings.provider.renewable_refresh:
-                # The refresh token's life is not restarted by a refresh grant: keep its
-                # original issue time and lifetime, whatever string the answer repeats.
-                tokens.refresh_token = RefreshToken(
-                    grant.refresh_token.token, access_time=refresh.access_time,
-                    expires_in=refresh.expires_in, clock=self.clock)
-            elif grant.refresh_token is not None:
-                tokens.refresh_token = grant.refresh_token
-            self._remember(tokens.access_token, tokens.refresh_token)
-            log.debug("Access token refreshed%s", " and refresh token renewed" if renew else "")
-            return False
+            try:
+                grant = self.flow.refresh(refresh_value, renew=renew)
+            except RefreshRefusedError as exc:
+                # Recorded (and the access token dropped) when the transaction ends, so that
+                # `pytd auth status` and other processes see the refusal, not a valid-looking
+                # token; a new login replaces the record.
+                refusal = exc
+                tokens.refresh_token = refresh.refused(now)
+                tokens.access_token = EmptyToken(clock=self.clock)
+                self._remember(EmptyToken(), EmptyToken())
+            else:
+                tokens.access_token = grant.access_token
+                if grant.refresh_token is not None \
+                        and not self.settings.provider.renewable_refresh:
+                    # The refresh token's life is not restarted by a refresh grant: keep its
+                    # original issue time and lifetime, whatever string the answer repeats.
+                    tokens.refresh_token = RefreshToken(
+                        grant.refresh_token.token, access_time=refresh.access_time,
+                        expires_in=refresh.expires_in, clock=self.clock)
+                elif grant.refresh_token is not None:
+                    tokens.refresh_token = grant.refresh_token
+                self._remember(tokens.access_token, tokens.refresh_token)
+                log.debug("Access token refreshed%s",
+                          " and refresh token renewed" if renew else "")
+                return False
+        log.info("%s; recorded in %s", refusal_text(now), self.cache.describe())
+        raise refusal
 
     def _first_authorization(self) -> None:
+        # Settings first: nobody is asked to authorize what cannot be authorized.
+        self.settings.require_consumer_key()
+        self.settings.require_callback_url()
         expired, self._expired = self._expired, None
         from pyTD.auth.notebook import in_notebook
 

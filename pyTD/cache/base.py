@@ -54,7 +54,8 @@ from pyTD.exceptions import CacheError
 FORMAT_VERSION = 1
 
 _TOKEN_FIELDS: dict[str, Union[type, tuple[type, ...]]] = {
-    "token": str, "access_time": (int, float), "expires_in": (int, float)}
+    "token": str, "access_time": (int, float), "expires_in": (int, float),
+    "refused_at": (int, float)}
 
 
 def check_shape(data: Any) -> None:

@@ -70,8 +70,8 @@ def select_cache(settings: Settings, *, cache: Optional[TokenCache] = None,
     if not settings.consumer_key:
         raise ConfigurationError(
             "Cannot name the token cache without a consumer key: pass consumer_key=... or "
-            "set TD_CONSUMER_KEY (or pass store_tokens=False to keep tokens in memory)."
-        )
+            "set TD_CONSUMER_KEY (or pass store_tokens=False to keep tokens in memory).",
+            arguments={"consumer_key": "...", "store_tokens": "False"})
     from pyTD.cache.disk import DiskCache
 
     name = cache_file_name(settings.provider.bare_key(settings.consumer_key))

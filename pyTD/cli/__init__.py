@@ -7,8 +7,8 @@
 
 :func:`main` parses the arguments (:mod:`pyTD.cli.parser`), runs the command
 (:mod:`pyTD.cli.commands`, tables from :mod:`pyTD.cli.format`, the demo in
-:mod:`pyTD.cli.demo`) and turns library errors into one-line messages and the
-exit codes below.
+:mod:`pyTD.cli.demo`) and turns library errors into one-line messages in the
+command's terms (:mod:`pyTD.cli.errors`) and the exit codes below.
 
 While it runs, what pyTD logs reaches standard error as ``pytd: warning: ...``
 (warnings and errors by default; ``-v``/``--verbose``, ``--log-level LEVEL`` or
@@ -34,6 +34,8 @@ EXIT_OK = 0
 EXIT_ERROR = 1
 #: Bad usage, including arguments the library rejects before any request.
 EXIT_USAGE = 2
+#: ``pytd auth status --check``: the server could not be reached (or failed with a 5xx).
+EXIT_UNREACHABLE = 3
 #: Interrupted by Ctrl+C (SIGINT).
 EXIT_INTERRUPTED = 130
 
@@ -121,22 +123,28 @@ def _fail(message: str, code: int) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     """Run the parsed command; library errors become a message and an exit code."""
+    from pyTD.cli.errors import in_cli_terms
+
     try:
         code: int = args.func(args)
         sys.stdout.flush()  # a closed pipe shows up here, inside the handlers below
         return code
     except ValidationError as exc:
-        return _fail(str(exc), EXIT_USAGE)
+        return _fail(in_cli_terms(exc, args), EXIT_USAGE)
     except AuthorizationError as exc:
-        message = str(exc)
+        message = in_cli_terms(exc, args)
         if "pytd auth login" not in message:
             message = f"{message} {LOGIN_HINT}".strip()
         return _fail(message, EXIT_ERROR)
     except TDError as exc:
-        return _fail(str(exc), EXIT_ERROR)
+        return _fail(in_cli_terms(exc, args), EXIT_ERROR)
     except KeyboardInterrupt:
         print("pytd: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except EOFError:
+        # Ctrl-D (or a closed standard input) at a question: no answer, nothing done.
+        print("\npytd: no answer (standard input ended): nothing was done", file=sys.stderr)
+        return EXIT_ERROR
     except BrokenPipeError:
         # The reader went away (``pytd history AAPL | head``): stop quietly.
         devnull = os.open(os.devnull, os.O_WRONLY)

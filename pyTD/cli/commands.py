@@ -12,12 +12,13 @@ import csv
 import json
 import os
 import sys
-from typing import Any
+import time
+from typing import Any, Optional
 
 from pyTD.api import api
-from pyTD.auth.tokens import Token
+from pyTD.auth.tokens import Token, utc_text
 from pyTD.cache.base import TokenSet
-from pyTD.cli import EXIT_ERROR, EXIT_OK
+from pyTD.cli import EXIT_ERROR, EXIT_OK, EXIT_UNREACHABLE
 from pyTD.cli.format import (
     Table,
     candle_rows,
@@ -30,7 +31,13 @@ from pyTD.cli.format import (
     quote_rows,
     table,
 )
-from pyTD.exceptions import AuthorizationError, TDError
+from pyTD.exceptions import (
+    AuthorizationError,
+    CacheError,
+    ServerError,
+    TDError,
+    TransportError,
+)
 from pyTD.market.hours import MARKETS
 from pyTD.market.price_history import candle_frequency
 
@@ -67,16 +74,26 @@ def show(args: argparse.Namespace, data: Any, parts: Table, noun: str = "rows",
 
 # -- auth ---------------------------------------------------------------------------------------
 
+#: What ``pytd auth status --check`` asks, in order: the first endpoint the provider has
+#: (one small authenticated GET on each).
+CHECK_ENDPOINTS = ("user_principals", "account_numbers")
+
+
 def _token_info(token: Token) -> dict[str, Any]:
     issued = bool(token)
+    refused = token.refused_at
     return {"valid": token.valid,
             "expires_at": iso_utc(token.expires_at * 1000) if issued else None,
-            "remaining_seconds": max(0, int(token.remaining())) if issued else 0}
+            "remaining_seconds": max(0, int(token.remaining()))
+            if issued and refused is None else 0,
+            "refused_at": iso_utc(refused * 1000) if refused is not None else None}
 
 
 def _token_text(token: Token, renewable: bool) -> str:
     if not token:
         return "none"
+    if token.refused_at is not None:
+        return f"refused by the server on {utc_text(token.refused_at)}: run `pytd auth login`"
     if token.valid:
         return f"valid for {duration_text(token.remaining())} (until {token.expires_text()})"
     renewal = "; renewed on the next request" if renewable else ""
@@ -92,24 +109,58 @@ def _refresh_text(token: Token, provider: Any) -> str:
             f"{provider.title} requires a new login every {days} days)")
 
 
+def _check_with_server(client: api) -> tuple[int, str]:
+    """One small authenticated GET: ``(exit code, what happened)``; the tokens refresh first
+    when due, and a refused refresh token is recorded in the cache."""
+    endpoint = next(name for name in CHECK_ENDPOINTS if client.provider.supports(name))
+    path = client.provider.path(endpoint)
+    started = time.perf_counter()
+    try:
+        client.request("GET", path)
+    except AuthorizationError as exc:
+        return EXIT_ERROR, f"refused: {exc}"
+    except (TransportError, ServerError) as exc:
+        return EXIT_UNREACHABLE, f"server unreachable: {exc}"
+    except TDError as exc:
+        return EXIT_ERROR, f"failed: {exc}"
+    took = (time.perf_counter() - started) * 1000
+    return EXIT_OK, f"ok (GET {path} was accepted in {took:.0f} ms)"
+
+
 def _report_status(args: argparse.Namespace, client: api) -> int:
-    """Print where the tokens live and how long they stay valid; 0 when authorized."""
-    tokens: TokenSet = client.auth.tokens()
+    """Print where the tokens live and how long they stay valid; 0 when authorized.
+
+    With ``--check`` (and tokens to check) the server is asked too, and its answer decides
+    the exit code: 0 accepted, 1 refused, 3 unreachable.
+    """
+    check: Optional[tuple[int, str]] = None
+    if getattr(args, "check", False):
+        check = _check_with_server(client) if client.auth.tokens().refresh_token.valid \
+            else (EXIT_ERROR, "not checked: no usable refresh token")
+    tokens: TokenSet = client.auth.tokens()   # after the check: a refusal is recorded now
     authorized = tokens.refresh_token.valid
+    code = EXIT_OK if authorized else EXIT_ERROR
+    if check is not None:
+        code = check[0]
     if args.json:
-        print_json({"authorized": authorized, "cache": type(client.cache).__name__,
-                     "location": client.cache.describe(),
-                     "refresh_token": _token_info(tokens.refresh_token),
-                     "refresh_expires_in": client.refresh_expires_in,
-                     "refresh_renewable": client.provider.renewable_refresh,
-                     "access_token": _token_info(tokens.access_token)})
+        report = {"authorized": authorized, "cache": type(client.cache).__name__,
+                  "location": client.cache.describe(),
+                  "refresh_token": _token_info(tokens.refresh_token),
+                  "refresh_expires_in": client.refresh_expires_in,
+                  "refresh_renewable": client.provider.renewable_refresh,
+                  "access_token": _token_info(tokens.access_token)}
+        if check is not None:
+            report["check"] = {"exit_code": check[0], "result": check[1]}
+        print_json(report)
     else:
         print(f"Cache:          {type(client.cache).__name__} at {client.cache.describe()}")
         print(f"Refresh token:  {_refresh_text(tokens.refresh_token, client.provider)}")
         print(f"Access token:   {_token_text(tokens.access_token, authorized)}")
-        if not authorized:
+        if check is not None:
+            print(f"Server check:   {check[1]}")
+        if not authorized and tokens.refresh_token.refused_at is None:
             print(NOT_AUTHORIZED)
-    return EXIT_OK if authorized else EXIT_ERROR
+    return code
 
 
 def _say_if_cached(client: api) -> None:
@@ -141,21 +192,29 @@ def login(args: argparse.Namespace) -> int:
 
 
 def status(args: argparse.Namespace) -> int:
-    """``pytd auth status``: exit 0 when authorized, 1 when not."""
+    """``pytd auth status [--check]``: exit 0 when authorized, 1 when not (or refused by the
+    server), 3 when ``--check`` cannot reach the server."""
     with make_api(args) as client:
         return _report_status(args, client)
 
 
 def logout(args: argparse.Namespace) -> int:
-    """``pytd auth logout``: clear the cache."""
+    """``pytd auth logout``: clear the cache (saying so when it held no tokens)."""
     with make_api(args) as client:
         location = client.cache.describe()
+        try:
+            tokens = client.auth.tokens()
+            removed = bool(tokens.refresh_token or tokens.access_token)
+        except CacheError:  # unreadable or of another version: removed all the same
+            removed = True
         client.logout()
         if args.json:
             print_json({"cache": type(client.cache).__name__, "location": location,
-                         "logged_out": True})
-        else:
+                         "logged_out": True, "removed": removed})
+        elif removed:
             print(f"Logged out: tokens removed from {location}.")
+        else:
+            print(f"Nothing to remove: no tokens were cached in {location}.")
     return EXIT_OK
 
 

@@ -72,9 +72,15 @@ def _upper(text: str) -> str:
 
 
 def _index(text: str) -> str:
-    """``DJI`` or ``$dji`` -> ``$DJI`` (the ``$`` is awkward in shells)."""
+    """``DJI`` or ``$dji`` -> ``$DJI`` (the ``$`` is awkward in shells); an unknown index is
+    refused as typed."""
     name = _upper(text)
-    return name if name.startswith("$") else "$" + name
+    name = name if name.startswith("$") else "$" + name
+    if name not in INDEXES:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an index pyTD knows: choose from {', '.join(INDEXES)} "
+            "(the $ may be left out)")
+    return name
 
 
 def _time(text: str) -> Union[date, datetime]:
@@ -141,8 +147,12 @@ def _add_auth(top: _Commands) -> None:
                            "remote machines)")
     login.add_argument("--timeout", type=float, default=300.0, metavar="SECONDS",
                        help="how long to wait for the browser (default: %(default)s)")
-    auth.add("status", "where the tokens are cached and how long they stay valid "
-                       "(exit 1 when not authorized)", commands.status)
+    status = auth.add("status", "where the tokens are cached and how long they stay valid "
+                                "(exit 1 when not authorized)", commands.status)
+    status.add_argument("--check", action="store_true",
+                        help="also ask the server (one small authenticated request); exit 0 "
+                             "when it accepts the tokens, 1 when it refuses them, 3 when it "
+                             "cannot be reached")
     auth.add("logout", "delete the cached tokens", commands.logout)
 
 

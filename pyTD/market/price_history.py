@@ -159,20 +159,24 @@ def _params(period_type: Optional[str], period: Optional[int], frequency_type: O
         ptype = params["periodType"] = check_enum("period_type", period_type, tuple(PERIODS))
     context = f"with period_type '{ptype}'" + ("" if period_type else " (the default)")
     if period is not None:
-        params["period"] = check_enum(f"period {context}", period, PERIODS[ptype])
+        params["period"] = check_enum(f"period {context}", period, PERIODS[ptype],
+                                      arguments={"period": None, "period_type": repr(ptype)})
     ftype = DEFAULT_FREQUENCY_TYPE[ptype]
     if frequency_type is not None:
-        ftype = params["frequencyType"] = check_enum(f"frequency_type {context}",
-                                                     frequency_type, FREQUENCY_TYPES[ptype])
+        ftype = params["frequencyType"] = check_enum(
+            f"frequency_type {context}", frequency_type, FREQUENCY_TYPES[ptype],
+            arguments={"frequency_type": None, "period_type": repr(ptype)})
     if frequency is not None:
-        params["frequency"] = check_enum(f"frequency with frequency_type '{ftype}'",
-                                         frequency, FREQUENCIES[ftype])
+        params["frequency"] = check_enum(
+            f"frequency with frequency_type '{ftype}'", frequency, FREQUENCIES[ftype],
+            arguments={"frequency": None, "frequency_type": repr(ftype)})
     start = None if start_date is None else to_epoch_ms("start_date", start_date)
     end = None if end_date is None else to_epoch_ms("end_date", end_date)
     check_order("start_date", start, "end_date", end)
     if start is not None and end is not None and period is not None:
         raise ValidationError("period cannot be combined with both start_date and end_date; "
-                              "drop period, or one of the dates.")
+                              "drop period, or one of the dates.",
+                              arguments=dict.fromkeys(("period", "start_date", "end_date")))
     if start is not None:
         params["startDate"] = start
     if end is not None:

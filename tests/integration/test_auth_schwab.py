@@ -106,8 +106,8 @@ def test_a_refused_refresh_token_says_7_days_or_a_newer_login(schwab, clock):
     with pytest.raises(AuthorizationError) as info:
         a.get_quotes("AAPL")
     message = str(info.value)
-    assert "refresh token was refused (expired after 7 days, or replaced by a newer login)" \
-        in message
+    assert "refused the refresh token before it expired (replaced by a newer login, or " \
+        "revoked)" in message
     assert "app secret" not in message
 
 

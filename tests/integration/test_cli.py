@@ -244,7 +244,7 @@ def test_logout_then_status_says_how_to_log_in(env, secrets, pytd):
     machine = json.loads(pytd(["auth", "status", "--json"], env).stdout)
     assert machine["authorized"] is False
     assert machine["refresh_token"] == {"valid": False, "expires_at": None,
-                                        "remaining_seconds": 0}
+                                        "remaining_seconds": 0, "refused_at": None}
 
 
 def test_global_options_work_before_or_after_the_command(sandbox, env, secrets, pytd):
@@ -491,7 +491,7 @@ def test_demo(tmp_path, env):  # a child process: `python -m pyTD demo`, end to 
     (["chain", "AAPL", "--contract-type", "both"], "invalid choice: 'BOTH'"),
     (["chain", "AAPL", "--strike-count", "0"], "at least 1"),
     (["hours", "--date", "2024-13-01"], "expected YYYY-MM-DD"),
-    (["movers", "NASDAQ"], "invalid choice: '$NASDAQ'"),
+    (["movers", "NASDAQ"], "'NASDAQ' is not an index pyTD knows"),
     (["auth", "login", "--manual", "--no-browser"], "not allowed with argument"),
     (["auth"], "pytd auth: error: the following arguments are required: COMMAND"),
     (["--log-level", "loud", "quote", "AAPL"],

@@ -263,6 +263,13 @@ def untouched(env: Env) -> None:
     assert data["version"] == 99 and same
 
 
+def recorded_refusal(env: Env) -> None:
+    """The refused refresh token stays, marked refused; the dead access token is dropped."""
+    data = json.loads(env.path.read_bytes())
+    same = data["refresh_token"]["token"] == env.tokens[0]   # (a failure must not print it)
+    assert same and data["refresh_token"]["refused_at"] > 0 and data["access_token"] is None
+
+
 QUOTE = "pytd auth login"
 
 CASES = [
@@ -378,7 +385,7 @@ CASES = [
     Case("expired refresh token", expired_refresh, AuthorizationError,
          r"expired on .*\(they last 90 days\)\. .*run `pytd auth login`"),
     Case("revoked refresh token", revoked_refresh, AuthorizationError,
-         r"revoked\).*Run `pytd auth login`"),
+         r"revoked\).*Run `pytd auth login`", recorded_refusal),
     Case("no callback within the deadline",
          lambda e: e.a.authorize(open_browser=lambda url: None, timeout=0.3),
          CallbackTimeoutError, r"api\.authorize\(manual=True\)"),

@@ -30,6 +30,7 @@ def test_everything_derives_from_tderror():
     (ex.AccessDeniedError, (ex.AuthorizationError,)),
     (ex.StateMismatchError, (ex.AuthorizationError,)),
     (ex.CallbackTimeoutError, (ex.AuthorizationError,)),
+    (ex.RefreshRefusedError, (ex.AuthorizationError,)),
     (ex.CacheError, (ex.TDError,)),
     (ex.SSLError, (ex.TDError,)),
 ])
