@@ -116,7 +116,8 @@ def port_taken(callback_url: str, host: str, port: int, error: OSError) -> Autho
         f"register another callback URL with a free port for your app, e.g. {other} (port "
         f"{free} is free now), "
         "and pass it as callback_url= (TD_CALLBACK_URL, --callback-url); with the sandbox, "
-        f"`pytd sandbox --callback {other}` registers it for the demo app.")
+        f"`pytd sandbox --callback {other}` registers it for the demo app. Then authorize "
+        "again (`pytd auth login`, or api.authorize()).")
 
 
 class _Server(ThreadingHTTPServer):

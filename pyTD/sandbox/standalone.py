@@ -30,10 +30,11 @@ def _callback_url(text: str) -> str:
     """An ``http``/``https`` URL with a host, as ``--callback`` takes it."""
     parts = urlsplit(text.strip())
     try:
-        parts.port  # noqa: B018 - raises ValueError for a bad port
-    except ValueError:
-        parts = parts._replace(netloc="")
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+        valid = parts.scheme in ("http", "https") and bool(parts.hostname) and (
+            parts.port is None or parts.port > 0)
+    except ValueError:  # a port that is no number, or out of range
+        valid = False
+    if not valid:
         raise argparse.ArgumentTypeError(
             f"expected a callback URL such as http://127.0.0.1:8091/callback, got {text!r}")
     return text.strip()

@@ -19,6 +19,7 @@ import pytest
 import requests
 
 from pyTD.cli import EXIT_ERROR, EXIT_OK, EXIT_USAGE
+from pyTD.sandbox.standalone import DEFAULT_PORT
 from tests.support import free_port
 from tests.support.sandboxes import start_sandbox
 
@@ -75,12 +76,12 @@ def browser_to(callback: str):
 def test_help_shows_the_default_port(capsys, monkeypatch):
     sandbox_help = run_main(capsys, monkeypatch, ["sandbox", "--help"], {})
     assert sandbox_help.returncode == EXIT_OK
-    assert re.search(r"--port PORT\s+port on 127\.0\.0\.1 \(default: 8765; 0: any free port\)",
-                     sandbox_help.stdout)
+    assert re.search(rf"--port PORT\s+port on 127\.0\.0\.1 \(default: {DEFAULT_PORT}; 0: any "
+                     r"free port\)", sandbox_help.stdout)
     assert "--callback URL" in sandbox_help.stdout
     overview = run_main(capsys, monkeypatch, ["--help"], {})
     assert re.search(r"sandbox\s+run the local TD Ameritrade \(or Schwab\) emulator on\s+"
-                     r"127\.0\.0\.1:8765", overview.stdout)
+                     rf"127\.0\.0\.1:{DEFAULT_PORT}", overview.stdout)
 
 
 def test_a_taken_port_is_named_with_what_to_do(capsys, monkeypatch):
@@ -97,6 +98,7 @@ def test_a_taken_port_is_named_with_what_to_do(capsys, monkeypatch):
     (["--callback", "ftp://127.0.0.1/cb"], "expected a callback URL such as "
                                            "http://127.0.0.1:8091/callback, got 'ftp://127.0.0.1/cb'"),
     (["--callback", "http://127.0.0.1:99999/cb"], "expected a callback URL such as"),
+    (["--callback", "127.0.0.1:8091"], "expected a callback URL such as"),
     (["--provider", "schwab", "--callback", "http://127.0.0.1:8091/cb"],
      "URL must be HTTPS. (Charles Schwab's portal would refuse it; e.g. "
      "https://127.0.0.1:8183/callback is accepted)"),
@@ -158,5 +160,7 @@ def test_a_busy_callback_port_gives_steps_to_follow(sandbox, capsys, monkeypatch
     suggested = int(found.group(2))
     assert suggested != port
     assert f"e.g. {found.group(1)} (port {suggested} is free now)" in result.stderr
+    assert result.stderr.rstrip().endswith("Then authorize again (`pytd auth login`, or "
+                                           "api.authorize()).")
     with socket.socket() as probe:   # the suggested port can indeed be listened on
         probe.bind(("127.0.0.1", suggested))
