@@ -26,6 +26,8 @@ EXTRAS["test"] = [
     "ipykernel>=6",
     "ruff>=0.4",
     "mypy>=1.8",
+    "build>=1",   # the install test builds a wheel (offline: --no-isolation, with wheel)
+    "wheel",
     *EXTRAS["pandas"],
     *EXTRAS["https"],
     *EXTRAS["docs"],

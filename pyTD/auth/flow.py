@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import hmac
+import ipaddress
 import logging
 import math
 import secrets
@@ -220,7 +221,8 @@ class OAuthFlow:
         else:
             why = "forgotten by the server, or revoked" if self.provider.renewable_refresh \
                 else "replaced by a newer login, or revoked"
-            what = f"The server refused the refresh token before it expired ({why})."
+            what = (f"The server refused the refresh token before it expired ({why})."
+                    + restarted_sandbox_hint(self.settings.token_url))
         code, description = _error_fields(response)
         client_refused = status == 401 or (code == "invalid_client" and (
             grant == "authorization_code" or description in (None, "", "Unauthorized")))
@@ -237,6 +239,26 @@ class OAuthFlow:
                         status_code=status, response=redacted(response))
         return error_class(status)(f"Token request failed with HTTP {status}: {error}",
                                    status_code=status, response=redacted(response))
+
+
+def restarted_sandbox_hint(token_url: str) -> str:
+    """For a token URL on this machine (a sandbox): that it was probably restarted, else ``""``.
+
+    >>> restarted_sandbox_hint("http://127.0.0.1:8765/v1/oauth2/token")[:44]
+    ' The token URL is on this machine (a sandbox'
+    >>> restarted_sandbox_hint("https://api.tdameritrade.com/v1/oauth2/token")
+    ''
+    """
+    host = urlsplit(token_url).hostname or ""
+    try:
+        local = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        local = False
+    if not local:
+        return ""
+    return (" The token URL is on this machine (a sandbox, such as `pytd sandbox`), which was "
+            "probably restarted: a sandbox keeps its tokens in memory and forgets them when it "
+            "stops.")
 
 
 def _error_fields(response: requests.Response) -> tuple[Optional[str], Optional[str]]:

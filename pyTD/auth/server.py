@@ -101,6 +101,25 @@ def _shown(host: str, port: int) -> str:
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
+def port_taken(callback_url: str, host: str, port: int, error: OSError) -> AuthorizationError:
+    """The error for a callback port that cannot be bound, with steps the user can follow:
+    find the program holding it, or use ``callback_url`` on a port that is free right now."""
+    parts = urlsplit(callback_url)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        free = probe.getsockname()[1]
+    other = parts._replace(netloc=f"127.0.0.1:{free}").geturl()
+    return AuthorizationError(
+        f"Cannot listen on {_shown(host, port)} for the callback URL {callback_url!r}: "
+        f"{error.strerror or error}. Another program (maybe another user's) holds that port: "
+        f"find it with `lsof -i :{port}` or `ss -ltnp 'sport = :{port}'` and close it. Or "
+        f"register another callback URL with a free port for your app, e.g. {other} (port "
+        f"{free} is free now), "
+        "and pass it as callback_url= (TD_CALLBACK_URL, --callback-url); with the sandbox, "
+        f"`pytd sandbox --callback {other}` registers it for the demo app. Then authorize "
+        "again (`pytd auth login`, or api.authorize()).")
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
@@ -219,12 +238,7 @@ class CallbackServer:
                     if servers and host == "::1" and exc.errno in NO_IPV6:
                         log.debug("No IPv6 loopback here: the callback listens on 127.0.0.1 only")
                         continue
-                    raise AuthorizationError(
-                        f"Cannot listen on {_shown(host, port)} for the callback URL "
-                        f"{callback_url!r}: {exc.strerror or exc}. Another program (maybe "
-                        "another user's) holds that port. Close the program using that port, "
-                        "or register another callback URL with a free port, e.g. "
-                        "http://127.0.0.1:<port> (and pass it as callback_url).") from None
+                    raise port_taken(callback_url, host, port, exc) from None
                 port = servers[0].server_address[1]
         except BaseException:
             for httpd in servers:

@@ -3,14 +3,15 @@
 An in-process sandbox approves the consent page at once; a small HTTP client
 plays the browser and follows the redirect into pyTD's callback server; the
 code is exchanged for tokens, which land in a ``DiskCache``; quotes are fetched
-with them.
+with them. Every run uses the same directory (:func:`demo_dir`) and starts by
+removing the previous run's tokens, which no sandbox knows any more.
 """
 
 from __future__ import annotations
 
+import os
 import socket
 import sys
-import tempfile
 import threading
 import warnings
 from typing import Optional, TextIO
@@ -20,6 +21,38 @@ import requests
 from pyTD.cli import EXIT_OK
 
 DEMO_SYMBOLS = ("AAPL", "MSFT", "SPY", "$SPX.X")
+
+
+def demo_dir() -> str:
+    """Where ``pytd demo`` keeps its tokens unless told: ``demo`` in pyTD's configuration
+    directory (``$TD_CONFIG_DIR/demo``, else under ``appdirs.user_config_dir("pyTD")``)."""
+    from pyTD.settings import resolve_config_dir
+
+    return os.path.join(resolve_config_dir(), "demo")
+
+
+def next_steps(provider: str) -> str:
+    """What to try after the demo: a sandbox that keeps running, then a real app.
+
+    >>> print(next_steps("schwab").splitlines()[1])
+      1. In one terminal: pytd sandbox --provider schwab   (it prints the settings to export)
+    """
+    option = "" if provider == "tdameritrade" else f" --provider {provider}"
+    if provider == "schwab":
+        real = ["  3. For real data: register an app at https://developer.schwab.com, set",
+                "     TD_PROVIDER=schwab, TD_CONSUMER_KEY, TD_APP_SECRET and TD_CALLBACK_URL",
+                "     (docs: Using pyTD with Schwab), then pytd auth login."]
+    else:
+        real = ["  3. For real data: TD Ameritrade's API was retired in 2024; register an app",
+                "     with Schwab instead (docs: Using pyTD with Schwab) and try",
+                "     pytd demo --provider schwab."]
+    return "\n".join([
+        "Next steps:",
+        f"  1. In one terminal: pytd sandbox{option}   (it prints the settings to export)",
+        "  2. In another, after pasting those export lines: pytd auth login, then",
+        "     pytd quote AAPL",
+        *real,
+    ])
 
 
 def free_port() -> int:
@@ -66,7 +99,7 @@ def run_demo(*, config_dir: Optional[str] = None, symbols: tuple[str, ...] = DEM
     chosen = get_provider(provider)
     schwab = chosen.name == "schwab"
     out = out if out is not None else sys.stdout
-    config_dir = config_dir or tempfile.mkdtemp(prefix="pytd-demo-")
+    config_dir = config_dir or demo_dir()
     with Sandbox(auto_approve=True, provider=chosen.name) as sandbox:
         scheme = "https" if schwab else "http"
         callback = f"{scheme}://127.0.0.1:{free_port()}/callback"
@@ -77,6 +110,7 @@ def run_demo(*, config_dir: Optional[str] = None, symbols: tuple[str, ...] = DEM
                      base_url=sandbox.base_url, auth_url=sandbox.auth_url,
                      config_dir=config_dir, store_tokens=True, log_level=log_level,
                      provider=chosen.name, app_secret=secret)
+        client.logout()  # tokens of an earlier run: no sandbox knows them any more
         print(f"Authorizing: consent page -> callback server on {callback}", file=out)
         client.authorize(open_browser=follow_in_background, timeout=30)
         print(f"Authorized. Refresh token valid until {client.refresh_token.expires_text()},\n"
@@ -85,7 +119,9 @@ def run_demo(*, config_dir: Optional[str] = None, symbols: tuple[str, ...] = DEM
         print("", file=out)
         print(table(*quote_rows(quotes)), file=out)
         print("", file=out)
-        print(f"Tokens stored in {client.cache.describe()}\n(file mode 0600). Run `pytd demo` "
-              "again any time; no real account was used.", file=out)
+        print(f"Tokens stored in {client.cache.describe()}\n(file mode 0600; the next run "
+              "replaces them); no real account was used.", file=out)
+        print("", file=out)
+        print(next_steps(chosen.name), file=out)
         client.close()
     return EXIT_OK

@@ -334,11 +334,15 @@ def _session_text(spans: Sequence[Mapping[str, str]]) -> Optional[str]:
 
 
 def hours_rows(hours: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> Table:
-    """One row per market and product; closed markets have no session."""
+    """One row per market and product; closed markets have no session.
+
+    ``trading day`` is TD's ``isOpen``: whether the market trades on that date at all,
+    not whether it is open right now.
+    """
     rows = [[market, product, bool(h.get("isOpen")),
              _session_text((h.get("sessionHours") or {}).get("regularMarket") or [])]
             for market, products in hours.items() for product, h in products.items()]
-    return ["market", "product", "open", "regular session"], rows
+    return ["market", "product", "trading day", "regular session"], rows
 
 
 def _direction(change: Optional[float]) -> Optional[str]:

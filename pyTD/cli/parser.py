@@ -294,13 +294,14 @@ def build_parser() -> argparse.ArgumentParser:
     demo = top.add("demo", "run the whole authorization flow against the bundled sandbox and "
                            "print quotes")
     demo.add_argument("--config-dir", default=argparse.SUPPRESS,
-                      help="where to store the demo tokens (default: a new temporary directory)")
+                      help="where to store the demo tokens (default: demo in pyTD's "
+                           "configuration directory, reused by every run)")
     demo.add_argument("--provider", default="tdameritrade", choices=_provider_names(),
                       help="the API the sandbox emulates (default: tdameritrade)")
     _add_logging_options(demo, top=False)
     demo.set_defaults(func=commands.demo)
-    sandbox = top.add("sandbox", "run the local TD Ameritrade emulator (see pytd sandbox --help)",
-                      add_help=False)
+    sandbox = top.add("sandbox", "run the local TD Ameritrade (or Schwab) emulator on "
+                                 "127.0.0.1:8765 (see pytd sandbox --help)", add_help=False)
     sandbox.set_defaults(func=commands.sandbox, passthrough=True)
     return parser
 

@@ -2,21 +2,42 @@
 
     $ python -m pyTD.sandbox --port 8765 --auto-approve
     $ export TD_BASE_URL=...   # the lines it prints: base URL, auth URL, key, callback
+    $ pytd sandbox --port 0 --callback http://127.0.0.1:8091/callback   # 8765, 8080 busy
 
-It serves until SIGINT (Ctrl+C) or SIGTERM and then exits with status 0.
+It serves until SIGINT (Ctrl+C) or SIGTERM and then exits with status 0. Tokens
+live in its memory only: after a restart, clients authorize again.
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import shlex
 import signal
 import sys
 import threading
 from typing import Optional, Sequence
+from urllib.parse import urlsplit
 
 from pyTD.sandbox.oauth import DEMO_CONSUMER_KEY
 from pyTD.sandbox.server import Sandbox
+
+#: The port ``pytd sandbox`` listens on unless ``--port`` is given.
+DEFAULT_PORT = 8765
+
+
+def _callback_url(text: str) -> str:
+    """An ``http``/``https`` URL with a host, as ``--callback`` takes it."""
+    parts = urlsplit(text.strip())
+    try:
+        valid = parts.scheme in ("http", "https") and bool(parts.hostname) and (
+            parts.port is None or parts.port > 0)
+    except ValueError:  # a port that is no number, or out of range
+        valid = False
+    if not valid:
+        raise argparse.ArgumentTypeError(
+            f"expected a callback URL such as http://127.0.0.1:8091/callback, got {text!r}")
+    return text.strip()
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -24,7 +45,14 @@ def _parser() -> argparse.ArgumentParser:
         prog="pytd sandbox",
         description="Run a local emulator of the TD Ameritrade API, or of the Charles Schwab "
                     "Trader API with --provider schwab (synthetic data).")
-    parser.add_argument("--port", type=int, default=8765, help="port on 127.0.0.1 (0: any free)")
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT,
+                        help="port on 127.0.0.1 (default: %(default)s; 0: any free port)")
+    parser.add_argument("--callback", action="append", default=[], type=_callback_url,
+                        metavar="URL",
+                        help="register URL as one more callback URL of the demo app, e.g. "
+                             "http://127.0.0.1:8091/callback when port 8080 (Schwab: 8182) is "
+                             "taken (may be repeated; the first one is printed as "
+                             "TD_CALLBACK_URL)")
     parser.add_argument("--auto-approve", action="store_true",
                         help="approve the consent page without showing it")
     parser.add_argument("--seed", type=int, default=0, help="seed of the synthetic data")
@@ -39,10 +67,15 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def banner(sandbox: Sandbox) -> str:
-    """What the sandbox serves, and the environment that points pyTD at it."""
+def banner(sandbox: Sandbox, callbacks: Sequence[str] = ()) -> str:
+    """What the sandbox serves, and the environment that points pyTD at it.
+
+    ``callbacks`` are the demo app's extra callback URLs (``--callback``); the first one
+    is the ``TD_CALLBACK_URL`` printed.
+    """
+    callback = callbacks[0] if callbacks else sandbox.demo_callback_url
     env = {"TD_BASE_URL": sandbox.base_url, "TD_AUTH_URL": sandbox.auth_url,
-           "TD_CONSUMER_KEY": DEMO_CONSUMER_KEY, "TD_CALLBACK_URL": sandbox.demo_callback_url}
+           "TD_CONSUMER_KEY": DEMO_CONSUMER_KEY, "TD_CALLBACK_URL": callback}
     consent = "approved automatically" if sandbox.auto_approve else "shown in the browser"
     schwab = sandbox.demo_app_secret is not None
     # The app secret is a credential, synthetic or not: it is named, never printed.
@@ -59,14 +92,26 @@ def banner(sandbox: Sandbox) -> str:
         f"  Auth URL:      {sandbox.auth_url}",
         f"  Consumer key:  {DEMO_CONSUMER_KEY}",
         *secret,
-        f"  Callback URL:  {sandbox.demo_callback_url}",
+        *(f"  Callback URL:  {url}" for url in [sandbox.demo_callback_url, *callbacks]),
         f"  Consent page:  {consent}",
         "",
         "Point pyTD at it:",
         *exports,
         "",
+        "Tokens live in this process only: after a restart, run `pytd auth login` again.",
         "Serving until Ctrl+C or SIGTERM.",
     ])
+
+
+def cannot_listen(port: int, error: OSError) -> str:
+    """The message for a port the sandbox cannot bind, with what to do about it."""
+    if error.errno == errno.EADDRINUSE:
+        return (f"pytd sandbox: port {port} on 127.0.0.1 is already in use (maybe by another "
+                f"sandbox: stop it with Ctrl+C, or find what holds the port with "
+                f"`lsof -i :{port}` or `ss -ltnp`). Run `pytd sandbox --port 0` to listen on "
+                "any free port (the banner shows which), or pick one with --port N.")
+    return (f"pytd sandbox: cannot listen on 127.0.0.1:{port}: {error.strerror or error}. "
+            "Run `pytd sandbox --port 0` to listen on any free port.")
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -74,22 +119,29 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
     >>> main(["--port", "0", "--auto-approve"])   # doctest: +SKIP
     """
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
     sandbox = Sandbox(port=args.port, auto_approve=args.auto_approve, seed=args.seed,
                       access_token_lifetime=args.access_token_lifetime,
                       refresh_token_lifetime=args.refresh_token_lifetime,
                       rate_limit=args.rate_limit, provider=args.provider)
+    for url in args.callback:
+        try:
+            sandbox.register_app(DEMO_CONSUMER_KEY, url)
+        except ValueError as exc:
+            parser.error(f"argument --callback: {url}: {exc} ({sandbox.provider.title}'s "
+                         "portal would refuse it; e.g. https://127.0.0.1:8183/callback is "
+                         "accepted)")
     try:
         sandbox.start()
     except OSError as exc:
-        print(f"pytd sandbox: cannot listen on 127.0.0.1:{args.port}: {exc.strerror or exc}",
-              file=sys.stderr)
+        print(cannot_listen(args.port, exc), file=sys.stderr)
         return 1
     stop = threading.Event()
     previous = {sig: signal.signal(sig, lambda *_: stop.set())
                 for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        print(banner(sandbox), flush=True)
+        print(banner(sandbox, args.callback), flush=True)
         while not stop.wait(0.5):  # a timed wait lets signals in on every platform
             pass
     finally:

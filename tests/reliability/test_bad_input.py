@@ -288,7 +288,8 @@ CASES = [
     Case("no callback URL", authorize_with(""), ConfigurationError,
          r"pass callback_url=\.\.\. or set TD_CALLBACK_URL"),
     Case("busy callback port", busy_port, AuthorizationError,
-         r"Close the program using that port, or register another callback URL"),
+         r"find it with `lsof -i :\d+`.* and close it\. Or register another callback URL "
+         r"with a free port for your app, e\.g\. http://127\.0\.0\.1:\d+"),
     Case("invalid TD_STORE_TOKENS", environment("TD_STORE_TOKENS", "maybe"),
          ConfigurationError, r"TD_STORE_TOKENS='maybe'.*use one of true/false"),
     Case("invalid TD_LOG_LEVEL", environment("TD_LOG_LEVEL", "LOUD"), ConfigurationError,

@@ -6,6 +6,10 @@ daily shock), a Brownian bridge through 48 half-hour knots between two daily
 levels, and a Brownian bridge through the 30 minutes of each half hour. Values
 are constant within a minute, half-hour knots are shared by both grids, so
 minute, daily and quote data agree where they meet.
+
+A symbol that tracks an index (:data:`~pyTD.sandbox.data.universe.TRACKS`: SPY,
+``/ES``, ...) draws its path from the index's, around its own price level: its
+log price is the index's plus a constant, so both move together, minute by minute.
 """
 
 from __future__ import annotations
@@ -39,7 +43,8 @@ def _knot(seed: int, symbol: str, scale: int, index: int) -> float:
 
 @lru_cache(maxsize=4096)
 def volatility(seed: int, symbol: str) -> float:
-    """A per-symbol volatility factor (forex and indices move less)."""
+    """A per-symbol volatility factor (forex and indices move less; trackers as their index)."""
+    symbol = universe.leader(symbol)
     factor = 0.6 + 0.8 * seeded.unit(seed, "vol", symbol)
     kind = universe.asset_type(symbol)
     if kind == "FOREX":
@@ -52,10 +57,10 @@ def volatility(seed: int, symbol: str) -> float:
 @lru_cache(maxsize=65536)
 def level(seed: int, symbol: str, day: int) -> float:
     """Log price at Eastern midnight of day number ``day``."""
-    total = 0.0
+    source, total = universe.leader(symbol), 0.0
     for scale, amplitude in _SCALES:
         i, frac = divmod(day, scale)
-        a, b = _knot(seed, symbol, scale, i), _knot(seed, symbol, scale, i + 1)
+        a, b = _knot(seed, source, scale, i), _knot(seed, source, scale, i + 1)
         total += amplitude * (a + (b - a) * frac / scale)
     return math.log(universe.base_price(seed, symbol)) + volatility(seed, symbol) * total
 
@@ -72,7 +77,7 @@ def _bridge(rand, start: float, end: float, steps: int, sigma: float) -> tuple:
 @lru_cache(maxsize=8192)
 def _half_hours(seed: int, symbol: str, day: int) -> tuple:
     """49 log prices at each half hour of day ``day`` (both midnights included)."""
-    rand = seeded.rng(seed, "day", symbol, day)
+    rand = seeded.rng(seed, "day", universe.leader(symbol), day)
     sigma = 0.002 * volatility(seed, symbol)
     return _bridge(rand, level(seed, symbol, day), level(seed, symbol, day + 1), 48, sigma)
 
@@ -80,7 +85,7 @@ def _half_hours(seed: int, symbol: str, day: int) -> tuple:
 @lru_cache(maxsize=32768)
 def _minutes(seed: int, symbol: str, day: int, half_hour: int) -> tuple:
     knots = _half_hours(seed, symbol, day)
-    rand = seeded.rng(seed, "half", symbol, day, half_hour)
+    rand = seeded.rng(seed, "half", universe.leader(symbol), day, half_hour)
     sigma = 0.002 * volatility(seed, symbol) / math.sqrt(30)
     return _bridge(rand, knots[half_hour], knots[half_hour + 1], 30, sigma)
 
@@ -124,7 +129,7 @@ class Bar:
 
 
 def _wick(seed: int, symbol: str, *key: object) -> float:
-    return 1.0 + 0.002 * seeded.unit(seed, "wick", symbol, *key)
+    return 1.0 + 0.002 * seeded.unit(seed, "wick", universe.leader(symbol), *key)
 
 
 def daily_volume(seed: int, symbol: str) -> int:

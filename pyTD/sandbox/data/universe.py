@@ -115,7 +115,7 @@ _ROWS: list[tuple] = [
     ("XOM", "Exxon Mobil Corporation Common Stock", _NY, "30231G102", 105),
     ("CVX", "Chevron Corporation Common Stock", _NY, "166764100", 160),
     ("AA", "Alcoa Corporation Common Stock", _NY, "013872106", 30),
-    ("SPY", "SPDR S&P 500 ETF Trust", _PA, "78462F103", 450, "ETF"),
+    ("SPY", "SPDR S&P 500 ETF Trust", _PA, "78462F103", 449, "ETF"),
     ("QQQ", "Invesco QQQ Trust, Series 1", _NQ, "46090E103", 370, "ETF"),
     ("IWM", "iShares Russell 2000 ETF", _PA, "464287655", 190, "ETF"),
     ("DIA", "SPDR Dow Jones Industrial Average ETF", _PA, "78467X109", 350, "ETF"),
@@ -125,9 +125,9 @@ _ROWS: list[tuple] = [
     ("$DJI", "Dow Jones Industrial Average", "IND", "", 35000, "INDEX"),
     ("$COMPX", "NASDAQ Composite", "IND", "", 14000, "INDEX"),
     ("$VIX.X", "CBOE Market Volatility Index", "IND", "", 18, "INDEX"),
-    ("/ES", "ES Futures", "XCME", "", 4500, "FUTURE"),
+    ("/ES", "ES Futures", "XCME", "", 4525, "FUTURE"),
     ("/NQ", "NQ Futures", "XCME", "", 15000, "FUTURE"),
-    ("/YM", "YM Futures", "XCME", "", 35000, "FUTURE"),
+    ("/YM", "YM Futures", "XCME", "", 35180, "FUTURE"),
     ("/CL", "CL Futures", "XCME", "", 75, "FUTURE"),
     ("/GC", "GC Futures", "XCME", "", 1900, "FUTURE"),
     ("EUR/USD", "EUR/USD Spot", "GFT", "", 1.08, "FOREX"),
@@ -142,6 +142,22 @@ SEEDED_SYMBOLS: tuple[str, ...] = ("ABC", "BRK.B", "XYZ", "ZZZQ")
 #: The fixed universe, keyed by symbol.
 UNIVERSE: dict[str, Security] = {row[0]: Security(*row) for row in _ROWS}
 BY_CUSIP: dict[str, Security] = {s.cusip: s for s in UNIVERSE.values() if s.cusip}
+
+#: Symbols whose price follows an index, as an index ETF or future does: the same moves at
+#: the same minutes, scaled by the ratio of their price levels (SPY about a tenth of
+#: ``$SPX.X``, ``/ES`` just above it), so their daily changes always have the same sign.
+TRACKS: dict[str, str] = {"SPY": "$SPX.X", "/ES": "$SPX.X", "DIA": "$DJI", "/YM": "$DJI",
+                          "QQQ": "$COMPX", "/NQ": "$COMPX"}
+
+
+def leader(symbol: str) -> str:
+    """The symbol whose moves ``symbol``'s price follows (itself unless in :data:`TRACKS`).
+
+    >>> leader("SPY"), leader("AAPL")
+    ('$SPX.X', 'AAPL')
+    """
+    return TRACKS.get(symbol, symbol)
+
 
 #: Constituents of each movers index (drawn from the universe).
 INDEX_MEMBERS: dict[str, tuple[str, ...]] = {
