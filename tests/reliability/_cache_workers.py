@@ -1,7 +1,5 @@
 """Worker processes for the cache crash and concurrency tests (run as a script).
 
-    (<redis> with a Redis URL as <path> works wherever <disk|sql> does.)
-
     python _cache_workers.py write <disk|sql> <path> <start>
         prints "ready", then stores start+1, start+2, ... in the access token,
         printing each counter (flushed) after its update() returned; runs until killed.
@@ -33,17 +31,10 @@ from pyTD.cache._lock import file_lock
 from tests.support.together import wait_for_go
 
 T0 = 1_700_000_000.0
-#: The lease of the Redis lock in these tests: a killed holder frees it this fast.
-REDIS_LOCK_TIMEOUT = 5.0
 
 
 def open_cache(kind: str, path: str, key: str = "K", **options: Any) -> TokenCache:
-    """The cache under test: a DiskCache file, the ``key`` row of an SQLCache database or,
-    for ``redis``, the ``key`` tokens at the Redis URL ``path``."""
-    if kind == "redis":
-        from pyTD.cache.redis import RedisCache
-
-        return RedisCache(path, key=key, **{"lock_timeout": REDIS_LOCK_TIMEOUT, **options})
+    """The cache under test: a DiskCache file or the ``key`` row of an SQLCache database."""
     return DiskCache(path, **options) if kind == "disk" else SQLCache(path, key=key, **options)
 
 

@@ -13,29 +13,33 @@
 
 from __future__ import annotations
 
-import json
 import logging
+import os
 import signal
-import sys
 import threading
 import time
 
 import pytest
 
+from pyTD.api import api
 from pyTD.auth.tokens import AccessToken
 from pyTD.cache.conformance import FakeClock
 from pyTD.cache.redis import RedisCache
-from pyTD.exceptions import CacheError
-from pyTD.sandbox import Sandbox
+from pyTD.exceptions import CacheError, TDError
+from pyTD.sandbox import DEMO_CALLBACK_URL, DEMO_CONSUMER_KEY, Sandbox
 from pyTD.sandbox.client import sandbox_api
-from tests.reliability._cache_workers import REDIS_LOCK_TIMEOUT, open_cache
+from tests.reliability._workers import SYMBOLS
 from tests.reliability.test_fork import _collect, _fork
-from tests.reliability.test_many_processes import LIFETIME, WORKER, SharedRun
+from tests.reliability.test_many_processes import LIFETIME, SharedRun
 from tests.support.leaks import exposed_text, leaked
 from tests.support.redis_server import RedisServer, shared_redis_server
-from tests.support.together import processes_started_together
 
-PROCESSES, REQUESTS, PAUSE = 8, 60, 0.03
+#: At least 4 s of requests (the pauses alone): tokens expire a few times meanwhile.
+PROCESSES, REQUESTS, PAUSE = 8, 100, 0.04
+#: The lease of the Redis lock here: a killed holder frees it after this long.
+LOCK_TIMEOUT = 5.0
+#: How long a member may take before it counts as hung (it is killed).
+DEADLINE = 90.0
 PASSWORD = "Fleet-Redis-Pass-51c2"
 
 
@@ -51,18 +55,58 @@ def database(server: RedisServer, number: int) -> str:
     return url
 
 
-def requests_argv(sandbox: Sandbox, url: str, count: int, pause: float) -> list[str]:
-    return [sys.executable, WORKER, "requests", "redis", url, sandbox.base_url,
-            sandbox.auth_url, str(count), str(pause)]
+def shared_cache(url: str) -> RedisCache:
+    return RedisCache(url, key=DEMO_CONSUMER_KEY, lock_timeout=LOCK_TIMEOUT)
 
 
-def add_results(run: SharedRun, procs, results) -> None:
-    for proc, (out, err) in zip(procs, results):
-        assert proc.returncode == 0, err
-        summary = json.loads(out)
-        run.requests += summary["ok"] + summary["failed"]
-        run.failures += summary["failed"]
-        run.errors += summary["errors"]
+class Fleet:
+    """Processes forked from this one (pyTD is imported already, so each starts in a
+    millisecond), each with its own api and RedisCache; they start requests together."""
+
+    def __init__(self, sandbox: Sandbox, url: str) -> None:
+        self.sandbox, self.url = sandbox, url
+        self.members: list[tuple[int, int]] = []
+        self._go_read, self._go_write = os.pipe()
+
+    def fork(self, count: int, requests: int, pause: float) -> None:
+        for _ in range(count):
+            self.members.append(_fork(lambda: self._member(requests, pause)))
+
+    def _member(self, requests: int, pause: float) -> dict:
+        client = api(consumer_key=DEMO_CONSUMER_KEY, callback_url=DEMO_CALLBACK_URL,
+                     base_url=self.sandbox.base_url, auth_url=self.sandbox.auth_url,
+                     cache=shared_cache(self.url))
+        os.read(self._go_read, 1)
+        ok, errors = 0, []
+        for i in range(requests):
+            symbol = SYMBOLS[i % len(SYMBOLS)]
+            try:
+                ok += client.get_quotes(symbol)[symbol]["symbol"] == symbol
+            except TDError as exc:
+                errors.append(f"{type(exc).__name__}: {exc}")
+            time.sleep(pause)
+        return {"ok": ok, "failed": requests - ok, "errors": errors[:5]}
+
+    def go(self) -> None:
+        os.write(self._go_write, b"g" * len(self.members))
+
+    def results(self, run: SharedRun) -> None:
+        deadline = time.monotonic() + DEADLINE
+        for pid, read_fd in self.members:
+            result = _collect(pid, read_fd, deadline)
+            assert result is not None, "a member hung"
+            assert "crash" not in result, result
+            run.requests += result["ok"] + result["failed"]
+            run.failures += result["failed"]
+            run.errors += result["errors"]
+        self.members = []
+
+    def close(self) -> None:
+        for pid, read_fd in self.members:
+            os.kill(pid, signal.SIGKILL)
+            _collect(pid, read_fd, time.monotonic() + 10)
+        os.close(self._go_read)
+        os.close(self._go_write)
 
 
 def refresh_grants(sandbox: Sandbox) -> int:
@@ -76,19 +120,26 @@ def test_eight_processes_share_one_redis_cache_and_refresh_about_once_per_window
     url = database(redis_server, 1)
     run = SharedRun("redis", PROCESSES)
     with Sandbox(access_token_lifetime=LIFETIME) as sandbox:
-        issued = time.monotonic()
-        sandbox_api(sandbox, cache=open_cache("redis", url)).close()   # authorized once
-        argv = requests_argv(sandbox, url, REQUESTS, PAUSE)
-        with processes_started_together([argv] * PROCESSES) as procs:
-            results = [proc.communicate(timeout=100) for proc in procs]
-            run.seconds = time.monotonic() - issued
+        sandbox_api(sandbox, cache=shared_cache(url)).close()   # authorized once
+        fleet = Fleet(sandbox, url)
+        try:
+            fleet.fork(PROCESSES, REQUESTS, PAUSE)
+            started = time.monotonic()
+            fleet.go()
+            fleet.results(run)
+            run.seconds = time.monotonic() - started
+        finally:
+            fleet.close()
         run.refresh_grants = refresh_grants(sandbox)
         run.unauthorized = sandbox.stats()["status"].get(401, 0)
-    add_results(run, procs, results)
     assert run.requests == PROCESSES * REQUESTS
     assert run.failures == 0, run.errors
     assert run.seconds > 2 * LIFETIME * 0.75, "too short to see tokens expire"
     assert 2 <= run.refresh_grants <= 2 * run.windows, run
+    # The lock does better: the loser of a race uses the winner's token, so each expiry
+    # costs one refresh (without the lock, processes that meet an expiry together each
+    # refresh).
+    assert run.refresh_grants <= run.windows, run
     figure("processes redis",
            f"{run.requests} requests, {run.failures} failed, {run.refresh_grants} refresh "
            f"grants in {run.windows:.1f} windows, {run.unauthorized} 401s, {run.seconds:.1f} s")
@@ -106,39 +157,42 @@ def wait_for(condition, what: str, timeout: float = 30.0) -> None:
         time.sleep(0.01)
 
 
-@pytest.mark.slow
 def test_sigkill_of_the_refresh_holder_frees_the_lock_for_the_next_process(redis_server,
                                                                            figure):
     url = database(redis_server, 2)
-    cache = open_cache("redis", url)
+    cache = shared_cache(url)
     waiters = 3
+    run = SharedRun("redis", waiters)
     with Sandbox() as sandbox:
         sandbox_api(sandbox, cache=cache).close()
         expire_access_token(cache)
         token_call = "POST " + sandbox.api_path("/oauth2/token")
         sandbox.set_faults(sandbox.api_path("/oauth2/token"), slow=1.0, slow_seconds=120, seed=1)
-        with processes_started_together([requests_argv(sandbox, url, 1, 0)]) as (holder,):
+        holder, fleet = Fleet(sandbox, url), Fleet(sandbox, url)
+        try:
+            holder.fork(1, 1, 0)
+            holder.go()
             wait_for(lambda: sandbox.stats()["calls"].get(token_call), "the holder's refresh")
-            assert cache._client.pttl(cache.lock_name) > 0     # held, with a lease
+            assert cache._client.pttl(cache.lock_name) > 0      # held, with a lease
             sandbox.clear_faults()
-            holder.send_signal(signal.SIGKILL)                 # inside its token request
+            fleet.fork(waiters, 3, 0)
+            os.kill(holder.members[0][0], signal.SIGKILL)      # inside its token request
             killed = time.monotonic()
-            holder.wait(10)
-        with processes_started_together(
-                [requests_argv(sandbox, url, 3, 0)] * waiters) as procs:
-            results = [proc.communicate(timeout=60) for proc in procs]
+            fleet.go()
+            fleet.results(run)
             seconds = time.monotonic() - killed
+        finally:
+            holder.close()
+            fleet.close()
         grants = refresh_grants(sandbox)
-    run = SharedRun("redis", waiters)
-    add_results(run, procs, results)
     assert run.failures == 0, run.errors
     assert grants == 1, "the killed holder's refresh was never answered; one waiter refreshed"
     assert cache.access_token.valid and cache.access_token.token != "expired"
-    # The waiters got the lock when its lease ran out, well within their own wait.
-    assert seconds < REDIS_LOCK_TIMEOUT + 30, seconds
+    # The waiters got the lock when its lease ran out, within their own wait.
+    assert seconds < LOCK_TIMEOUT + 30, seconds
     figure("redis holder killed",
            f"lock freed and refreshed {seconds:.1f} s after SIGKILL (lease "
-           f"{REDIS_LOCK_TIMEOUT:g} s), {waiters} waiters, {grants} refresh grant")
+           f"{LOCK_TIMEOUT:g} s), {waiters} waiters, {grants} refresh grant")
 
 
 def test_redis_killed_mid_run_is_a_cache_error_then_recovers_without_losing_tokens(
