@@ -182,6 +182,8 @@ class RedisCache(TokenCache):
         self._memo = None
         if not held:
             self._depth, self._held, self._token = 0, None, ""
+        elif self._held is not None:
+            self._held.redis = self._client   # the forking thread releases it through ours
 
     # -- errors ---------------------------------------------------------------------------
     def _run(self, action: str, command: Callable[[], T]) -> T:
@@ -194,7 +196,7 @@ class RedisCache(TokenCache):
             return command()
         except self._redis.exceptions.RedisError as exc:
             failure = CacheError(
-                f"Cannot {action} the tokens in Redis at {self.describe()}: "
+                f"Cannot {action} in Redis at {self.describe()}: "
                 f"{type(exc).__name__}: {self._scrub(str(exc)).rstrip('.')}. "
                 f"{_advice(self._redis, exc, self.socket_timeout)}")
         raise failure
@@ -204,7 +206,7 @@ class RedisCache(TokenCache):
 
     # -- the plug-in methods ----------------------------------------------------------------
     def _read(self) -> Optional[bytes]:
-        return self._run("read", lambda: self._client.get(self.name))
+        return self._run("read the tokens", lambda: self._client.get(self.name))
 
     def _parse(self, raw: Optional[bytes]) -> Optional[dict]:
         if raw is None:
@@ -228,7 +230,7 @@ class RedisCache(TokenCache):
         """Rename the malformed value's key (if it still holds it); the error to raise."""
         when = datetime.fromtimestamp(time.time(), tz=timezone.utc)
         aside = f"{self.name}:corrupt-{when:%Y%m%dT%H%M%S}-{secrets.token_hex(3)}"
-        moved = self._run("move aside malformed tokens in",
+        moved = self._run("move aside the malformed tokens",
                           lambda: self._move(keys=[self.name, aside], args=[raw]))
         self._memo = None
         if not moved:
@@ -263,8 +265,8 @@ class RedisCache(TokenCache):
             raise CacheError(f"Cannot store these tokens as JSON ({exc}); nothing was written.") \
                 from exc
         with self.lock():
-            written = self._run("write", lambda: self._write(keys=[self.name, self.lock_name],
-                                                             args=[self._token, text]))
+            written = self._run("write the tokens", lambda: self._write(
+                keys=[self.name, self.lock_name], args=[self._token, text]))
         self._memo = None
         if not written:
             raise CacheError(
@@ -297,7 +299,8 @@ class RedisCache(TokenCache):
         token = secrets.token_hex(16)
         lock = self._client.lock(self.lock_name, timeout=self.lock_timeout, thread_local=False)
         pause = _FIRST_POLL
-        while not self._run("lock", lambda: lock.acquire(blocking=False, token=token)):
+        while not self._run("take the lock of the tokens",
+                            lambda: lock.acquire(blocking=False, token=token)):
             left = deadline - time.monotonic()
             if left <= 0:
                 raise self._timed_out(wait, "another process (probably refreshing tokens)")

@@ -5,6 +5,9 @@
     server.kill(); server.start()   # SIGKILL and restart on the same port and directory
     server.stop()
 
+``tls=True`` serves TLS only (``rediss://``), with pyTD's self-signed certificate
+for 127.0.0.1 (``server.ca``: clients trust it with ``ssl_ca_certs=server.ca``).
+
 :func:`shared_redis_server` gives every test module of a run the same server
 (no persistence), stopped at the end of the run. Without the ``redis-server``
 binary or the ``redis`` package the tests are skipped, except when the ``CI``
@@ -51,22 +54,30 @@ class RedisServer:
     """One ``redis-server`` process on 127.0.0.1 with its data in ``directory``."""
 
     def __init__(self, directory: Path, *, appendonly: bool = False,
-                 password: Optional[str] = None) -> None:
+                 password: Optional[str] = None, tls: bool = False) -> None:
         self.binary = require_redis()
         self.directory = Path(directory)
         self.directory.mkdir(parents=True, exist_ok=True)
         self.appendonly, self.password = appendonly, password
+        self.ca = self.key = ""
+        if tls:
+            from pyTD.auth.tls import ensure_certificate
+
+            self.ca, self.key = ensure_certificate(str(self.directory / "tls"))
         self.port = 0
         self.process: Optional[subprocess.Popen] = None
 
     @property
     def url(self) -> str:
-        """``redis://[:password@]127.0.0.1:<port>/0``."""
+        """``redis[s]://[:password@]127.0.0.1:<port>/0``."""
         auth = f":{self.password}@" if self.password else ""
-        return f"redis://{auth}127.0.0.1:{self.port}/0"
+        return f"{'rediss' if self.ca else 'redis'}://{auth}127.0.0.1:{self.port}/0"
 
     def _argv(self) -> list[str]:
-        argv = [self.binary, "--port", str(self.port), "--bind", "127.0.0.1",
+        ports = ["--port", "0", "--tls-port", str(self.port), "--tls-cert-file", self.ca,
+                 "--tls-key-file", self.key, "--tls-ca-cert-file", self.ca,
+                 "--tls-auth-clients", "no"] if self.ca else ["--port", str(self.port)]
+        argv = [self.binary, *ports, "--bind", "127.0.0.1",
                 "--dir", str(self.directory), "--save", "", "--daemonize", "no",
                 "--logfile", str(self.directory / "redis.log"),
                 "--appendonly", "yes" if self.appendonly else "no"]
@@ -91,8 +102,9 @@ class RedisServer:
     def _ready(self, timeout: float) -> bool:
         import redis
 
+        tls = {"ssl": True, "ssl_ca_certs": self.ca} if self.ca else {}
         client = redis.Redis(host="127.0.0.1", port=self.port, password=self.password,
-                             socket_timeout=1, retry=None)
+                             socket_timeout=1, retry=None, **tls)
         deadline = time.monotonic() + timeout
         try:
             while time.monotonic() < deadline:

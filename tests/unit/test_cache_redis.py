@@ -33,6 +33,14 @@ def locked_server(tmp_path_factory) -> RedisServer:
     server.stop()
 
 
+@pytest.fixture(scope="module")
+def tls_server(tmp_path_factory) -> RedisServer:
+    """A server that speaks TLS only, with a self-signed certificate (``tls_server.ca``)."""
+    server = RedisServer(tmp_path_factory.mktemp("redis-tls"), tls=True).start()
+    yield server
+    server.stop()
+
+
 @pytest.fixture
 def cache(redis_server, tmp_path) -> RedisCache:
     return RedisCache(redis_server.url, key=tmp_path.name)
@@ -129,6 +137,19 @@ def test_a_wrong_or_missing_password_is_a_cache_error_saying_to_check_it(locked_
     good = RedisCache(locked_server.url, key="KEY")
     good.access_token = access()
     assert good.access_token.token == "access-SECRET-1"
+
+
+def test_tls_comes_with_a_rediss_url_and_an_untrusted_server_is_refused(tls_server):
+    trusted = RedisCache(tls_server.url, key="KEY", ssl_ca_certs=tls_server.ca)
+    trusted.access_token = access()
+    assert trusted.access_token.token == "access-SECRET-1"
+    with pytest.raises(CacheError) as info:
+        RedisCache(tls_server.url, key="KEY").tokens()       # the CA is not trusted here
+    assert "certificate verify failed" in str(info.value)
+    assert "rediss:// scheme and certificates" in str(info.value)
+    plain = tls_server.url.replace("rediss://", "redis://")
+    with pytest.raises(CacheError, match="rediss:// scheme"):
+        RedisCache(plain, key="KEY", socket_timeout=2).tokens()
 
 
 def test_a_key_of_another_type_is_a_cache_error_with_advice(cache):
