@@ -76,7 +76,7 @@ def test_one_key_per_consumer_key_and_provider(redis_server, tmp_path):
 
 
 @pytest.mark.parametrize("url", [f"redis://:{PASSWORD}@127.0.0.1:1/0",
-                                 f"rediss://user:{PASSWORD}@cache.example:6380/2",
+                                 f"rediss://user:{PASSWORD}@127.0.0.1:1/2",
                                  f"redis://127.0.0.1:1/0?password={PASSWORD}"])
 def test_the_password_is_in_no_repr_and_no_error(url):
     cache = RedisCache(url, key="KEY", lock_timeout=1, socket_timeout=0.5)
