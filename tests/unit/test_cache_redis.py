@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 import threading
 import time
@@ -124,6 +125,23 @@ def test_a_refused_connection_is_a_cache_error_with_advice():
         assert "Connection refused" in message or "connecting" in message, message
         assert "Start the Redis server" in message
         assert no_chain(info.value)
+
+
+def test_a_server_that_does_not_answer_is_a_cache_error_after_socket_timeout(tmp_path):
+    server = RedisServer(tmp_path / "redis").start()
+    cache = RedisCache(server.url, key="KEY", socket_timeout=0.3)
+    cache.access_token = access()
+    assert server.process is not None
+    server.process.send_signal(signal.SIGSTOP)         # up, connected, and silent
+    try:
+        with pytest.raises(CacheError) as info:
+            cache.tokens()
+    finally:
+        server.process.send_signal(signal.SIGCONT)
+        server.stop()
+    message = str(info.value)
+    assert "TimeoutError" in message and "did not answer within 0.3 s" in message, message
+    assert "larger socket_timeout=" in message and no_chain(info.value)
 
 
 def test_a_wrong_or_missing_password_is_a_cache_error_saying_to_check_it(locked_server):
