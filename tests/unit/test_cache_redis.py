@@ -161,6 +161,8 @@ def test_tls_comes_with_a_rediss_url_and_an_untrusted_server_is_refused(tls_serv
     trusted = RedisCache(tls_server.url, key="KEY", ssl_ca_certs=tls_server.ca)
     trusted.access_token = access()
     assert trusted.access_token.token == "access-SECRET-1"
+    in_the_url = RedisCache(f"{tls_server.url}?ssl_ca_certs={tls_server.ca}", key="KEY")
+    assert in_the_url.access_token.token == "access-SECRET-1"   # the TD_REDIS_URL form
     with pytest.raises(CacheError) as info:
         RedisCache(tls_server.url, key="KEY").tokens()       # the CA is not trusted here
     assert "certificate verify failed" in str(info.value)
