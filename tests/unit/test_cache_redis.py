@@ -204,7 +204,7 @@ def _wait_until(condition, timeout: float = 20.0) -> None:
 def test_a_holder_whose_lock_expired_writes_nothing(redis_server, tmp_path):
     slow = RedisCache(redis_server.url, key=tmp_path.name, lock_timeout=0.3)
     other = RedisCache(redis_server.url, key=tmp_path.name)
-    slow.access_token = access("before")
+    other.access_token = access("before")
     taken = threading.Event()
     with pytest.raises(CacheError) as info:
         with slow.transaction() as tokens:
