@@ -15,6 +15,8 @@ EXTRAS = {
     # callback's self-signed certificate) is a core dependency since Schwab requires https.
     "https": [],
     "docs": ["sphinx>=5", "furo>=2023.3"],
+    # RedisCache: one token store for processes on many hosts.
+    "redis": ["redis>=5"],
 }
 EXTRAS["test"] = [
     "pytest>=7",
@@ -31,6 +33,7 @@ EXTRAS["test"] = [
     *EXTRAS["pandas"],
     *EXTRAS["https"],
     *EXTRAS["docs"],
+    *EXTRAS["redis"],
 ]
 
 setup(

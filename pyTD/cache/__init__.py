@@ -2,14 +2,15 @@
 
 ``MemCache`` (this process only), ``DiskCache`` (a JSON file, atomic writes,
 shared safely between processes), ``SQLCache`` (SQLite, many consumer keys in
-one file) and ``TokenCache``, the base class of your own backends::
+one file), ``RedisCache`` (a Redis server shared by many hosts; the ``redis``
+extra) and ``TokenCache``, the base class of your own backends::
 
     from pyTD.cache import DiskCache
     from pyTD.api import api
     a = api(consumer_key="KEY", callback_url="http://localhost:8080",
             cache=DiskCache("/secure/tokens.json"))
 
-Submodules load on first use (``import pyTD.cache`` does not import sqlite3).
+Submodules load on first use (``import pyTD.cache`` does not import sqlite3 or redis).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ _WHERE = {
     "MemCache": "pyTD.cache.memory",
     "DiskCache": "pyTD.cache.disk",
     "SQLCache": "pyTD.cache.sql",
+    "RedisCache": "pyTD.cache.redis",
     "select_cache": "pyTD.cache.select",
 }
 

@@ -1,5 +1,7 @@
 """Pick the token cache of an ``api``: ``cache=`` > ``store_tokens`` > ``TD_STORE_TOKENS``.
 
+With tokens stored, ``TD_REDIS_URL`` (when set) picks a Redis cache instead of a file.
+
 >>> from pyTD.settings import resolve
 >>> from pyTD.cache import select_cache
 >>> select_cache(resolve(consumer_key="KEY"), store_tokens=False)
@@ -9,6 +11,7 @@ MemCache('memory (this process only)')
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import time
 from typing import Any, Optional
@@ -18,6 +21,9 @@ from pyTD.cache.base import TokenCache
 from pyTD.cache.memory import MemCache
 from pyTD.exceptions import ConfigurationError
 from pyTD.settings import Settings, parse_bool
+
+#: A Redis URL here makes stored tokens go to a :class:`~pyTD.cache.RedisCache`.
+REDIS_URL_VARIABLE = "TD_REDIS_URL"
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 _MAX_NAME = 100
@@ -44,7 +50,9 @@ def select_cache(settings: Settings, *, cache: Optional[TokenCache] = None,
     (when not ``None``), else ``settings.store_tokens``: true -> a
     :class:`~pyTD.cache.DiskCache` named after the consumer key in
     ``settings.config_dir``; false -> a :class:`~pyTD.cache.MemCache`, and
-    nothing touches the disk::
+    nothing touches the disk. With tokens stored and ``TD_REDIS_URL`` set, a
+    :class:`~pyTD.cache.RedisCache` on that URL instead, keyed by the consumer
+    key and provider::
 
         cache = select_cache(resolve(consumer_key="KEY"))  # DiskCache tokens-KEY.json
 
@@ -72,6 +80,13 @@ def select_cache(settings: Settings, *, cache: Optional[TokenCache] = None,
             "Cannot name the token cache without a consumer key: pass consumer_key=... or "
             "set TD_CONSUMER_KEY (or pass store_tokens=False to keep tokens in memory).",
             arguments={"consumer_key": "...", "store_tokens": "False"})
+    redis_url = os.environ.get(REDIS_URL_VARIABLE)
+    if redis_url:
+        from pyTD.cache.redis import RedisCache, check_url
+
+        return RedisCache(check_url(redis_url, REDIS_URL_VARIABLE),
+                          key=settings.provider.bare_key(settings.consumer_key),
+                          provider=settings.provider.name, clock=clock)
     from pyTD.cache.disk import DiskCache
 
     name = cache_file_name(settings.provider.bare_key(settings.consumer_key))

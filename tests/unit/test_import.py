@@ -106,8 +106,8 @@ def test_sql_cache_imports_sqlite_on_first_use(tmp_path):
 def test_cache_package_exports():
     import pyTD.cache as cache
 
-    assert cache.__all__ == ["DiskCache", "MemCache", "SQLCache", "TokenCache", "TokenSet",
-                             "select_cache"]
+    assert cache.__all__ == ["DiskCache", "MemCache", "RedisCache", "SQLCache", "TokenCache",
+                             "TokenSet", "select_cache"]
     for name in cache.__all__:
         assert getattr(cache, name).__name__ == name
     assert set(cache.__all__) <= set(dir(cache))
