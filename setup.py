@@ -15,6 +15,8 @@ EXTRAS = {
     # callback's self-signed certificate) is a core dependency since Schwab requires https.
     "https": [],
     "docs": ["sphinx>=5", "furo>=2023.3"],
+    # Progress bars of bulk calls (progress=True, the CLI); a plain line without it.
+    "progress": ["tqdm>=4"],
 }
 EXTRAS["test"] = [
     "pytest>=7",
@@ -29,6 +31,7 @@ EXTRAS["test"] = [
     *EXTRAS["pandas"],
     *EXTRAS["https"],
     *EXTRAS["docs"],
+    *EXTRAS["progress"],
 ]
 
 setup(

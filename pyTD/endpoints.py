@@ -39,6 +39,7 @@ from urllib.parse import urlsplit
 
 from pyTD import output
 from pyTD.exceptions import ResourceNotFound, TDQueryError, ValidationError
+from pyTD.progress import ProgressArg
 from pyTD.transport import decode_json, redacted
 from pyTD.validation import DateArg, Fields, Id, Items, Symbols, TimeArg
 
@@ -241,7 +242,8 @@ class EndpointMethods:
 
     # -- market data ---------------------------------------------------------
     @forwards_to("market.quotes")
-    def get_quotes(self, symbols: Symbols, output_format: Optional[str] = None) -> Any:
+    def get_quotes(self, symbols: Symbols, output_format: Optional[str] = None,
+                   progress: ProgressArg = None) -> Any:
         """Quotes for one or more symbols: :func:`pyTD.market.quotes.get_quotes`."""
 
     @forwards_to("market.price_history")
@@ -251,7 +253,8 @@ class EndpointMethods:
                           end_date: Optional[TimeArg] = None,
                           need_extended_hours_data: Optional[bool] = None,
                           output_format: Optional[str] = None,
-                          extended: Optional[bool] = None) -> Any:
+                          extended: Optional[bool] = None,
+                          progress: ProgressArg = None) -> Any:
         """Candles: :func:`pyTD.market.price_history.get_price_history`."""
 
     @forwards_to("market.options")

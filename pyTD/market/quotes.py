@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Optional
 
 from pyTD import output
+from pyTD.bulk import fetch_all
 from pyTD.endpoints import Call, EndpointRequest, check_found, missing_keys
+from pyTD.progress import ProgressArg
 from pyTD.symbols import in_provider_form
 from pyTD.validation import Symbols, normalize_symbols
 
@@ -14,7 +16,7 @@ if TYPE_CHECKING:
 
 
 def get_quotes(symbols: Symbols, output_format: Optional[str] = None,
-               api: Optional[Client] = None) -> Any:
+               api: Optional[Client] = None, progress: ProgressArg = None) -> Any:
     """Quotes for one or more symbols, as ``{symbol: quote}`` or one row per symbol.
 
     Any number of symbols may be asked for: they are sent in batches of the
@@ -31,6 +33,10 @@ def get_quotes(symbols: Symbols, output_format: Optional[str] = None,
     ``fundamental``, ``regular``); the pandas frame flattens the sections into
     ``section.field`` columns (``quote.lastPrice``).
 
+    Several batches are fetched a few at a time inside the api's request
+    quota (:mod:`pyTD.pacing`); ``progress=True`` (or a callable receiving
+    ``(done, total)`` symbols) reports them (:mod:`pyTD.progress`).
+
     >>> from pyTD.market import get_quotes
     >>> get_quotes(["AAPL", "MSFT"])["AAPL"]["lastPrice"]  # doctest: +SKIP
     209.35
@@ -44,10 +50,14 @@ def get_quotes(symbols: Symbols, output_format: Optional[str] = None,
         data = call.get("quote", symbol=names[0]) or {}
     else:
         size = provider.max_quote_symbols
+        batches = [names[start:start + size] for start in range(0, len(names), size)]
         data = {}
-        for start in range(0, len(names), size):
-            batch = ",".join(names[start:start + size])
-            data.update(call.get("quotes", {provider.quote_symbols_param: batch}) or {})
+        for answer in fetch_all(
+                batches, lambda batch: call.get("quotes", {
+                    provider.quote_symbols_param: ",".join(batch)}),
+                call.api, progress=progress, label="quotes",
+                sizes=[len(batch) for batch in batches]):
+            data.update(answer or {})
     data.pop("errors", None)  # Schwab: {"invalidSymbols": [...]}, reported as missing below
     check_found("quote", names, missing_keys(names, data))
     return call.render(data, lambda d: _frame(d, names))
