@@ -77,7 +77,7 @@ class Quota:
     def parse(cls, text: str, source: str = "quota") -> Quota:
         """``"N"`` (per minute) or ``"N/SECONDS"``; anything else is a ``ConfigurationError``."""
         match = _QUOTA_TEXT.match(str(text))
-        if not match or int(match.group(1)) < 1:
+        if not match or int(match.group(1)) < 1 or float(match.group(2) or 60.0) <= 0:
             raise ConfigurationError(
                 f"{source}={text!r} is not a request quota: use auto (the provider's quota "
                 "on its own hosts), off, N (requests per minute, e.g. 120) or N/SECONDS "

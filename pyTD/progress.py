@@ -143,6 +143,11 @@ def start(progress: ProgressArg, total: int, label: str) -> Progress:
                           "error), False, or a callable taking (done, total).")
 
 
+def on_terminal() -> ProgressArg:
+    """``True`` when standard error is a terminal, else ``None``: what ``pytd`` passes."""
+    return True if _isatty(sys.stderr) else None
+
+
 def _tqdm() -> Any:
     """``tqdm.auto.tqdm`` when the ``progress`` extra is installed, else ``None``."""
     try:

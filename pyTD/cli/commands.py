@@ -31,6 +31,7 @@ from pyTD.cli.format import (
 )
 from pyTD.exceptions import AuthorizationError, TDError
 from pyTD.market.hours import MARKETS
+from pyTD.progress import on_terminal
 
 NOT_AUTHORIZED = "Not authorized. Run `pytd auth login` to authorize."
 
@@ -173,14 +174,30 @@ def write_csv(path: str, parts: Table) -> str:
 
 
 def history(args: argparse.Namespace) -> int:
-    """``pytd history SYMBOL``: a table, JSON, or a CSV file with ``--csv``."""
+    """``pytd history SYMBOL...``: a table, JSON, or a CSV file with ``--csv``.
+
+    Several symbols show a progress bar on standard error when it is a terminal.
+    """
+    symbols = args.symbols
     with make_api(args) as client:
         data = client.get_price_history(
-            args.symbol, period_type=args.period_type, period=args.period,
-            frequency_type=args.frequency_type, frequency=args.frequency,
-            start_date=args.start, end_date=args.end)
-    show(args, data, candle_rows(data), f"candles of {args.symbol}", "candles")
+            symbols if len(symbols) > 1 else symbols[0], period_type=args.period_type,
+            period=args.period, frequency_type=args.frequency_type, frequency=args.frequency,
+            start_date=args.start, end_date=args.end, progress=on_terminal())
+    if len(symbols) == 1:
+        show(args, data, candle_rows(data), f"candles of {symbols[0]}", "candles")
+    else:
+        show(args, data, _symbol_candle_rows(data), f"candles of {len(data)} symbols",
+             "candles")
     return EXIT_OK
+
+
+def _symbol_candle_rows(data: dict[str, Any]) -> Table:
+    """The candles of several symbols in one table, a ``symbol`` column first."""
+    headers: list[str] = ["symbol", *candle_rows({})[0]]
+    rows = [[symbol, *row] for symbol, candle_list in data.items()
+            for row in candle_rows(candle_list)[1]]
+    return headers, rows
 
 
 def chain(args: argparse.Namespace) -> int:
