@@ -8,13 +8,15 @@ step instead. A wait for the rate limit (the pacer's, or a 429's) shows as
 "waiting Ns for the rate limit" rather than silence::
 
     >>> get_price_history(symbols, progress=True)                           # doctest: +SKIP
-    price history:  40%|████      | 20/50 [00:01<00:01, waiting 41s for the rate limit]
+    price history: waiting 41s for the rate limit
+    price history:  40%|████      | 20/50 [00:01<00:01, 14.2it/s]
     >>> get_price_history(symbols, progress=lambda done, total: print(done, total))
     ... # doctest: +SKIP
 """
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 import time
@@ -103,22 +105,19 @@ class LineProgress(Progress):
 
 
 class TqdmProgress(Progress):
-    """A ``tqdm.auto`` bar on standard error; a wait is shown after the counts."""
+    """A ``tqdm.auto`` bar on standard error; a wait is a line above it (never cut off)."""
 
     def __init__(self, total: int, label: str, tqdm: Any) -> None:
         super().__init__(total, label)
-        self.bar = tqdm(total=total, desc=label, file=sys.stderr, leave=True)
+        # A terminal reporting no size (some containers' ptys) would hide the bar: assume 80x24.
+        size: dict[str, Any] = {} if _columns(sys.stderr) else {"ncols": 80, "nrows": 24}
+        self.bar = tqdm(total=total, desc=label, file=sys.stderr, leave=True, **size)
 
-    def step(self, n: int = 1) -> None:
-        with self._lock:
-            self.done += n
-            if self._wait_ends:
-                self.bar.set_postfix_str("", refresh=False)
-            self._wait_ends = 0.0
-            self.bar.update(n)
+    def show(self) -> None:
+        self.bar.update(self.done - self.bar.n)
 
     def show_wait(self, seconds: float) -> None:
-        self.bar.set_postfix_str(WAIT_TEXT.format(seconds), refresh=True)
+        self.bar.write(f"{self.label}: {WAIT_TEXT.format(seconds)}", file=sys.stderr)
 
     def close(self) -> None:
         self.bar.close()
@@ -155,6 +154,14 @@ def _tqdm() -> Any:
     except ImportError:
         return None
     return tqdm
+
+
+def _columns(stream: Any) -> int:
+    """The terminal's width, ``0`` when unknown (not a terminal, or a size never set)."""
+    try:
+        return os.get_terminal_size(stream.fileno()).columns
+    except (AttributeError, OSError, ValueError):
+        return 0
 
 
 def _isatty(stream: Any) -> bool:
