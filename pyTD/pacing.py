@@ -121,6 +121,7 @@ class LocalSlots:
         self._ids = itertools.count()
 
     def claim(self, quota: Quota, now: float, stale: float) -> tuple[Optional[str], float]:
+        """See :meth:`SlotStore.claim`."""
         with self._lock:
             frees = {slot: free_at(claimed, finished, quota, stale, now)
                      for slot, (claimed, finished) in self._slots.items()}
@@ -134,6 +135,7 @@ class LocalSlots:
             return None, min(frees.values()) - now
 
     def finish(self, slot: str, now: float) -> None:
+        """See :meth:`SlotStore.finish`."""
         with self._lock:
             if slot in self._slots:
                 self._slots[slot] = (self._slots[slot][0], now)
