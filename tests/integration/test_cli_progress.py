@@ -70,3 +70,43 @@ def test_a_pipe_gets_no_bar(env):
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
     assert sandbox.stats()["status"].get(429, 0) == 0
+
+
+def test_help_states_the_default_timeouts_and_the_quota():
+    result = subprocess.run([sys.executable, "-m", "pyTD", "--help"], text=True,
+                            capture_output=True, timeout=CHILD_TIMEOUT, check=False,
+                            env={**os.environ, "COLUMNS": "200"})
+    assert result.returncode == 0
+    text = " ".join(result.stdout.split())      # the help's line breaks fall anywhere
+    for words in ("5 s to connect", "30 s to read", "90 s", "retried 3 times",
+                  "-v shows each retry", "$TD_QUOTA"):
+        assert words in text
+
+
+def test_verbose_shows_the_retries_of_a_server_that_never_answers(capsys):
+    import socket
+    import threading
+
+    from pyTD.api import api
+    from pyTD.cache.memory import MemCache
+    from pyTD.cli import log_to_stderr
+    from pyTD.exceptions import TransportError
+
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)
+    held = []
+    threading.Thread(target=lambda: [held.append(silent.accept()) for _ in range(3)],
+                     daemon=True).start()
+    base = f"http://127.0.0.1:{silent.getsockname()[1]}/v1"
+    client = api(consumer_key="KEY", callback_url="http://127.0.0.1:8080", cache=MemCache(),
+                 base_url=base, timeout=(1.0, 0.2), retry_count=2, pause=0.01, deadline=10)
+    try:
+        with log_to_stderr("DEBUG"), pytest.raises(TransportError, match="TD_BASE_URL"):
+            client.transport.send("GET", base + "/marketdata/quotes")
+    finally:
+        client.close()
+        silent.close()
+        for connection, _ in held:
+            connection.close()
+    assert capsys.readouterr().err.count("Retrying") == 2
