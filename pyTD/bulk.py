@@ -13,9 +13,11 @@ as a plain loop would stop at it::
 
 from __future__ import annotations
 
+import threading
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import TYPE_CHECKING, Callable, Optional, Sequence, TypeVar
 
+from pyTD.pacing import Abandoned, abandon_when
 from pyTD.progress import ProgressArg, start
 
 if TYPE_CHECKING:
@@ -55,9 +57,15 @@ def fetch_all(items: Sequence[T], fetch: Callable[[T], R], client: Client, *,
 
 def _in_pool(items: Sequence[T], fetch: Callable[[T], R], weights: list[int], workers: int,
              step: Callable[[int], None]) -> list[R]:
+    stop = threading.Event()   # set on a failure or Ctrl+C: no thread waits out the rate limit
+
+    def one(item: T) -> R:
+        with abandon_when(stop):
+            return fetch(item)
+
     pool = ThreadPoolExecutor(workers, thread_name_prefix="pyTD-bulk")
     try:
-        futures: list[Future[R]] = [pool.submit(fetch, item) for item in items]
+        futures: list[Future[R]] = [pool.submit(one, item) for item in items]
         index = {future: i for i, future in enumerate(futures)}
         pending = set(futures)
         while pending:
@@ -67,13 +75,16 @@ def _in_pool(items: Sequence[T], fetch: Callable[[T], R], weights: list[int], wo
                 if future.exception() is None:
                     step(weights[index[future]])
             if failed:   # send no more; let those already sent finish
+                stop.set()
                 for future in pending:
                     future.cancel()
                 wait(pending)
                 pending = set()
         for future in futures:   # the first failure in input order
-            if not future.cancelled() and future.exception() is not None:
-                raise future.exception()  # type: ignore[misc]
+            error = None if future.cancelled() else future.exception()
+            if error is not None and not isinstance(error, Abandoned):
+                raise error
         return [future.result() for future in futures]
     finally:
+        stop.set()
         pool.shutdown(wait=True, cancel_futures=True)

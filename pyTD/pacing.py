@@ -26,10 +26,11 @@ import logging
 import re
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Callable, Optional, Protocol
+from typing import Any, Callable, Iterator, Optional, Protocol
 
-from pyTD.exceptions import ConfigurationError
+from pyTD.exceptions import ConfigurationError, TDError
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,26 @@ _QUOTA_TEXT = re.compile(r"^\s*(\d+)\s*(?:/\s*(\d+(?:\.\d*)?|\.\d+)\s*s?)?\s*$")
 _OFF = {"off", "none", "0", "false", "no"}
 
 Notify = Callable[[float], None]
+
+_this_thread = threading.local()
+
+
+class Abandoned(TDError):
+    """A wait for a slot given up (see :func:`abandon_when`); :mod:`pyTD.bulk` never lets it out."""
+
+
+@contextmanager
+def abandon_when(stop: threading.Event) -> Iterator[None]:
+    """In this thread, a wait for a slot ends with :class:`Abandoned` once ``stop`` is set.
+
+    A bulk call that failed, or was interrupted (Ctrl+C), stops its other
+    threads this way instead of letting them wait out the rate limit.
+    """
+    _this_thread.stop = stop
+    try:
+        yield
+    finally:
+        _this_thread.stop = None
 
 
 @dataclass(frozen=True)
@@ -159,7 +180,7 @@ class Pacer:
         self.quota = quota
         self.store: SlotStore = store if store is not None else LocalSlots()
         self.clock, self.sleep, self.stale = clock, sleep, stale
-        #: Seconds this pacer has made requests wait, in all (across threads).
+        #: Seconds this pacer has made requests wait, summed over threads.
         self.waited = 0.0
         self._waited_lock = threading.Lock()
 
@@ -167,7 +188,10 @@ class Pacer:
         """Wait until a request may go; returns its slot (pass it to :meth:`release`)."""
         reported = False
         poll = min(0.5, self.quota.window / 20)
+        stop: Optional[threading.Event] = getattr(_this_thread, "stop", None)
         while True:
+            if stop is not None and stop.is_set():
+                raise Abandoned("The wait for the rate limit was given up.")
             slot, wait = self.store.claim(self.quota, self.clock(), self.stale)
             if slot is not None:
                 return slot

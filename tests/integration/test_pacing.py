@@ -74,34 +74,39 @@ def test_a_bulk_call_stays_inside_the_quota_in_order_with_progress(limited):
     assert client.pacer.waited >= (len(SYMBOLS) / LIMIT - 1) * WINDOW * 0.5
 
 
-def test_without_pacing_the_same_call_collects_429s(limited):
+@pytest.fixture
+def tight(make_sandbox):
+    """3 requests per 2 s: 12 requests sent without pacing meet a 429 unless they take 8 s."""
+    return make_sandbox(rate_limit=3, rate_window=2.0, symbols=SYMBOLS)
+
+
+def test_without_pacing_the_same_call_collects_429s(tight):
     from pyTD.sandbox.client import sandbox_api
 
-    client = sandbox_api(limited, quota="off", retry_count=1)
-    limited.reset_stats()
+    client = sandbox_api(tight, quota="off", retry_count=0)
+    tight.reset_stats()
     with pytest.raises(RateLimitError):
-        client.get_price_history(SYMBOLS, **HISTORY)
-    assert rest_429s(limited) > 0
+        client.get_price_history(SYMBOLS[:12], **HISTORY)
+    assert rest_429s(tight) > 0
 
 
-def test_a_429_wait_is_shown_as_waiting_for_the_rate_limit(limited, capsys):
+def test_a_429_wait_is_shown_as_waiting_for_the_rate_limit(tight, capsys):
     from pyTD.sandbox.client import sandbox_api
 
-    client = sandbox_api(limited, quota="off", retry_count=5)
-    data = client.get_price_history(SYMBOLS[:LIMIT + 3], **HISTORY, progress=True)
-    assert len(data) == LIMIT + 3
-    assert rest_429s(limited) > 0
+    client = sandbox_api(tight, quota="off", retry_count=12)
+    data = client.get_price_history(SYMBOLS[:12], **HISTORY, progress=True)
+    assert len(data) == 12
+    assert rest_429s(tight) > 0
     assert "for the rate limit" in capsys.readouterr().err
 
 
-def test_the_pacers_wait_is_shown_too(make_sandbox, capsys):
-    sandbox = make_sandbox(rate_limit=3, rate_window=2.0, symbols=SYMBOLS)
+def test_the_pacers_wait_is_shown_too(tight, capsys):
     from pyTD.sandbox.client import sandbox_api
 
-    client = sandbox_api(sandbox, quota="3/2")
-    sandbox.reset_stats()
+    client = sandbox_api(tight, quota="3/2")
+    tight.reset_stats()
     client.get_price_history(SYMBOLS[:7], **HISTORY, progress=True)
-    assert rest_429s(sandbox) == 0
+    assert rest_429s(tight) == 0
     assert "waiting 2s for the rate limit" in capsys.readouterr().err
 
 
@@ -142,3 +147,18 @@ def test_the_sandbox_window_resets_and_says_when(make_sandbox, clock):
     assert statuses[1].headers["Retry-After"] == "5"
     clock.advance(5.0)
     assert session.get(url, headers=headers, timeout=5).status_code == 200
+
+
+def test_a_failure_stops_the_threads_waiting_for_the_rate_limit(make_sandbox):
+    from pyTD.exceptions import ServerError
+    from pyTD.sandbox.client import sandbox_api
+
+    sandbox = make_sandbox(symbols=SYMBOLS)
+    sandbox.set_faults(sandbox.api_path("/marketdata/P001/pricehistory"), error_5xx=1.0)
+    client = sandbox_api(sandbox, quota="2/60", retry_count=0)   # the rest wait a minute
+    sandbox.reset_stats()
+    started = time.monotonic()
+    with pytest.raises(ServerError, match="P001"):
+        client.get_price_history(SYMBOLS[:6], **HISTORY)
+    assert time.monotonic() - started < 30        # not the minute's wait
+    assert sum(sandbox.stats()["status"].values()) == 2
