@@ -15,17 +15,17 @@ import pytest
 from tests.integration.cli_support import CHILD_TIMEOUT, CLI_KEY, child_env, store_tokens
 from tests.support import free_port
 
-SYMBOLS = [f"T{i:03d}" for i in range(25)]
+SYMBOLS = [f"T{i:03d}" for i in range(50)]
 ARGS = ["history", *SYMBOLS, "--period-type", "month"]
 
 
 @pytest.fixture
 def env(make_sandbox, tmp_path):
-    sandbox = make_sandbox(rate_limit=10, rate_window=2.0, symbols=SYMBOLS)
+    sandbox = make_sandbox(rate_limit=20, rate_window=2.0, symbols=SYMBOLS)
     callback = f"http://127.0.0.1:{free_port()}/callback"
     sandbox.register_app(CLI_KEY, callback)
     env = child_env(sandbox, tmp_path / "config", callback)
-    env["TD_QUOTA"] = "10/2"        # what `pytd sandbox --rate-limit 10 --rate-window 2` prints
+    env["TD_QUOTA"] = "20/2"        # what `pytd sandbox --rate-limit 20 --rate-window 2` prints
     store_tokens(sandbox, env)
     sandbox.reset_stats()
     return sandbox, env
