@@ -17,6 +17,8 @@ EXTRAS = {
     "docs": ["sphinx>=5", "furo>=2023.3"],
     # RedisCache: one token store for processes on many hosts.
     "redis": ["redis>=5"],
+    # Progress bars of bulk calls (progress=True, the CLI); a plain line without it.
+    "progress": ["tqdm>=4"],
 }
 EXTRAS["test"] = [
     "pytest>=7",
@@ -34,6 +36,7 @@ EXTRAS["test"] = [
     *EXTRAS["https"],
     *EXTRAS["docs"],
     *EXTRAS["redis"],
+    *EXTRAS["progress"],
 ]
 
 setup(

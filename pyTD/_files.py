@@ -134,6 +134,23 @@ def make_private(path: str) -> None:
         os.close(fd)
 
 
+def make_private_unopened(path: str) -> None:
+    """Like :func:`make_private`, without opening ``path``.
+
+    For a file another library holds POSIX locks on (SQLite's ``-wal`` and
+    ``-shm``): closing any descriptor of a file drops every lock the process
+    holds on it, and SQLite, losing its lock on the WAL index, lets another
+    process reset the index under it (a crash with SIGBUS).
+    """
+    if sys.platform == "win32":  # pragma: no cover - no POSIX modes there
+        return
+    st = os.lstat(path)
+    if not stat.S_ISREG(st.st_mode):
+        raise NotRegularFileError(path, file_kind(st.st_mode))
+    if stat.S_IMODE(st.st_mode) != PRIVATE_FILE:
+        os.chmod(path, PRIVATE_FILE)
+
+
 def fix_private_mode(path: str, mode: int) -> None:
     """Warn about and remove group/world permission bits of a file that holds secrets."""
     if sys.platform == "win32" or not mode & 0o077:

@@ -23,6 +23,7 @@ from pyTD.auth.tokens import Clock, Token
 from pyTD.cache.base import TokenCache
 from pyTD.endpoints import EndpointMethods
 from pyTD.exceptions import AuthorizationError, ConfigurationError, ValidationError
+from pyTD.pacing import Pacer, Quota
 from pyTD.provider import Provider
 from pyTD.settings import ENV_VARS, Settings, resolve
 from pyTD.transport import Timeout, Transport, decode_json, raise_for_status
@@ -69,6 +70,13 @@ class api(EndpointMethods):
     default three read timeouts) and hold at most ``max_body`` bytes
     (``TD_MAX_BODY``; default 64 MiB).
 
+    Requests are paced to stay inside the app's quota (``quota``, ``TD_QUOTA``):
+    ``auto`` (the default) paces by the provider's quota (120 a minute) when
+    ``base_url`` is the provider's own host and not at all elsewhere (a
+    sandbox or proxy), ``off`` never, ``"N/SECONDS"`` by that quota.
+    ``share_quota=True`` (``TD_SHARE_QUOTA``) shares it with every process
+    using the same token cache (:meth:`~pyTD.cache.TokenCache.quota_slots`).
+
     ``consumer_key``, ``callback_url``, ``store_tokens``, ``retry_count`` and
     ``pause`` read back what the api was built with; they are fixed for its life.
     """
@@ -98,12 +106,15 @@ class api(EndpointMethods):
                  provider: Optional[Union[str, Provider]] = None,
                  app_secret: Optional[str] = None, deadline: Optional[float] = None,
                  max_body: Optional[int] = None,
-                 refresh_warning: Optional[float] = None) -> None:
+                 refresh_warning: Optional[float] = None,
+                 quota: Union[str, int, Quota, None] = None,
+                 share_quota: Optional[bool] = None) -> None:
         given = dict(consumer_key=consumer_key, callback_url=callback_url,
                      store_tokens=store_tokens, config_dir=config_dir, base_url=base_url,
                      auth_url=auth_url, log_level=log_level, provider=provider,
                      app_secret=app_secret, output_format=output_format, deadline=deadline,
-                     max_body=max_body, refresh_warning=refresh_warning)
+                     max_body=max_body, refresh_warning=refresh_warning, quota=quota,
+                     share_quota=share_quota)
         extra = dict(options or {})
         cache = cache if cache is not None else extra.pop("cache", None)
         unknown = set(extra) - set(_SETTING_NAMES)
@@ -125,13 +136,38 @@ class api(EndpointMethods):
         self.transport = Transport(self.settings.base_url, session=session, timeout=timeout,
                                    retry_count=retry_count, pause=pause,
                                    max_wait=retry_max_wait, deadline=self.settings.deadline,
-                                   max_body=self.settings.max_body)
+                                   max_body=self.settings.max_body,
+                                   pacer=self._pacer())
         self.output_format = self.settings.output_format
         manager_options: dict[str, Any] = {}
         if refresh_window is not None:
             manager_options["refresh_window"] = refresh_window
         self.auth = AuthManager(self.settings, self.cache, self.transport, clock=clock,
                                 **manager_options)
+
+    def _pacer(self) -> Optional[Pacer]:
+        """The pacer of ``settings.quota``; with ``share_quota``, its slots live in the cache."""
+        quota = self.settings.quota
+        if quota is None:
+            if self.settings.share_quota:
+                raise ConfigurationError(
+                    "share_quota is on but there is no quota to share: pass quota='120/60' "
+                    "(TD_QUOTA), or leave quota at auto with the provider's own base URL.")
+            return None
+        if not self.settings.share_quota:
+            return Pacer(quota)
+        store = self.cache.quota_slots()
+        if store is None:
+            raise ConfigurationError(
+                f"share_quota needs a token cache that processes share (SQLCache), not "
+                f"{type(self.cache).__name__}: pass cache=SQLCache(...), or share_quota=False "
+                "(TD_SHARE_QUOTA) to pace this process alone.")
+        return Pacer(quota, store)
+
+    @property
+    def pacer(self) -> Optional[Pacer]:
+        """What keeps requests inside the provider's quota (``None``: no pacing)."""
+        return self.transport.pacer
 
     @property
     def session(self) -> requests.Session:

@@ -40,6 +40,7 @@ from urllib.parse import urlsplit
 
 from pyTD import output
 from pyTD.exceptions import ResourceNotFound, TDQueryError, ValidationError
+from pyTD.progress import ProgressArg
 from pyTD.transport import decode_json, redacted
 from pyTD.validation import DateArg, Fields, Id, Items, Symbols, TimeArg
 
@@ -244,7 +245,7 @@ class EndpointMethods:
     @forwards_to("market.quotes")
     def get_quotes(self, symbols: Symbols, output_format: Optional[str] = None, *,
                    fields: Union[str, Iterable[str], None] = None,
-                   indicative: Optional[bool] = None) -> Any:
+                   indicative: Optional[bool] = None, progress: ProgressArg = None) -> Any:
         """Quotes for one or more symbols: :func:`pyTD.market.quotes.get_quotes`."""
 
     @forwards_to("market.price_history")
@@ -255,7 +256,8 @@ class EndpointMethods:
                           need_extended_hours_data: Optional[bool] = None,
                           output_format: Optional[str] = None,
                           extended: Optional[bool] = None,
-                          need_previous_close: Optional[bool] = None) -> Any:
+                          need_previous_close: Optional[bool] = None,
+                          progress: ProgressArg = None) -> Any:
         """Candles: :func:`pyTD.market.price_history.get_price_history`."""
 
     @forwards_to("market.options")

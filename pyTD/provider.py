@@ -27,6 +27,7 @@ from typing import Any, Callable, Mapping, Optional
 from urllib.parse import urlsplit
 
 from pyTD.exceptions import ConfigurationError, NotSupportedError
+from pyTD.pacing import Quota
 from pyTD.symbols import OptionSymbol
 from pyTD.validation import quote_segment
 
@@ -65,6 +66,9 @@ def error_text(data: Any) -> Optional[str]:
         return "; ".join(parts)
     return None
 
+
+#: Both providers' quota per app for everything but order writes: 120 requests a minute.
+APP_QUOTA = Quota(120, 60.0)
 
 #: TD Ameritrade's endpoints, relative to its base URL.
 TD_PATHS: Mapping[str, str] = MappingProxyType({
@@ -175,6 +179,8 @@ class Provider:
     callback_https: bool = False
     callback_loopback_ip: bool = False
     callback_port_required: bool = False
+    #: The app's request quota for everything but order writes (reference §3.2 / §3.4).
+    request_quota: Optional[Quota] = APP_QUOTA
 
     @property
     def requires_secret(self) -> bool:

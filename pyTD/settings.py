@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import os
 from typing import Any, Mapping, NamedTuple, Optional
+from urllib.parse import urlsplit
 
 from pyTD.exceptions import ConfigurationError
 from pyTD.output import FORMATS
+from pyTD.pacing import Quota, quota_for
 from pyTD.provider import DEFAULT_PROVIDER, Provider, get_provider
 
 ENV_VARS = {
@@ -31,6 +33,8 @@ ENV_VARS = {
     "deadline": "TD_DEADLINE",
     "max_body": "TD_MAX_BODY",
     "refresh_warning": "TD_REFRESH_WARNING",
+    "quota": "TD_QUOTA",
+    "share_quota": "TD_SHARE_QUOTA",
 }
 
 #: Seconds before the refresh token expires from which a run warns once.
@@ -62,6 +66,10 @@ class Settings(NamedTuple):
     max_body: Optional[int] = None
     #: Seconds of refresh-token life left below which a WARNING is logged once per api.
     refresh_warning: float = DEFAULT_REFRESH_WARNING
+    #: The request quota paced by (``None``: no pacing), see :func:`pyTD.pacing.quota_for`.
+    quota: Optional[Quota] = None
+    #: Whether processes sharing the token cache share the quota too.
+    share_quota: bool = False
 
     def __repr__(self) -> str:
         fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._fields
@@ -182,13 +190,16 @@ def resolve(*, env: Optional[Mapping[str, str]] = None, **explicit: Any) -> Sett
         return value
 
     consumer_key = _pick("consumer_key", explicit, env)
+    base_url = url("base_url", provider.base_url)
+    quota_source = "quota" if explicit.get("quota") is not None else ENV_VARS["quota"]
+    share = _pick("share_quota", explicit, env)
     return Settings(
         consumer_key=str(consumer_key).strip() if consumer_key else None,
         callback_url=_pick("callback_url", explicit, env),
         config_dir=config_dir,
         store_tokens=store_tokens,
         log_level=log_level,
-        base_url=url("base_url", provider.base_url),
+        base_url=base_url,
         auth_url=url("auth_url", provider.auth_url),
         provider=provider,
         app_secret=_pick("app_secret", explicit, env),
@@ -197,7 +208,18 @@ def resolve(*, env: Optional[Mapping[str, str]] = None, **explicit: Any) -> Sett
         max_body=_positive("max_body", explicit, env, int, "bytes, e.g. 134217728"),
         refresh_warning=_positive("refresh_warning", explicit, env, float,
                                   "seconds, e.g. 86400 for one day") or DEFAULT_REFRESH_WARNING,
+        quota=quota_for(_pick("quota", explicit, env), provider.request_quota,
+                        _same_host(base_url, provider.base_url), quota_source),
+        share_quota=False if share is None else parse_bool(
+            share, "share_quota" if explicit.get("share_quota") is not None
+            else ENV_VARS["share_quota"]),
     )
+
+
+def _same_host(url: str, other: str) -> bool:
+    """Whether two URLs name the same scheme, host and port (the provider's own API)."""
+    a, b = urlsplit(url), urlsplit(other)
+    return (a.scheme, a.hostname, a.port) == (b.scheme, b.hostname, b.port)
 
 
 def _positive(name: str, explicit: Mapping[str, Any], env: Mapping[str, str],

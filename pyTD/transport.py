@@ -28,6 +28,7 @@ from pyTD.bodies import encode_body
 from pyTD.exceptions import ResponseFormatError, TDError
 from pyTD.failures import RETRY_METHODS, failure, redirection
 from pyTD.failures import classify as classify  # re-exported: pyTD.transport's older names
+from pyTD.pacing import Notify, Pacer, WaitListeners, paced
 from pyTD.redaction import redacted
 from pyTD.responses import decode_json as decode_json
 from pyTD.responses import raise_for_status as raise_for_status
@@ -52,8 +53,27 @@ class QuotaRetry(Retry):
     TD answers 429 without ``Retry-After`` and resets its quota on the minute
     boundaries of its own clock; retrying sooner only burns attempts. So a 429
     without ``Retry-After`` waits until the next minute of the response's
-    ``Date`` header (plus jitter), at most ``backoff_max`` seconds.
+    ``Date`` header (plus jitter), at most ``backoff_max`` seconds. Each wait
+    for a 429 is told to ``on_wait`` (seconds) before it starts.
     """
+
+    def __init__(self, *args: Any, on_wait: Optional[Notify] = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.on_wait = on_wait
+
+    def new(self, **kw: Any) -> QuotaRetry:
+        """A copy for the next attempt (urllib3 makes one per retry), keeping ``on_wait``."""
+        fresh = super().new(**kw)
+        fresh.on_wait = self.on_wait
+        return fresh
+
+    def sleep_for_retry(self, response: Any) -> bool:
+        """Tell ``on_wait`` of a 429's wait, then wait as urllib3 does."""
+        if self.on_wait is not None and response is not None and response.status == 429:
+            seconds = self.get_retry_after(response)
+            if seconds:
+                self.on_wait(seconds)
+        return bool(super().sleep_for_retry(response))
 
     def get_retry_after(self, response: Any) -> Optional[float]:
         """``Retry-After`` if given; for a bare 429, the seconds to the server's next minute."""
@@ -72,11 +92,11 @@ class QuotaRetry(Retry):
 
 
 def build_session(base_url: str, *, retry_count: int = 3, pause: float = 0.5,
-                  max_wait: float = 60.0) -> requests.Session:
+                  max_wait: float = 60.0, on_wait: Optional[Notify] = None) -> requests.Session:
     """A session with pyTD's retry policy and the environment's proxies/CA bundle resolved once.
 
     ``max_wait`` caps any one wait between attempts (backoff, ``Retry-After``, or
-    the wait for TD's next quota minute).
+    the wait for TD's next quota minute); ``on_wait`` hears of each 429's wait.
     """
     session = requests.Session()
     retry = QuotaRetry(
@@ -84,6 +104,7 @@ def build_session(base_url: str, *, retry_count: int = 3, pause: float = 0.5,
         other=0, backoff_factor=pause, backoff_jitter=pause / 2, backoff_max=max_wait,
         status_forcelist=RETRY_STATUSES, allowed_methods=RETRY_METHODS,
         respect_retry_after_header=True, raise_on_status=False, raise_on_redirect=False,
+        on_wait=on_wait,
     )
     adapter = Adapter(max_retries=retry, pool_maxsize=16)
     session.mount("https://", adapter)
@@ -117,16 +138,24 @@ class Transport:
     merge: no auth, params, cookies or hooks, and proxies and CA bundle are
     resolved once), with the same bytes on the wire. A ``session`` you pass in
     keeps its own adapters and settings and goes through ``Session.request``.
+
+    With a ``pacer``, every request but an order write waits for a slot of the
+    quota first (:mod:`pyTD.pacing`); waits for the rate limit, the pacer's
+    and a 429's, are told to the listeners in ``waits``.
     """
 
     def __init__(self, base_url: str, *, session: Optional[requests.Session] = None,
                  timeout: Timeout = (5.0, 30.0), retry_count: int = 3, pause: float = 0.5,
                  max_wait: float = 60.0, deadline: Optional[float] = None,
-                 max_body: Optional[int] = None) -> None:
+                 max_body: Optional[int] = None, pacer: Optional[Pacer] = None) -> None:
         self.owns_session = session is None
         self.base_url = base_url.rstrip("/")
+        #: Who hears of rate-limit waits (see :class:`~pyTD.pacing.WaitListeners`).
+        self.waits = WaitListeners()
+        self.pacer = pacer
         self.session = session if session is not None else build_session(
-            base_url, retry_count=retry_count, pause=pause, max_wait=max_wait)
+            base_url, retry_count=retry_count, pause=pause, max_wait=max_wait,
+            on_wait=self.waits.notify)
         self.timeout = timeout
         register(self, lambda t: fresh_pools(t.session))   # a forked child: its own sockets
         read_timeout = timeout[1] if isinstance(timeout, tuple) else timeout
@@ -143,6 +172,15 @@ class Transport:
         It becomes :class:`UnknownOutcomeError` instead when a request that
         changes state (anything but GET, HEAD, OPTIONS) may have reached the server.
         """
+        pacer = self.pacer
+        if pacer is None or not paced(method, urlsplit(url).path):
+            return self._send(method, url, params, json, data, headers, auth)
+        with pacer.slot(self.waits.notify):
+            return self._send(method, url, params, json, data, headers, auth)
+
+    def _send(self, method: str, url: str, params: Any, json: Any, data: Any,
+              headers: Optional[Mapping[str, str]],
+              auth: Optional[tuple[str, str]]) -> requests.Response:
         error: TDError
         json_body = None
         if json is not None:   # encoded here, before anything is sent

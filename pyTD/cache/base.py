@@ -49,6 +49,7 @@ from pyTD.auth.tokens import (
     token_from_dict,
 )
 from pyTD.exceptions import CacheError
+from pyTD.pacing import SlotStore
 
 #: Version of the stored format; written with every save and checked on load.
 FORMAT_VERSION = 1
@@ -156,6 +157,16 @@ class TokenCache(ABC):
     def lock(self) -> ContextManager[Any]:
         """A context manager held around read-modify-write (re-entrant in one thread)."""
         return self._thread_lock
+
+    def quota_slots(self) -> Optional[SlotStore]:
+        """Where processes sharing this cache keep the slots of one request quota.
+
+        ``None`` (the default): this cache is not shared, so each process paces
+        itself. A shared backend returns a :class:`~pyTD.pacing.SlotStore`
+        (``claim`` and ``finish``, one quota per consumer key), used by
+        ``api(share_quota=True)``.
+        """
+        return None
 
     # -- built on them ---------------------------------------------------------
     def tokens(self) -> TokenSet:

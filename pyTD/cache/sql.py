@@ -18,13 +18,14 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import Any, Iterator, Optional, Union
 
-from pyTD._files import create_private_file, make_private, make_private_dir
+from pyTD._files import create_private_file, make_private_dir, make_private_unopened
 from pyTD._fork import held_here, hold_across_fork, keep_inherited
 from pyTD.auth.tokens import Clock
 from pyTD.cache._lock import LOCK_TIMEOUT, file_lock
 from pyTD.cache._paths import cache_file_stat, check_directory, os_advice
 from pyTD.cache.base import FORMAT_VERSION, TokenCache, TokenSet, check_shape
 from pyTD.cache.disk import cache_path
+from pyTD.cache.sql_slots import SQLSlots
 from pyTD.exceptions import CacheError
 
 _SCHEMA = ("CREATE TABLE IF NOT EXISTS tokens (key TEXT PRIMARY KEY, data TEXT NOT NULL, "
@@ -132,7 +133,7 @@ class SQLCache(TokenCache):
     def _private_sidecars(self) -> None:
         for suffix in ("-wal", "-shm"):
             try:
-                make_private(self.path + suffix)
+                make_private_unopened(self.path + suffix)   # SQLite holds locks on them
             except FileNotFoundError:
                 continue
             except OSError as exc:
@@ -304,6 +305,14 @@ class SQLCache(TokenCache):
                 self._db.close()
                 self._db = None
                 self._memo = None
+
+    def quota_slots(self) -> SQLSlots:
+        """This key's request quota in the same database, shared by the processes using it.
+
+        >>> api(cache=SQLCache("/srv/tokens.db", key="KEY"), share_quota=True)  # doctest: +SKIP
+        """
+        self._connect()   # the file exists, private, before the slots open it
+        return SQLSlots(self.path, self.key, self.timeout, self._errors)
 
     def describe(self) -> str:
         return f"{self.path} [{self.key}]"

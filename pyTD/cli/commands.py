@@ -40,6 +40,7 @@ from pyTD.exceptions import (
 )
 from pyTD.market.hours import MARKETS
 from pyTD.market.price_history import candle_frequency
+from pyTD.progress import on_terminal
 
 NOT_AUTHORIZED = "Not authorized. Run `pytd auth login` to authorize."
 
@@ -243,27 +244,55 @@ def write_csv(path: str, parts: Table) -> str:
 
 
 def history(args: argparse.Namespace) -> int:
-    """``pytd history SYMBOL``: a table, JSON, or a CSV file with ``--csv``.
+    """``pytd history SYMBOL...``: a table, JSON, or a CSV file with ``--csv``.
 
     Without ``--period``, ``--start`` or ``--end`` (TD's default is ten days of
     one-minute candles) only the first and last candles and their count are
-    printed, unless ``--all``.
+    printed (one line per symbol for several), unless ``--all``. Several
+    symbols show a progress bar on standard error when it is a terminal.
     """
+    symbols = args.symbols
     with make_api(args) as client:
         data = client.get_price_history(
-            args.symbol, period_type=args.period_type, period=args.period,
-            frequency_type=args.frequency_type, frequency=args.frequency,
-            start_date=args.start, end_date=args.end)
+            symbols if len(symbols) > 1 else symbols[0], period_type=args.period_type,
+            period=args.period, frequency_type=args.frequency_type, frequency=args.frequency,
+            start_date=args.start, end_date=args.end, progress=on_terminal())
     intraday = candle_frequency(args.period_type, args.frequency_type, period=args.period,
                                 frequency=args.frequency, start_date=args.start,
                                 end_date=args.end) == "minute"
-    parts = candle_rows(data, intraday)
     asked = args.period is not None or args.start is not None or args.end is not None
-    if args.all or asked or args.csv or args.json:
-        show(args, data, parts, f"candles of {args.symbol}", "candles")
+    whole = args.all or asked or args.csv or args.json
+    if len(symbols) == 1:
+        parts = candle_rows(data, intraday)
+        if whole:
+            show(args, data, parts, f"candles of {symbols[0]}", "candles")
+        else:
+            print(candle_summary(parts, symbols[0]))
+    elif whole:
+        show(args, data, _symbol_candle_rows(data, intraday), f"candles of {len(data)} symbols",
+             "candles")
     else:
-        print(candle_summary(parts, args.symbol))
+        print(_symbols_summary(data, intraday))
     return EXIT_OK
+
+
+def _symbol_candle_rows(data: dict[str, Any], intraday: bool) -> Table:
+    """The candles of several symbols in one table, a ``symbol`` column first."""
+    headers: list[str] = ["symbol", *candle_rows({}, intraday)[0]]
+    rows = [[symbol, *row] for symbol, candle_list in data.items()
+            for row in candle_rows(candle_list, intraday)[1]]
+    return headers, rows
+
+
+def _symbols_summary(data: dict[str, Any], intraday: bool) -> str:
+    """One line per symbol: its candle count, first and last candle, last close."""
+    rows = []
+    for symbol, candle_list in data.items():
+        candles = candle_rows(candle_list, intraday)[1]
+        if candles:
+            rows.append([symbol, len(candles), candles[0][0], candles[-1][0], candles[-1][4]])
+    return "\n".join([table(["symbol", "candles", "first", "last", "last close"], rows),
+                      "Every candle: --all, --csv FILE or --json."])
 
 
 def chain(args: argparse.Namespace) -> int:

@@ -30,7 +30,11 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 GLOBAL_EPILOG = ("Global options (--consumer-key, --callback-url, --config-dir, --base-url, "
                  "--auth-url, --no-store, --json, -v, --log-level) may come before or after "
-                 "the command; each falls back to its TD_* environment variable.")
+                 "the command; each falls back to its TD_* environment variable. "
+                 "Each request times out after 5 s to connect and 30 s to read (90 s for a "
+                 "whole answer, $TD_DEADLINE); GETs are retried 3 times after connection "
+                 "errors, 429 and 5xx, and -v shows each retry. Requests are paced to the "
+                 "provider's quota, 120 a minute ($TD_QUOTA: auto, off, N or N/SECONDS).")
 
 
 def _add_global_options(parser: argparse.ArgumentParser, top: bool) -> None:
@@ -162,8 +166,11 @@ def _add_market(top: _Commands) -> None:
                        help="e.g. AAPL, $SPX.X, /ES, EUR/USD")
     _add_csv(quote)
 
-    history = top.add("history", "price history (candles) of a symbol", commands.history)
-    history.add_argument("symbol", metavar="SYMBOL", type=_upper, help="e.g. AAPL")
+    history = top.add("history", "price history (candles) of one or more symbols",
+                      commands.history)
+    history.add_argument("symbols", nargs="+", metavar="SYMBOL", type=_upper,
+                         help="e.g. AAPL (several: fetched inside the rate limit, with a "
+                              "progress bar on a terminal)")
     history.add_argument("--period-type", choices=tuple(PERIODS), type=str.lower)
     history.add_argument("--period", type=int, metavar="N",
                          help="how many periods (allowed values depend on --period-type)")

@@ -6,8 +6,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Optional
 
 from pyTD import output
+from pyTD.bulk import fetch_all
 from pyTD.endpoints import Call, EndpointRequest, check_found, td_names
 from pyTD.exceptions import NotSupportedError, ResponseFormatError, ValidationError
+from pyTD.progress import ProgressArg
 from pyTD.validation import (
     Symbols,
     TimeArg,
@@ -44,7 +46,8 @@ def get_price_history(symbol_or_symbols: Symbols, *, period_type: Optional[str] 
                       api: Optional[Client] = None,
                       output_format: Optional[str] = None,
                       extended: Optional[bool] = None,
-                      need_previous_close: Optional[bool] = None) -> Any:
+                      need_previous_close: Optional[bool] = None,
+                      progress: ProgressArg = None) -> Any:
     """Price history (candles) of one symbol, or of several (one request each).
 
     ``period_type`` is ``day`` (TD's default), ``month``, ``year`` or ``ytd``; the
@@ -60,6 +63,12 @@ def get_price_history(symbol_or_symbols: Symbols, *, period_type: Optional[str] 
     ``need_previous_close=True`` adds ``previousClose`` and ``previousCloseDate``
     to the answer (on TD Ameritrade it raises
     :class:`~pyTD.exceptions.NotSupportedError`).
+
+    Several symbols are fetched a few at a time, inside the api's request
+    quota (:mod:`pyTD.pacing`), and returned in the order asked for.
+    ``progress=True`` shows a bar (``tqdm``, the ``progress`` extra) or a line
+    on standard error, with the waits for the rate limit; a callable receives
+    ``(done, total)`` symbols instead (:mod:`pyTD.progress`).
 
     A symbol without candles (TD's ``"empty": true``: an unknown symbol, or no
     trading in the range) raises :class:`~pyTD.exceptions.ResourceNotFound`;
@@ -96,9 +105,13 @@ def get_price_history(symbol_or_symbols: Symbols, *, period_type: Optional[str] 
                                     "leave it out.")
         params["needPreviousClose"] = bool_param("need_previous_close", need_previous_close)
     if "{symbol}" in call.api.provider.paths.get("price_history", "{symbol}"):
-        data = {name: call.get("price_history", params, symbol=name) for name in names}
+        def fetch(name: str) -> Any:
+            return call.get("price_history", params, symbol=name)
     else:  # Schwab: the symbol is a query parameter
-        data = {name: call.get("price_history", {**params, "symbol": name}) for name in names}
+        def fetch(name: str) -> Any:
+            return call.get("price_history", {**params, "symbol": name})
+    data = dict(zip(names, fetch_all(names, fetch, call.api, progress=progress,
+                                     label="price history")))
     empty = [name for name, candle_list in data.items() if not _candles(name, candle_list)]
     check_found("price history", names, empty,
                 "check the symbol(s), and that the period or date range covers trading days.")

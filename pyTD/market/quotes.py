@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Iterable, Optional, Union
 
 from pyTD import output
+from pyTD.bulk import fetch_all
 from pyTD.endpoints import Call, EndpointRequest, check_found, missing_keys
 from pyTD.exceptions import NotSupportedError
+from pyTD.progress import ProgressArg
 from pyTD.symbols import in_provider_form
 from pyTD.validation import Symbols, bool_param, check_enum_list, normalize_symbols
 
@@ -18,7 +20,7 @@ if TYPE_CHECKING:
 def get_quotes(symbols: Symbols, output_format: Optional[str] = None,
                api: Optional[Client] = None, *,
                fields: Union[str, Iterable[str], None] = None,
-               indicative: Optional[bool] = None) -> Any:
+               indicative: Optional[bool] = None, progress: ProgressArg = None) -> Any:
     """Quotes for one or more symbols, as ``{symbol: quote}`` or one row per symbol.
 
     Any number of symbols may be asked for: they are sent in batches of the
@@ -41,6 +43,10 @@ def get_quotes(symbols: Symbols, output_format: Optional[str] = None,
     epoch-millisecond times (TD's ``quoteTimeInLong``, ``tradeTimeInLong``, Schwab's
     ``quote.quoteTime``, ``quote.tradeTime``, ...) are UTC datetimes.
 
+    Several batches are fetched a few at a time inside the api's request
+    quota (:mod:`pyTD.pacing`); ``progress=True`` (or a callable receiving
+    ``(done, total)`` symbols) reports them (:mod:`pyTD.progress`).
+
     >>> from pyTD.market import get_quotes
     >>> get_quotes(["AAPL", "MSFT"])["AAPL"]["lastPrice"]  # doctest: +SKIP
     209.35
@@ -55,11 +61,14 @@ def get_quotes(symbols: Symbols, output_format: Optional[str] = None,
         data = call.get("quote", symbol=names[0]) or {}
     else:
         size = provider.max_quote_symbols
+        batches = [names[start:start + size] for start in range(0, len(names), size)]
         data = {}
-        for start in range(0, len(names), size):
-            batch = ",".join(names[start:start + size])
-            data.update(call.get("quotes", {**options, provider.quote_symbols_param: batch})
-                        or {})
+        for answer in fetch_all(
+                batches, lambda batch: call.get("quotes", {
+                    **options, provider.quote_symbols_param: ",".join(batch)}),
+                call.api, progress=progress, label="quotes",
+                sizes=[len(batch) for batch in batches]):
+            data.update(answer or {})
     data.pop("errors", None)  # Schwab: {"invalidSymbols": [...]}, reported as missing below
     check_found("quote", names, missing_keys(names, data))
     return call.render(data, lambda d: _frame(d, names))

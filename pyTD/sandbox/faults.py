@@ -17,6 +17,7 @@ or lost, as when an order is placed but the response never arrives.
 
 from __future__ import annotations
 
+import math
 import random
 import time
 from dataclasses import dataclass
@@ -136,16 +137,25 @@ class Faults:
 
 
 class RateLimiter:
-    """At most ``limit`` requests per app per wall-clock minute (TD reset on minute boundaries)."""
+    """At most ``limit`` requests per app per window of the clock (TD: a wall-clock minute).
 
-    def __init__(self) -> None:
+    Windows start at multiples of ``window`` seconds, as TD's minutes reset on
+    the minute boundaries of its clock; a shorter ``window`` makes tests fast.
+    """
+
+    def __init__(self, window: float = 60.0) -> None:
+        self.window = window
         self._minute: Optional[int] = None
         self._counts: dict[str, int] = {}
 
     def allow(self, app: str, now: float, limit: int) -> bool:
-        """Count one request of ``app``; False once ``limit`` is reached in this clock minute."""
-        minute = int(now // 60)
+        """Count one request of ``app``; False once ``limit`` is reached in this window."""
+        minute = int(now // self.window)
         if minute != self._minute:
             self._minute, self._counts = minute, {}
         self._counts[app] = self._counts.get(app, 0) + 1
         return self._counts[app] <= limit
+
+    def retry_after(self, now: float) -> int:
+        """Whole seconds until the next window starts (at least 1)."""
+        return max(1, math.ceil((int(now // self.window) + 1) * self.window - now))

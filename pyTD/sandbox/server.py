@@ -85,6 +85,8 @@ class Sandbox:
     ``auto_approve`` skips the consent page; lifetimes are in seconds of
     ``clock`` (``None``: the provider's); ``seed`` makes faults and synthetic data reproducible;
     ``rate_limit`` caps requests per app per minute on REST paths (under ``API_ROOT``);
+    ``rate_window`` shortens that minute (seconds; its 429s then carry
+    ``Retry-After``, which TD's never did, so that clients need not wait a real minute);
     ``symbols`` are extra symbols that exist besides the fixed universe
     (:class:`~pyTD.sandbox.data.universe.Universe`; more with :meth:`add_symbol`).
     Unknown symbols are answered as TD answered them.
@@ -98,7 +100,8 @@ class Sandbox:
                  refresh_token_lifetime: Optional[float] = None,
                  code_lifetime: Optional[float] = None, seed: int = 0,
                  clock: Callable[[], float] = time.time, rate_limit: Optional[int] = None,
-                 symbols: Iterable[str] = (), provider: Any = TD_AMERITRADE.name) -> None:
+                 symbols: Iterable[str] = (), provider: Any = TD_AMERITRADE.name,
+                 rate_window: float = 60.0) -> None:
         #: The wire format served (:mod:`pyTD.sandbox.modes`).
         self.mode = mode_for(provider)
         access, refresh, code = self.mode.lifetimes
@@ -120,7 +123,10 @@ class Sandbox:
         self.router = Router()
         self.mode.register(self.router)
         self._faults = Faults()
-        self._limiter = RateLimiter()
+        if not 0 < rate_window < float("inf"):
+            raise ValueError(f"rate_window={rate_window!r}: pass a positive number of seconds "
+                             "(60 is TD's minute).")
+        self._limiter = RateLimiter(rate_window)
         self._stores: dict[str, Any] = {}
         self._stats: dict[str, dict] = {}
         self._port = port
@@ -129,6 +135,11 @@ class Sandbox:
         self.reset_stats()
         self.register_app(DEMO_CONSUMER_KEY, self.demo_callback_url,
                           app_secret=DEMO_APP_SECRET if self.mode.secrets else None)
+
+    @property
+    def rate_window(self) -> float:
+        """Seconds of the rate limit's window (60: TD's minute)."""
+        return self._limiter.window
 
     @property
     def provider(self) -> Provider:
@@ -329,9 +340,13 @@ class Sandbox:
         if self.rate_limit is not None and req.path.startswith(self.mode.limited):
             app = oauth.app_of(self.oauth, req, self.mode.token_path)
             with self.lock:
-                allowed = self._limiter.allow(app, self.clock(), self.rate_limit)
+                now = self.clock()
+                allowed = self._limiter.allow(app, now, self.rate_limit)
             if not allowed:
-                return error(429, RATE_LIMIT_MESSAGE)
+                limited = error(429, RATE_LIMIT_MESSAGE)
+                if self._limiter.window != 60.0:
+                    limited.headers["Retry-After"] = str(self._limiter.retry_after(now))
+                return limited
         method = "GET" if req.method == "HEAD" else req.method
         route, params, path_known = self.router.match(method, req.path)
         if route is None:

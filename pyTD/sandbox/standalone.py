@@ -64,6 +64,9 @@ def _parser() -> argparse.ArgumentParser:
                         help="default: the provider's (7776000; schwab: 604800)")
     parser.add_argument("--rate-limit", type=int, default=None, metavar="N",
                         help="at most N requests per app per minute (default: no limit)")
+    parser.add_argument("--rate-window", type=float, default=60.0, metavar="SECONDS",
+                        help="shorten the rate limit's minute to SECONDS, for fast tests "
+                             "(default: 60)")
     return parser
 
 
@@ -80,6 +83,8 @@ def banner(sandbox: Sandbox, callbacks: Sequence[str] = ()) -> str:
     schwab = sandbox.demo_app_secret is not None
     # The app secret is a credential, synthetic or not: it is named, never printed.
     secret = ["  App secret:    pyTD.sandbox.DEMO_APP_SECRET"] if schwab else []
+    if sandbox.rate_limit is not None:  # pace by the sandbox's limit (pyTD.pacing)
+        env["TD_QUOTA"] = f"{sandbox.rate_limit}/{sandbox.rate_window:g}"
     exports = [f"export {name}={shlex.quote(value)}" for name, value in env.items()]
     if schwab:
         exports += ["export TD_PROVIDER=schwab",
@@ -124,7 +129,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     sandbox = Sandbox(port=args.port, auto_approve=args.auto_approve, seed=args.seed,
                       access_token_lifetime=args.access_token_lifetime,
                       refresh_token_lifetime=args.refresh_token_lifetime,
-                      rate_limit=args.rate_limit, provider=args.provider)
+                      rate_limit=args.rate_limit, provider=args.provider,
+                      rate_window=args.rate_window)
     for url in args.callback:
         try:
             sandbox.register_app(DEMO_CONSUMER_KEY, url)

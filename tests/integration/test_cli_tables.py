@@ -212,6 +212,24 @@ def test_history_without_a_period_prints_a_summary(pytd):
     assert len(candles) > 1000
 
 
+def test_history_of_several_symbols_without_a_period_prints_one_line_each(pytd):
+    result = pytd("history", "AAPL", "MSFT", "--period-type", "month")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.strip().splitlines()
+    assert re.split(r"\s{2,}", lines[0].strip()) == ["symbol", "candles", "first", "last",
+                                                     "last close"]
+    data = json.loads(pytd("history", "AAPL", "MSFT", "--period-type", "month",
+                           "--json").stdout)
+    for line, symbol in zip(lines[2:4], ("AAPL", "MSFT")):
+        cells = re.split(r"\s{2,}", line.strip())
+        assert cells[:2] == [symbol, str(len(data[symbol]["candles"]))]
+        assert number(cells[4]) == data[symbol]["candles"][-1]["close"]
+    assert lines[4:] == ["Every candle: --all, --csv FILE or --json."]
+    every = pytd("history", "AAPL", "MSFT", "--period-type", "month", "--all")
+    assert len(every.stdout.strip().splitlines()) == sum(
+        len(data[s]["candles"]) for s in data) + 2
+
+
 def test_history_all_and_a_period_print_every_candle(pytd):
     everything = pytd("history", "AAPL", "--all")
     candles = json.loads(pytd("history", "AAPL", "--json").stdout)["candles"]

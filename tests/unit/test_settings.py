@@ -8,6 +8,7 @@ import os
 import pytest
 
 from pyTD.exceptions import ConfigurationError
+from pyTD.pacing import Quota
 from pyTD.provider import TD_AMERITRADE
 from pyTD.settings import ENV_VARS, parse_bool, resolve
 
@@ -33,6 +34,8 @@ CASES = {
     "deadline": (2.5, " 7 ", 2.5, 7.0, None),
     "max_body": (4096, "1024", 4096, 1024, None),
     "refresh_warning": (60, "3600", 60, 3600.0, 86400.0),
+    "quota": ("10/2", "20", Quota(10, 2.0), Quota(20, 60.0), Quota(120, 60.0)),
+    "share_quota": (True, "yes", True, True, False),
 }
 
 
