@@ -9,8 +9,8 @@ import threading
 log = logging.getLogger(__name__)
 
 #: Said while the callback server waits, in a terminal.
-WAITING = ("Open this URL to authorize pyTD (Ctrl+C cancels; the wait ends at {until}, "
-           "after {timeout:g} s):\n\n    {url}\n")
+WAITING = ("Open this URL to authorize pyTD (Ctrl+C cancels; waiting until {until}, "
+           "{timeout:g} s):\n\n    {url}\n")
 #: Said under the clickable link in a notebook.
 NOTEBOOK_WAITING = (
     "Waiting for the authorization until {until} ({timeout:g} s); interrupt the kernel to "

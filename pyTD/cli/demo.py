@@ -35,7 +35,7 @@ def next_steps(provider: str) -> str:
     """What to try after the demo: a sandbox that keeps running, then a real app.
 
     >>> print(next_steps("schwab").splitlines()[1])
-      1. In one terminal: pytd sandbox --provider schwab   (it prints the settings to export)
+      1. In one terminal: pytd sandbox --provider schwab   (it prints the exports)
     """
     option = "" if provider == "tdameritrade" else f" --provider {provider}"
     if provider == "schwab":
@@ -48,7 +48,7 @@ def next_steps(provider: str) -> str:
                 "     pytd demo --provider schwab."]
     return "\n".join([
         "Next steps:",
-        f"  1. In one terminal: pytd sandbox{option}   (it prints the settings to export)",
+        f"  1. In one terminal: pytd sandbox{option}   (it prints the exports)",
         "  2. In another, after pasting those export lines: pytd auth login, then",
         "     pytd quote AAPL",
         *real,

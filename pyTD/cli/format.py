@@ -72,8 +72,10 @@ def price_decimals(values: Sequence[Any], tick: Any = None) -> int:
     """Decimals for prices of one instrument: its ``tick``'s (the price increment forex
     and futures quotes carry) when given, else as many as ``values`` need (2 to 4).
 
-    >>> price_decimals([1.12], tick=0.0001), price_decimals([189.5, 0.25]), price_decimals([0.1234])
-    (4, 2, 4)
+    >>> price_decimals([1.12], tick=0.0001), price_decimals([189.5, 0.25])
+    (4, 2)
+    >>> price_decimals([0.1234])
+    4
     """
     if _is_number(tick) and 0 < tick < 1:
         return max(MIN_DECIMALS, _decimals(float(tick)))

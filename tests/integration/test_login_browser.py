@@ -26,8 +26,8 @@ from tests.support.sandboxes import start_sandbox
 from .cli_support import CHILD_TIMEOUT, CLI_KEY, child_env, run_alongside, run_pytd, store_tokens
 
 AUTH_URL = r"(http://127\.0\.0\.1:\d+/auth\?\S+)"
-WAITING = (r"Open this URL to authorize pyTD \(Ctrl\+C cancels; the wait ends at "
-           r"\d\d:\d\d:\d\d, after 20 s\):\n\n    " + AUTH_URL + "\n")
+WAITING = (r"Open this URL to authorize pyTD \(Ctrl\+C cancels; waiting until "
+           r"\d\d:\d\d:\d\d, 20 s\):\n\n    " + AUTH_URL + "\n")
 
 #: A console browser: fetches the URL, reports the page it got, then stays open.
 BLOCKING_BROWSER = '''#!{python}

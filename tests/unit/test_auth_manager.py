@@ -64,8 +64,8 @@ def test_first_authorization_asks_through_confirm_and_a_no_declines(monkeypatch)
 
 NOW = 1_800_000_000.0
 #: What the terminal shows while waiting 120 s from NOW for the callback.
-WAITING = ("Open this URL to authorize pyTD (Ctrl+C cancels; the wait ends at "
-           + time.strftime("%H:%M:%S", time.localtime(NOW + 120)) + ", after 120 s):\n\n"
+WAITING = ("Open this URL to authorize pyTD (Ctrl+C cancels; waiting until "
+           + time.strftime("%H:%M:%S", time.localtime(NOW + 120)) + ", 120 s):\n\n"
            "    https://example.test/auth?x=1\n")
 
 
