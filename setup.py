@@ -15,6 +15,7 @@ EXTRAS = {
     # callback's self-signed certificate) is a core dependency since Schwab requires https.
     "https": [],
     "docs": ["sphinx>=5", "furo>=2023.3"],
+    "stream": ["websockets>=12"],
 }
 EXTRAS["test"] = [
     "pytest>=7",
@@ -29,6 +30,7 @@ EXTRAS["test"] = [
     *EXTRAS["pandas"],
     *EXTRAS["https"],
     *EXTRAS["docs"],
+    *EXTRAS["stream"],
 ]
 
 setup(
