@@ -125,7 +125,7 @@ class AsyncStream(ServiceMethods):
             self._runner.cancel()
             try:
                 await self._runner
-            except (asyncio.CancelledError, Exception):  # noqa: BLE001 - reported already
+            except (asyncio.CancelledError, Exception):
                 log.debug("The stream's runner has ended")
         if self._buffer is not None:
             self._buffer.put(status("closed", "the stream was closed"))
