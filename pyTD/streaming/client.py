@@ -93,6 +93,8 @@ class AsyncStream(ServiceMethods):
         self._runner: Optional[asyncio.Task] = None
         self._fatal: Optional[BaseException] = None
         self._closing = False
+        self._restoring: set[str] = set()
+        self._lost_at: Optional[float] = None
         #: How many times the connection was restored.
         self.reconnects = 0
         #: Frames that could not be decoded (skipped).
@@ -386,9 +388,13 @@ class AsyncStream(ServiceMethods):
                 self._emit(status("malformed", f"skipped a malformed frame ({exc})"))
                 continue
             for response in frame.responses:
-                waiter = self._pending.get(str(response.get("requestid")))
+                requestid = str(response.get("requestid"))
+                content = dict(response.get("content") or {})
+                waiter = self._pending.get(requestid)
                 if waiter is not None and not waiter.done():
-                    waiter.set_result(dict(response.get("content") or {}))
+                    waiter.set_result(content)
+                elif requestid in self._restoring:
+                    self._restore_answered(requestid, content)
             for notice in frame.notices:
                 self._check_notice(notice)
             for entry in frame.data:
@@ -401,7 +407,8 @@ class AsyncStream(ServiceMethods):
         for waiter in self._pending.values():
             if not waiter.done():
                 waiter.set_exception(_Lost())
-        lost_at = self.clock()
+        if self._lost_at is None:
+            self._lost_at = self.clock()
         if self._ws is not None:
             await self._ws.close()
         failures = 0
@@ -420,46 +427,37 @@ class AsyncStream(ServiceMethods):
                 log.debug("Reconnection attempt %d failed: %s", failures, type(exc).__name__)
                 self._connected.clear()
                 continue
-            self.reconnects += 1
-            downtime = self.clock() - lost_at
-            count = len(self.subscriptions)
-            self._emit(status("reconnected", f"reconnected after {downtime:.1f} s, {count} "
-                              f"subscription{'s' if count != 1 else ''} restored",
-                              downtime=downtime, restored=count,
-                              dropped=self._buffer.total_dropped if self._buffer else 0))
             return
         raise StreamGaveUpError(
             f"The {self.api.provider.title} streamer could not be reached again after "
             f"{failures} attempts. Check the network, then start the stream again.")
 
     async def _restore(self) -> None:
-        """Send every subscription again, as SUBS with its keys and fields."""
+        """Send every subscription again (SUBS with its keys and fields); the reader
+        announces the reconnection when the last of them is answered."""
         requests = [self._envelope.request(service, command, self._next_id(), parameters)
                     for service, command, parameters in self.subscriptions.commands()]
-        if not requests:
-            return
-        waiters = {}
-        loop = asyncio.get_running_loop()
+        self._restoring = {request["requestid"] for request in requests}
         for request in requests:
-            waiters[request["requestid"]] = self._pending[request["requestid"]] = \
-                loop.create_future()
-        try:
-            for request in requests:
-                await self._send(self._ws, [request])
-            reader = asyncio.ensure_future(self._read(self._ws))
-            answers = asyncio.ensure_future(asyncio.wait_for(
-                asyncio.gather(*waiters.values()), self.command_timeout))
-            await asyncio.wait({reader, answers}, return_when=asyncio.FIRST_COMPLETED)
-            reader.cancel()
-            if reader.done() and not reader.cancelled():
-                reader.exception()  # the connection was lost again: retrieved, not raised
-            if not answers.done():
-                answers.cancel()
-                raise _Lost
-            for content in answers.result():
-                if content.get("code") not in SUCCESS:
-                    log.warning("The streamer refused a restored subscription: code %s %s",
-                                content.get("code"), content.get("msg", ""))
-        finally:
-            for requestid in waiters:
-                self._pending.pop(requestid, None)
+            await self._send(self._ws, [request])
+        if not requests:
+            self._restored()
+
+    def _restore_answered(self, requestid: str, content: dict) -> None:
+        if content.get("code") not in SUCCESS:
+            log.warning("The streamer refused a restored subscription: code %s %s",
+                        content.get("code"), content.get("msg", ""))
+        self._restoring.discard(requestid)
+        if not self._restoring:
+            self._restored()
+
+    def _restored(self) -> None:
+        """Every subscription is back: tell the consumers, before any data that follows."""
+        lost_at, self._lost_at = self._lost_at, None
+        downtime = self.clock() - (lost_at if lost_at is not None else self.clock())
+        self.reconnects += 1
+        count = self.subscriptions.key_count
+        self._emit(status("reconnected", f"reconnected after {downtime:.1f} s, {count} "
+                          f"subscription{'s' if count != 1 else ''} restored",
+                          downtime=downtime, restored=count,
+                          dropped=self._buffer.total_dropped if self._buffer else 0))

@@ -38,6 +38,11 @@ class Subscriptions:
     def __len__(self) -> int:
         return len(self._by_service)
 
+    @property
+    def key_count(self) -> int:
+        """Keys subscribed over all services (AAPL quotes and AAPL bars count as 2)."""
+        return sum(len(sub.keys) for sub in self._by_service.values())
+
     def __contains__(self, service: str) -> bool:
         return service in self._by_service
 
