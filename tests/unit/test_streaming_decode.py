@@ -168,3 +168,19 @@ def test_a_full_buffer_drops_the_oldest_quotes_and_never_activity_or_status():
 def test_a_buffer_needs_room_for_one():
     with pytest.raises(ValueError, match="capacity must be at least 1"):
         StreamBuffer(0)
+
+
+def test_a_run_of_messages_becomes_a_frame_with_level_one_gaps_filled():
+    pytest.importorskip("pandas")
+    from pyTD.streaming import messages_frame
+
+    now = dt.datetime.now(UTC)
+    run = [status("connected", "x"),
+           Message("quotes", "QUOTE", "AAPL", {"bid": 1.0, "ask": 2.0}, now, {}),
+           Message("quotes", "QUOTE", "MSFT", {"bid": 5.0, "ask": 6.0}, now, {}),
+           Message("quotes", "QUOTE", "AAPL", {"bid": 1.5}, now, {})]
+    frame = messages_frame(run)
+    assert list(frame.columns) == ["time", "service", "key", "seq", "bid", "ask"]
+    assert frame["ask"].tolist() == [2.0, 6.0, 2.0]  # AAPL's ask carried forward
+    assert messages_frame(run, fill=False)["ask"].isna().tolist() == [False, False, True]
+    assert list(messages_frame([]).columns) == ["time", "service", "key", "seq"]

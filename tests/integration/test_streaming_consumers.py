@@ -1,0 +1,93 @@
+"""The three ways to consume a stream (blocking iterator, ``async for``, callbacks), the asyncio
+client in the caller's loop, the pandas helper and TD's quality of service."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+import pytest
+
+from pyTD.cache.conformance import FakeClock
+from pyTD.sandbox.client import sandbox_api
+from pyTD.sandbox.streaming import streamer
+from pyTD.streaming import Message, Status
+from tests.support.sandboxes import start_sandbox
+
+from .providers import PROVIDERS, only
+
+
+@pytest.fixture(params=PROVIDERS)
+def sandbox(request):
+    sandbox = start_sandbox(request, provider=request.param, seed=8, clock=FakeClock())
+    streamer(sandbox, tick_interval=0.05)
+    return sandbox
+
+
+@pytest.fixture
+def client(sandbox):
+    client = sandbox_api(sandbox)
+    yield client
+    client.close()
+
+
+def test_a_blocking_for_loop_over_the_stream(client):
+    with client.stream() as s:
+        s.subscribe_quotes(["AAPL", "MSFT"], fields=["bid"])
+        keys = set()
+        for msg in s:
+            if isinstance(msg, Message):
+                keys.add(msg.key)
+            if keys == {"AAPL", "MSFT"}:
+                break
+
+
+def test_async_for_over_the_blocking_stream_does_not_block_the_caller_s_loop(client):
+    async def run():
+        with client.stream() as s:
+            s.subscribe_quotes(["AAPL"], fields=["bid", "ask"])
+            async for msg in s:
+                if isinstance(msg, Message):
+                    return msg
+
+    assert asyncio.run(run()).key == "AAPL"
+
+
+def test_the_asyncio_client_runs_in_the_caller_s_loop(client):
+    async def run():
+        async with client.stream(asynchronous=True) as s:
+            await s.subscribe_quotes(["MSFT"], fields=["last"])
+            await s.subscribe_chart("MSFT")
+            seen = set()
+            async for msg in s:
+                if isinstance(msg, Message):
+                    seen.add(msg.service)
+                if seen == {"quotes", "chart"}:
+                    return seen
+
+    assert asyncio.run(run()) == {"quotes", "chart"}
+
+
+def test_callbacks_per_service_receive_their_messages(client):
+    got, done = [], threading.Event()
+
+    def on_chart(msg):
+        got.append(msg)
+        done.set()
+
+    with client.stream() as s:
+        s.on("chart", on_chart)
+        s.subscribe_quotes(["AAPL"], fields=["bid"])
+        s.subscribe_chart("AAPL")
+        assert done.wait(20)
+        assert {m.service for m in got} == {"chart"}
+        first = s.next(20)
+        assert isinstance(first, Status)
+        assert s.next(20).service == "quotes"  # quotes still queue for iteration
+
+
+def test_td_quality_of_service_is_sent_at_login(client, sandbox):
+    only(sandbox, "tdameritrade", "Schwab's streamer has no QOS")
+    with client.stream(qos=0) as s:
+        s.subscribe_quotes(["AAPL"], fields=["bid"])
+    assert sandbox.stats()["streamer"]["logins"] == 1
