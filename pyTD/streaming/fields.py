@@ -23,26 +23,39 @@ _UTC = dt.timezone.utc
 
 
 def _ms(value: Any) -> Any:
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
+    if (type(value) is int or type(value) is float) and value > 0:
         return dt.datetime.fromtimestamp(value / 1000, _UTC)
     return value
 
 
 def _day(value: Any) -> Any:
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
+    if type(value) is int or type(value) is float:
         return _EPOCH_DAY + dt.timedelta(days=int(value))
     return value
 
 
-def _number(kind: type) -> Callable[[Any], Any]:
-    def convert(value: Any) -> Any:
-        if isinstance(value, str):
-            try:
-                return kind(float(value)) if kind is int else kind(value)
-            except ValueError:
-                return value  # TD sends "UNUSED" in some forex fields
-        return kind(value) if isinstance(value, (int, float)) else value
-    return convert
+def _parsed(kind: type, value: Any) -> Any:
+    """A number sent as text (TD sends "UNUSED" in some forex fields: kept as is)."""
+    if isinstance(value, str):
+        try:
+            return kind(float(value))
+        except ValueError:
+            return value
+    return value
+
+
+def _float(value: Any) -> Any:
+    kind = type(value)
+    if kind is float:
+        return value
+    return float(value) if kind is int else _parsed(float, value)
+
+
+def _int(value: Any) -> Any:
+    kind = type(value)
+    if kind is int:
+        return value
+    return int(value) if kind is float else _parsed(int, value)
 
 
 def _bool(value: Any) -> Any:
@@ -51,13 +64,10 @@ def _bool(value: Any) -> Any:
     return value
 
 
-def _same(value: Any) -> Any:
-    return value
-
-
-CONVERTERS: dict[str, Callable[[Any], Any]] = {
-    "float": _number(float), "int": _number(int), "str": _same, "bool": _bool,
-    "ms": _ms, "day": _day, "raw": _same}
+#: Field kind -> converter (``None``: the value is kept as sent).
+CONVERTERS: dict[str, Optional[Callable[[Any], Any]]] = {
+    "float": _float, "int": _int, "str": None, "bool": _bool, "ms": _ms, "day": _day,
+    "raw": None}
 
 
 class FieldMap:
@@ -94,7 +104,8 @@ class FieldMap:
         for key, value in item.items():
             known = by_id.get(key)
             if known is not None:
-                out[known[0]] = known[1](value)
+                name, convert = known
+                out[name] = value if convert is None else convert(value)
         return out
 
 

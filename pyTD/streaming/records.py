@@ -16,7 +16,7 @@ from typing import Any, Optional
 _UTC = dt.timezone.utc
 
 
-@dataclass(frozen=True)
+@dataclass
 class Message:
     """One item of a ``data`` frame: ``fields`` by name, converted; ``raw`` as received.
 
