@@ -9,6 +9,7 @@ import threading
 import pytest
 
 from pyTD.cache.conformance import FakeClock
+from pyTD.exceptions import StreamCommandError
 from pyTD.sandbox.client import sandbox_api
 from pyTD.sandbox.streaming import streamer
 from pyTD.streaming import Message, Status
@@ -91,3 +92,22 @@ def test_td_quality_of_service_is_sent_at_login(client, sandbox):
     with client.stream(qos=0) as s:
         s.subscribe_quotes(["AAPL"], fields=["bid"])
     assert sandbox.stats()["streamer"]["logins"] == 1
+
+
+def test_account_activity_subscribes_with_the_provider_s_key(client, sandbox):
+    with client.stream() as s:
+        s.subscribe_activity()
+        if sandbox.provider.name == "tdameritrade":  # TD's first message: SUBSCRIBED
+            msg = next(m for m in s if isinstance(m, Message))
+            assert (msg.service, msg["message_type"]) == ("activity", "SUBSCRIBED")
+            assert msg.key == s.client._envelope.activity_key and msg["account"]
+        (session,) = streamer(sandbox).sessions_of()
+        assert list(session) == ["ACCT_ACTIVITY"]
+
+
+def test_a_refused_command_says_which_and_why(client, sandbox):
+    only(sandbox, "schwab", "Schwab's streamer rejects ADD on account activity (code 24)")
+    with client.stream() as s:
+        s.subscribe_activity()
+        with pytest.raises(StreamCommandError, match=r"refused ADD ACCT_ACTIVITY \(code 24"):
+            s.add("activity", ["more"])

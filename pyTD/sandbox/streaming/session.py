@@ -12,6 +12,7 @@ import json
 import logging
 from typing import TYPE_CHECKING, Any, Optional
 
+from pyTD.sandbox.accounts.models import ACCOUNT_IDS
 from pyTD.sandbox.streaming import ticks
 from pyTD.sandbox.streaming.faults import MALFORMED_FRAME
 from pyTD.sandbox.streaming.wire import (
@@ -162,6 +163,11 @@ class Session:
             await self.respond(request, SYMBOL_LIMIT, f"Reached the limit of {MAX_KEYS} keys")
             return
         await self.respond(request, SUCCESS, f"{command} command succeeded")
+        if service == "ACCT_ACTIVITY" and command == "SUBS" and not self.wire.schwab:
+            await self.send({"data": [{"service": service, "timestamp": self.now_ms(),
+                                       "command": "SUBS", "content": [
+                                           {"key": keys[0], "1": ACCOUNT_IDS[0],
+                                            "2": "SUBSCRIBED", "3": ""}]}]})
         if command in ("SUBS", "ADD", "VIEW"):
             await self.tick(only=service)
 
