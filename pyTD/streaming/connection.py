@@ -213,6 +213,7 @@ class Connection:
                 waiter.set_exception(_Lost())
         if self._lost_at is None:
             self._lost_at = self.clock()
+            self._emit(status("disconnected", "the connection was lost; reconnecting"))
         if self._ws is not None:
             await self._ws.close()
         failures = 0

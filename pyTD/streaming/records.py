@@ -44,8 +44,9 @@ class Message:
 
 @dataclass(frozen=True)
 class Status:
-    """Something happened to the connection: ``kind`` is ``connected``, ``reconnected``,
-    ``notice`` (a ``notify`` from the server) or ``malformed`` (a frame that was skipped).
+    """Something happened to the connection: ``kind`` is ``connected``, ``disconnected``
+    (reconnecting now), ``reconnected``, ``notice`` (a ``notify`` from the server),
+    ``malformed`` (a frame that was skipped) or ``closed``.
 
     ``text`` says it in words, e.g. ``"reconnected after 2.1 s, 3 subscriptions restored"``.
     """

@@ -78,6 +78,7 @@ def test_ten_drops_with_two_second_tokens_lose_no_subscription(make):
     for _ in range(10):
         assert server.drop_connections() == 1
         statuses = until_restored(stream)
+        assert [s.kind for s in statuses] == ["disconnected", "reconnected"]
         assert statuses[-1].text.startswith("reconnected after ")
         assert statuses[-1].text.endswith(", 3 subscriptions restored")
         messages, _ = read(stream, 30)  # the stream flows on between drops
