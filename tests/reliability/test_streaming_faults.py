@@ -8,6 +8,7 @@ import time
 
 import pytest
 
+from pyTD.cache.conformance import FakeClock
 from pyTD.exceptions import (
     AuthorizationError,
     StreamConnectionLimitError,
@@ -29,10 +30,10 @@ def make(request):
     """``make(**sandbox_options) -> (sandbox, streamer, stream)``, closed after the test."""
     made = []
 
-    def build(stream_options=None, **options):
+    def build(stream_options=None, api_options=None, **options):
         sandbox = start_sandbox(request, provider=request.param, seed=3, **options)
         server = streamer(sandbox, tick_interval=0.05, heartbeat_interval=0.2)
-        client = sandbox_api(sandbox)
+        client = sandbox_api(sandbox, **(api_options or {}))
         stream = client.stream(**{"heartbeat_timeout": 2.0, "backoff": QUICK,
                                   **(stream_options or {})})
         made.append((client, stream))
@@ -81,7 +82,7 @@ def test_ten_drops_with_two_second_tokens_lose_no_subscription(make):
         assert [s.kind for s in statuses] == ["disconnected", "reconnected"]
         assert statuses[-1].text.startswith("reconnected after ")
         assert statuses[-1].text.endswith(", 3 subscriptions restored")
-        messages, _ = read(stream, 30)  # the stream flows on between drops
+        messages, _ = read(stream, 12)  # the stream flows on between drops
         assert {m.key for m in messages if m.service == "quotes"} == {"AAPL", "MSFT"}
     elapsed = time.monotonic() - started
     assert stream.client.reconnects == 10
@@ -132,10 +133,12 @@ def test_a_login_refused_even_after_a_refresh_ends_with_advice(make):
 
 
 def test_an_expired_refresh_token_ends_the_stream_with_the_api_s_advice(make):
-    _, server, stream = make(access_token_lifetime=2, refresh_token_lifetime=2)
+    clock = FakeClock(time.time())  # the sandbox's and the api's
+    _, server, stream = make(access_token_lifetime=2, refresh_token_lifetime=2, clock=clock,
+                             api_options={"clock": clock})
     subscribe(stream)
     read(stream, 3)
-    time.sleep(2.1)  # the refresh token's lifetime, in the sandbox's (real) clock
+    clock.advance(3)  # past the refresh token's lifetime
     server.drop_connections()
     with pytest.raises(AuthorizationError, match="pytd auth login"):
         read(stream, 1000)
