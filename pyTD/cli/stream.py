@@ -68,6 +68,7 @@ class LiveTable:
         self._drawn = 0.0
 
     def update(self, item: Any) -> None:
+        """Merge a message into its key's row (a status into the status line); redraw."""
         from pyTD.streaming.records import Message
 
         if isinstance(item, Message):
@@ -78,6 +79,7 @@ class LiveTable:
             self.draw()
 
     def draw(self) -> None:
+        """Clear the terminal and print the table and the status line."""
         self._drawn = time.monotonic()
         names: list[str] = []
         for fields in self.rows.values():

@@ -16,6 +16,7 @@ class ServiceMethods:
     """``subscribe_<service>`` shortcuts over ``subscribe(service, keys, fields)``."""
 
     def subscribe(self, service: str, keys: Keys, fields: Fields = None) -> Any:
+        """SUBS ``keys`` of ``service`` with ``fields`` (names); implemented by each stream."""
         raise NotImplementedError
 
     def subscribe_quotes(self, symbols: Keys, fields: Fields = None) -> Any:

@@ -73,9 +73,11 @@ class Session:
         self._stalled_until = asyncio.get_running_loop().time() + seconds
 
     def now_ms(self) -> int:
+        """The sandbox clock in epoch milliseconds."""
         return int(self.streamer.sandbox.clock() * 1000)
 
     async def respond(self, request: dict, code: int, message: str) -> None:
+        """A ``response`` to ``request`` (never faulted)."""
         await self.send({"response": [self.wire.response(request, code, message, self.now_ms())]},
                         faults=False)
 
@@ -99,6 +101,7 @@ class Session:
             await self.command(request)
 
     async def command(self, request: dict) -> None:
+        """Serve one command object."""
         service, command = request.get("service"), request.get("command")
         sandbox = self.streamer.sandbox
         sandbox.count("streamer", f"{service} {command}")
@@ -120,6 +123,7 @@ class Session:
             await self.subscription(request, str(service), str(command))
 
     async def login(self, request: dict) -> None:
+        """ADMIN LOGIN: code 0 for a valid token of a known app, else code 3 and close."""
         parameters = request.get("parameters") or {}
         refused = self.streamer.faults.login_refused()
         owner = None if refused else self.wire.login_owner(self.streamer.sandbox, parameters)
@@ -133,6 +137,7 @@ class Session:
         await self.respond(request, SUCCESS, self.wire.login_message)
 
     async def subscription(self, request: dict, service: str, command: str) -> None:
+        """SUBS, ADD, UNSUBS or VIEW on ``service``; then what is new is sent at once."""
         parameters = request.get("parameters") or {}
         keys = [k.strip() for k in str(parameters.get("keys", "")).split(",") if k.strip()]
         ids = tuple(int(f) for f in str(parameters.get("fields", "")).split(",")
@@ -222,6 +227,7 @@ class Session:
             await self.send({"data": entries})
 
     async def heartbeat(self) -> None:
+        """A ``notify`` heartbeat (epoch ms as text, as the streamers send it)."""
         await self.send({"notify": [{"heartbeat": str(self.now_ms())}]})
 
     async def kicked(self) -> None:
