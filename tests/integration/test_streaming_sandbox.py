@@ -151,3 +151,17 @@ def test_without_websockets_the_error_names_the_extra(clock_sandbox, monkeypatch
     finally:
         monkeypatch.undo()
         websockets_module.cache_clear()
+
+
+def test_chart_bars_are_the_candles_of_the_price_history(stream, clock_sandbox):
+    _, clock = clock_sandbox
+    clock.advance(7 * 3600)  # 10:00 ET, in the regular session
+    stream.subscribe_chart("AAPL")
+    bar = data(stream)[0]
+    start = bar["chart_time"]
+    history = stream.client.api.get_price_history(
+        "AAPL", frequency=1, start_date=start, end_date=start + dt.timedelta(minutes=1))
+    (candle,) = [c for c in history["candles"]
+                 if c["datetime"] == int(start.timestamp() * 1000)]
+    assert (bar["open"], bar["high"], bar["low"], bar["close"], bar["volume"]) == (
+        candle["open"], candle["high"], candle["low"], candle["close"], candle["volume"])
