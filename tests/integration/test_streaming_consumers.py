@@ -111,3 +111,25 @@ def test_a_refused_command_says_which_and_why(client, sandbox):
         s.subscribe_activity()
         with pytest.raises(StreamCommandError, match=r"refused ADD ACCT_ACTIVITY \(code 24"):
             s.add("activity", ["more"])
+
+
+def test_orders_placed_and_cancelled_arrive_as_account_activity(client, sandbox):
+    order = {"orderType": "LIMIT", "price": 10.5, "session": "NORMAL", "duration": "DAY",
+             "orderStrategyType": "SINGLE",
+             "orderLegCollection": [{"instruction": "BUY", "quantity": 15,
+                                     "instrument": {"symbol": "AAPL", "assetType": "EQUITY"}}]}
+    schwab = sandbox.provider.name == "schwab"
+    account = "123456789"
+    with client.stream() as s:
+        s.subscribe_activity()
+        order_id = client.place_order(account, order)
+        client.cancel_order(account, order_id)
+        events = []
+        while len(events) < 2:
+            msg = s.next(20)
+            if isinstance(msg, Message) and msg["message_type"] != "SUBSCRIBED":
+                events.append(msg)
+    assert [m["message_type"] for m in events] == (
+        ["OrderCreated", "CancelAccepted"] if schwab else ["OrderEntryRequest", "UROUT"])
+    assert all(m["account"] == account and str(order_id) in m["message_data"] for m in events)
+    assert events[1].seq == events[0].seq + 1

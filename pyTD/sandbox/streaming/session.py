@@ -13,7 +13,7 @@ import logging
 from typing import TYPE_CHECKING, Any, Optional
 
 from pyTD.sandbox.accounts.models import ACCOUNT_IDS
-from pyTD.sandbox.streaming import ticks
+from pyTD.sandbox.streaming import activity, ticks
 from pyTD.sandbox.streaming.faults import MALFORMED_FRAME
 from pyTD.sandbox.streaming.wire import (
     BAD_COMMAND,
@@ -49,6 +49,8 @@ class Session:
         self.subs: dict[str, dict[str, Any]] = {}
         self._last: dict[tuple[str, str], dict[str, Any]] = {}
         self._stalled_until = 0.0
+        self._orders: dict[int, str] = {}
+        self._activity_seq = 0
 
     # -- sending -------------------------------------------------------------------------
     async def send(self, body: dict, *, faults: bool = True) -> None:
@@ -168,6 +170,8 @@ class Session:
             await self.respond(request, SYMBOL_LIMIT, f"Reached the limit of {MAX_KEYS} keys")
             return
         await self.respond(request, SUCCESS, f"{command} command succeeded")
+        if service == "ACCT_ACTIVITY" and command == "SUBS":
+            self._orders = activity.statuses(self.streamer.sandbox)
         if service == "ACCT_ACTIVITY" and command == "SUBS" and not self.wire.schwab:
             await self.send({"data": [{"service": service, "timestamp": self.now_ms(),
                                        "command": "SUBS", "content": [
@@ -219,12 +223,23 @@ class Session:
                     elif service in LEVEL_ONE:
                         item["delayed"] = False
                     content.append(item)
+            if service == "ACCT_ACTIVITY" and sub["keys"]:
+                content = self._activity(next(iter(sub["keys"])))
             if content:
                 entries.append({"service": service, "timestamp": int(now * 1000),
                                 "command": "SUBS", "content": content})
         if entries:
             sandbox.count("streamer", "data_frames")
             await self.send({"data": entries})
+
+    def _activity(self, key: str) -> list[dict]:
+        items = []
+        for account, kind, body in activity.changes(self.streamer.sandbox, self._orders,
+                                                    schwab=self.wire.schwab):
+            self._activity_seq += 1
+            items.append({"seq": self._activity_seq, "key": key, "1": account, "2": kind,
+                          "3": body})
+        return items
 
     async def heartbeat(self) -> None:
         """A ``notify`` heartbeat (epoch ms as text, as the streamers send it)."""
