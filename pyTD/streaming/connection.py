@@ -29,6 +29,10 @@ from pyTD.streaming.subscriptions import Subscriptions
 from pyTD.streaming.td import TDEnvelope
 
 log = logging.getLogger(__name__)
+#: The websockets library logs every frame at DEBUG, LOGIN (and its token) included: its
+#: logger here never goes below INFO, whatever level pyTD or the root logger is set to.
+WIRE_LOG = logging.getLogger("pyTD.streaming.wire")
+WIRE_LOG.setLevel(logging.INFO)
 
 #: Response codes that mean success (Schwab may send 26-29 for SUBS/UNSUBS/ADD/VIEW).
 SUCCESS = frozenset({0, 26, 27, 28, 29})
@@ -109,7 +113,7 @@ class Connection:
             stale = await asyncio.to_thread(self.api.auth.headers)
             ws = await websockets_module().connect(
                 envelope.url, open_timeout=self.open_timeout, close_timeout=1.0,
-                ping_interval=None, max_queue=None)
+                ping_interval=None, max_queue=None, logger=WIRE_LOG)
             try:
                 await self._send(ws, [envelope.login(self._next_id(), self.qos)])
                 content = await self._login_answer(ws)

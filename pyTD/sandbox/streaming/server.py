@@ -23,6 +23,7 @@ from typing import Any, Optional
 from pyTD.sandbox.streaming.faults import StreamFaults
 from pyTD.sandbox.streaming.session import Closed, Session
 from pyTD.sandbox.streaming.wire import Wire
+from pyTD.streaming.connection import WIRE_LOG
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +59,8 @@ class Streamer:
             self._thread.start()
 
             async def listen() -> Any:
-                return await self._serve(self._connection, "127.0.0.1", 0, compression=None)
+                return await self._serve(self._connection, "127.0.0.1", 0, compression=None,
+                                         logger=WIRE_LOG)
             self._server = self._run(listen())
             self.port = self._server.sockets[0].getsockname()[1]
         return self
