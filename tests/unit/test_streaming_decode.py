@@ -184,3 +184,11 @@ def test_a_run_of_messages_becomes_a_frame_with_level_one_gaps_filled():
     assert frame["ask"].tolist() == [2.0, 6.0, 2.0]  # AAPL's ask carried forward
     assert messages_frame(run, fill=False)["ask"].isna().tolist() == [False, False, True]
     assert list(messages_frame([]).columns) == ["time", "service", "key", "seq"]
+
+
+def test_backoff_grows_to_its_cap_with_injectable_jitter():
+    from pyTD.streaming import Backoff
+
+    delays = list(Backoff(first=1.0, factor=2.0, maximum=5.0, jitter=0.5, attempts=6,
+                          random=lambda: 0.5).delays())
+    assert delays == [0.0, 0.75, 1.5, 3.0, 3.75, 3.75]
