@@ -19,6 +19,8 @@ EXTRAS = {
     "redis": ["redis>=5"],
     # Progress bars of bulk calls (progress=True, the CLI); a plain line without it.
     "progress": ["tqdm>=4"],
+    # Streaming (api.stream(), pytd stream): the websockets client.
+    "stream": ["websockets>=12"],
 }
 EXTRAS["test"] = [
     "pytest>=7",
@@ -37,6 +39,7 @@ EXTRAS["test"] = [
     *EXTRAS["docs"],
     *EXTRAS["redis"],
     *EXTRAS["progress"],
+    *EXTRAS["stream"],
 ]
 
 setup(

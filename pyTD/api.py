@@ -291,6 +291,27 @@ class api(EndpointMethods):
             f"{path.split('?')[0]!r} is not under this api's base URL {base!r}: pass a path "
             "such as '/marketdata/quotes', or a URL that starts with the base URL.")
 
+    def stream(self, *, asynchronous: bool = False, **options: Any) -> Any:
+        """A streamer client for this api's provider (needs the ``stream`` extra).
+
+        Blocking by default (:class:`pyTD.streaming.sync.Stream`: ``for msg in s``,
+        also ``async for``); ``asynchronous=True`` gives the asyncio client
+        (:class:`pyTD.streaming.client.AsyncStream`) to run in your own loop.
+
+        >>> with a.stream() as s:                                        # doctest: +SKIP
+        ...     s.subscribe_quotes(["AAPL", "MSFT"], fields=["bid", "ask", "last"])
+        ...     for msg in s:
+        ...         print(msg.key, msg.fields)
+        """
+        from pyTD.streaming import websockets_module
+
+        websockets_module()
+        if asynchronous:
+            from pyTD.streaming.client import AsyncStream
+            return AsyncStream(self, **options)
+        from pyTD.streaming.sync import Stream
+        return Stream(self, **options)
+
     def close(self) -> None:
         """Close the HTTP session."""
         self.transport.close()

@@ -23,9 +23,10 @@ __all__ = [
     "CallbackTimeoutError", "ClientError", "ConfigurationError", "ConnectionError",
     "ForbiddenAccess", "NotAcceptableError", "NotSupportedError", "RateLimitError",
     "Redirection", "RefreshRefusedError", "ResourceNotFound", "ResponseFormatError", "SSLError",
-    "ServerError",
-    "StateMismatchError", "TDError", "TDQueryError", "TransportError", "UnknownOutcomeError",
-    "UnsupportedMediaTypeError", "ValidationError", "error_class", "is_token_request",
+    "ServerError", "StateMismatchError", "StreamCommandError", "StreamConnectionLimitError",
+    "StreamError", "StreamGaveUpError", "StreamLoginError", "TDError", "TDQueryError",
+    "TransportError", "UnknownOutcomeError", "UnsupportedMediaTypeError", "ValidationError",
+    "error_class", "is_token_request",
 ]
 
 #: The token endpoint's path (TD Ameritrade); paths of registered providers count too.
@@ -204,6 +205,26 @@ class UnknownOutcomeError(TransportError):
 
     It is never retried blindly: check with ``get_orders`` before sending it again.
     """
+
+
+class StreamError(TDError):
+    """The streamer connection failed for good (reconnection did not help)."""
+
+
+class StreamLoginError(StreamError, AuthorizationError):
+    """The streamer refused the login even with a freshly refreshed access token."""
+
+
+class StreamConnectionLimitError(StreamError):
+    """The streamer closed this connection because another one is open for the same user."""
+
+
+class StreamCommandError(StreamError, ValueError):
+    """The streamer refused a subscription command (unknown service, symbol limit...)."""
+
+
+class StreamGaveUpError(StreamError, builtins.ConnectionError):
+    """The streamer could not be reached again within the allowed reconnection attempts."""
 
 
 #: pyTD 0.0.x's name for :class:`TransportError` (shadows the builtin in this module only).

@@ -19,6 +19,7 @@ from typing import Any, Callable, Optional, Sequence, Union
 import pyTD
 from pyTD.accounts.transactions import TYPES as TRANSACTION_TYPES
 from pyTD.cli import accounts, commands, orders
+from pyTD.cli.stream import add_stream
 from pyTD.instruments import PROJECTIONS
 from pyTD.market.hours import MARKETS
 from pyTD.market.movers import CHANGES, DIRECTIONS, INDEXES
@@ -296,6 +297,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_market(top)
     _add_accounts(top)
     _add_orders(top)
+    add_stream(top, _upper)
     for command in top.api_commands:
         _add_global_options(command, top=False)
     demo = top.add("demo", "run the whole authorization flow against the bundled sandbox and "

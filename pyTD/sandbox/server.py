@@ -190,6 +190,9 @@ class Sandbox:
         server.server_close()
         if self._thread is not None:
             self._thread.join()
+        streamer = self._stores.pop("streamer", None)  # pyTD.sandbox.streaming, if started
+        if streamer is not None:
+            streamer.stop()
 
     def __enter__(self) -> Sandbox:
         return self.start()

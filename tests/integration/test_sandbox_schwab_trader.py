@@ -222,7 +222,7 @@ def test_user_preference_is_one_object(schwab, auth):
     assert [a["accountNumber"] for a in body["accounts"]] == list(ACCOUNT_IDS)
     assert body["accounts"][0]["primaryAccount"] is True
     (info,) = body["streamerInfo"]
-    assert info["streamerSocketUrl"] == "wss://streamer-api.schwab.com/ws"
+    assert re.fullmatch(r"ws://127\.0\.0\.1:\d+/ws", info["streamerSocketUrl"])  # its streamer
     assert len(info["schwabClientCustomerId"]) == 64
     assert re.fullmatch(r"[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}",
                         info["schwabClientCorrelId"])

@@ -20,6 +20,7 @@ from pyTD.sandbox.routing import (
     required,
     td_time,
 )
+from pyTD.sandbox.streaming import remember_td_token, socket_url
 
 PRINCIPAL_FIELDS = ("streamerSubscriptionKeys", "streamerConnectionInfo", "preferences",
                     "surrogateIds")
@@ -90,10 +91,12 @@ def get_user_principals(sandbox: SandboxLike, req: SandboxRequest) -> SandboxRes
         "accounts": [_account(sandbox, a, fields) for a in ACCOUNT_IDS],
     }
     if "streamerConnectionInfo" in fields:
+        token = _token(sandbox, "streamer", req.consumer_key, int(now) // 60)[:40]
+        remember_td_token(sandbox, token, req.headers.get("Authorization", "")[len("Bearer "):])
         body["streamerInfo"] = {
             "streamerBinaryUrl": TD_AMERITRADE.streamer_binary_host,
-            "streamerSocketUrl": TD_AMERITRADE.streamer_socket_host,
-            "token": _token(sandbox, "streamer", req.consumer_key, int(now) // 60)[:40],
+            "streamerSocketUrl": socket_url(sandbox, TD_AMERITRADE.streamer_socket_host),
+            "token": token,
             "tokenTimestamp": td_time(now), "userGroup": "ACCT", "accessLevel": "ACCT",
             "acl": "DRESTWUA", "appId": "SANDBOX"}
     if "streamerSubscriptionKeys" in fields:

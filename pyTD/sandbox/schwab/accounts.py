@@ -21,6 +21,7 @@ from pyTD.sandbox.routing import (
     json_response,
 )
 from pyTD.sandbox.schwab.symbols import to_schwab
+from pyTD.sandbox.streaming import socket_url
 
 
 def account_hash(seed: int, account_id: str) -> str:
@@ -121,7 +122,7 @@ def get_user_preference(sandbox: SandboxLike, req: SandboxRequest) -> SandboxRes
                       "accountColor": "Green" if a == ACCOUNT_IDS[0] else "Blue"}
                      for a in ACCOUNT_IDS],
         "streamerInfo": [{
-            "streamerSocketUrl": f"wss://{SCHWAB.streamer_socket_host}/ws",
+            "streamerSocketUrl": socket_url(sandbox, f"wss://{SCHWAB.streamer_socket_host}/ws"),
             "schwabClientCustomerId": customer,
             "schwabClientCorrelId": "-".join((correl[:8], correl[8:12], correl[12:16],
                                               correl[16:20], correl[20:32])),
