@@ -43,7 +43,7 @@ def test_two_demo_runs_leave_one_directory_and_say_what_next(provider, capsys, m
     assert leftovers() <= before
     option = " --provider schwab" if provider == "schwab" else ""
     steps = runs[1].stdout.split("Next steps:\n", 1)[1]
-    assert f"1. In one terminal: pytd sandbox{option}   (it prints the settings" in steps
+    assert f"1. In one terminal: pytd sandbox{option}   (it prints the exports)" in steps
     assert "pytd auth login, then" in steps
     if provider == "schwab":
         assert "register an app at https://developer.schwab.com" in steps
