@@ -719,7 +719,8 @@ def test_order_place_asks_then_places_and_list_shows_it(env, secrets, sandbox, p
 
 
 def test_order_place_from_a_json_file_with_yes(env, secrets, sandbox, pytd, tmp_path):
-    order = {"orderType": "MARKET", "session": "NORMAL", "duration": "DAY",
+    # A limit far above the market: it stays WORKING whatever the time of day.
+    order = {"orderType": "LIMIT", "price": "9999.00", "session": "NORMAL", "duration": "DAY",
              "orderStrategyType": "SINGLE", "orderLegCollection": [
                  {"instruction": "SELL_SHORT", "quantity": 2,
                   "instrument": {"symbol": "TSLA", "assetType": "EQUITY"}}]}

@@ -122,6 +122,10 @@ def test_orders_placed_and_cancelled_arrive_as_account_activity(client, sandbox)
     account = "123456789"
     with client.stream() as s:
         s.subscribe_activity()
+        if not schwab:  # TD confirms the subscription with a message: then it surely holds
+            while not (isinstance(msg := s.next(20), Message)
+                       and msg["message_type"] == "SUBSCRIBED"):
+                pass
         order_id = client.place_order(account, order)
         client.cancel_order(account, order_id)
         events = []
