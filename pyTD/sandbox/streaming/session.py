@@ -169,9 +169,10 @@ class Session:
         if current is not None and len(current["keys"]) > MAX_KEYS:
             await self.respond(request, SYMBOL_LIMIT, f"Reached the limit of {MAX_KEYS} keys")
             return
-        await self.respond(request, SUCCESS, f"{command} command succeeded")
         if service == "ACCT_ACTIVITY" and command == "SUBS":
+            # Before the answer: every change after the client hears "succeeded" is sent.
             self._orders = activity.statuses(self.streamer.sandbox)
+        await self.respond(request, SUCCESS, f"{command} command succeeded")
         if service == "ACCT_ACTIVITY" and command == "SUBS" and not self.wire.schwab:
             await self.send({"data": [{"service": service, "timestamp": self.now_ms(),
                                        "command": "SUBS", "content": [
