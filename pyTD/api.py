@@ -159,8 +159,9 @@ class api(EndpointMethods):
         store = self.cache.quota_slots()
         if store is None:
             raise ConfigurationError(
-                f"share_quota needs a token cache that processes share (SQLCache), not "
-                f"{type(self.cache).__name__}: pass cache=SQLCache(...), or share_quota=False "
+                f"share_quota needs a token cache that processes share (SQLCache or "
+                f"RedisCache), not {type(self.cache).__name__}: pass cache=SQLCache(...) or "
+                "cache=RedisCache(...), or share_quota=False "
                 "(TD_SHARE_QUOTA) to pace this process alone.")
         return Pacer(quota, store)
 

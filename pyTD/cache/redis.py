@@ -24,6 +24,7 @@ from pyTD._fork import held_here
 from pyTD.auth.tokens import Clock
 from pyTD.cache._lock import LOCK_TIMEOUT
 from pyTD.cache.base import TokenCache, TokenSet, check_shape
+from pyTD.cache.redis_slots import RedisSlots
 from pyTD.exceptions import CacheError, ConfigurationError
 
 log = logging.getLogger(__name__)
@@ -152,6 +153,7 @@ class RedisCache(TokenCache):
                 raise ValueError(f"RedisCache needs {name}= as a positive number of seconds.")
         self.key, self.provider = key, provider
         self.name = f"{prefix}:tokens:{provider}:{key}"
+        self.quota_name = f"{prefix}:quota:{provider}:{key}"
         self.lock_name = self.name + ":lock"
         self.lock_timeout, self.socket_timeout = float(lock_timeout), float(socket_timeout)
         self._redis = redis_module()
@@ -184,6 +186,13 @@ class RedisCache(TokenCache):
             self._depth, self._held, self._token = 0, None, ""
         elif self._held is not None:
             self._held.redis = self._client   # the forking thread releases it through ours
+
+    def quota_slots(self) -> RedisSlots:
+        """This key's request quota in the same Redis, shared by every process and host using it.
+
+        >>> api(cache=RedisCache(URL, key="KEY"), share_quota=True)  # doctest: +SKIP
+        """
+        return RedisSlots(self.quota_name, lambda: self._client, self._run)
 
     # -- errors ---------------------------------------------------------------------------
     def _run(self, action: str, command: Callable[[], T]) -> T:

@@ -264,3 +264,43 @@ def test_a_refresh_token_round_trips_between_instances(redis_server, tmp_path):
     refresh = RefreshToken(token="refresh-SECRET-1", expires_in=7_776_000)
     RedisCache(redis_server.url, key=tmp_path.name).refresh_token = refresh
     assert RedisCache(redis_server.url, key=tmp_path.name).refresh_token == refresh
+
+
+def test_the_quota_slots_are_shared_by_every_cache_of_the_key(redis_server, tmp_path, clock):
+    from pyTD.pacing import Pacer, Quota
+
+    def pacer(key="KEY", provider="tdameritrade"):
+        cache = RedisCache(redis_server.url, key=key, provider=provider, prefix=tmp_path.name)
+        return Pacer(Quota(2, 10.0), cache.quota_slots(), clock=clock, sleep=clock.advance)
+
+    first, second = pacer(), pacer()
+    others = [pacer(key="OTHER"), pacer(provider="schwab")]
+    began = clock()
+    first.release(first.acquire())
+    second.release(second.acquire())
+    for other in others:                    # another key's or provider's quota: not counted
+        other.release(other.acquire())
+    assert clock() == began
+    first.release(first.acquire())          # the third of KEY waits for the window
+    assert clock() == pytest.approx(began + 10.0, abs=0.01)
+
+
+def test_an_unfinished_slot_counts_until_stale(redis_server, tmp_path, clock):
+    from pyTD.pacing import Pacer, Quota
+
+    slots = RedisCache(redis_server.url, key="KEY", prefix=tmp_path.name).quota_slots()
+    pacer = Pacer(Quota(1, 10.0), slots, clock=clock, sleep=clock.advance, stale=30.0)
+    began = clock()
+    pacer.acquire()                         # never released: its holder died
+    pacer.release(pacer.acquire())
+    assert clock() == pytest.approx(began + 30.0 + 10.0, abs=0.01)
+
+
+def test_pacing_while_redis_is_down_is_a_cache_error_saying_to_start_it():
+    from pyTD.pacing import Pacer, Quota
+
+    cache = RedisCache(f"redis://127.0.0.1:{free_port()}/0", key="KEY", socket_timeout=1.0)
+    with pytest.raises(CacheError, match="pace requests") as caught:
+        Pacer(Quota(2, 10.0), cache.quota_slots()).acquire()
+    assert "Start the Redis server" in str(caught.value)
+    assert no_chain(caught.value)
