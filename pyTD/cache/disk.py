@@ -268,5 +268,10 @@ class DiskCache(TokenCache):
         """The cache file's name within :attr:`config_dir`."""
         return os.path.basename(self.path)
 
+    def clear(self) -> None:
+        """Forget both tokens (without a token file there is nothing to forget: nothing is made)."""
+        if os.path.exists(self.path):
+            super().clear()
+
     def describe(self) -> str:
         return self.path

@@ -413,3 +413,10 @@ def test_two_argument_form_rejects_ambiguous_arguments(tmp_path):
         DiskCache(str(tmp_path), "sub/KEY")
     with pytest.raises(ValueError):
         DiskCache(str(tmp_path), "")
+
+
+def test_clearing_a_cache_that_was_never_written_creates_nothing(tmp_path):
+    cache = DiskCache("tokens.json", config_dir=str(tmp_path / "config"))
+    cache.clear()
+    assert not (tmp_path / "config").exists()
+    assert cache.load() is None
