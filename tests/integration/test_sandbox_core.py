@@ -378,7 +378,9 @@ def test_concurrent_clients(sandbox):
 # -- speed and the standalone program --------------------------------------------------------
 
 def test_keep_alive_requests_do_not_stall(sandbox):
-    """A Nagle/delayed-ACK stall costs ~40 ms per request; a healthy one is well under 1 ms."""
+    """A Nagle/delayed-ACK stall costs ~40 ms on every request; a healthy one is well under 1 ms.
+
+    The first quartile, not the median: a busy machine slows some requests, a stall all."""
     add_echo_routes(sandbox)
     url = sandbox.base_url + "/test/open"
     with requests.Session() as session:
@@ -388,7 +390,7 @@ def test_keep_alive_requests_do_not_stall(sandbox):
             started = time.perf_counter()
             session.get(url, timeout=5)
             timings.append(time.perf_counter() - started)
-    assert statistics.median(timings) < 0.005
+    assert statistics.quantiles(timings, n=4)[0] < 0.02
 
 
 def test_python_m_pytd_sandbox_serves_until_sigterm():
