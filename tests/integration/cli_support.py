@@ -22,6 +22,7 @@ import pytest
 
 from pyTD.cli import main
 from pyTD.sandbox.client import sandbox_api
+from tests.support import free_port
 
 CLI_KEY = "PYTDCLITESTAPP0000000000000000C"
 #: Seconds any child (or helper thread) may take; longer is a hang, and the test fails.
@@ -37,6 +38,24 @@ def child_env(sandbox: Any, config_dir: Path, callback: str) -> dict[str, str]:
     env.update(TD_BASE_URL=sandbox.base_url, TD_AUTH_URL=sandbox.auth_url,
                TD_CONSUMER_KEY=CLI_KEY, TD_CALLBACK_URL=callback,
                TD_CONFIG_DIR=str(config_dir), PYTHONUNBUFFERED="1")
+    return env
+
+
+def app_env(sandbox: Any, config_dir: Path, *, tokens: bool = False) -> dict[str, str]:
+    """A child's environment for the CLI test app, registered on ``sandbox`` with a fresh callback.
+
+    On Schwab the callback is https and the app has the sandbox's secret. With
+    ``tokens=True`` the app is authorized first (:func:`store_tokens`).
+    """
+    schwab = sandbox.provider.name == "schwab"
+    callback = f"{'https' if schwab else 'http'}://127.0.0.1:{free_port()}/callback"
+    sandbox.register_app(CLI_KEY, callback,
+                         app_secret=sandbox.demo_app_secret if schwab else None)
+    env = child_env(sandbox, config_dir, callback)
+    if schwab:
+        env.update(TD_PROVIDER="schwab", TD_APP_SECRET=sandbox.demo_app_secret)
+    if tokens:
+        store_tokens(sandbox, env)
     return env
 
 

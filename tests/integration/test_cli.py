@@ -31,15 +31,12 @@ from pyTD.sandbox import DEMO_CONSUMER_KEY
 from pyTD.sandbox.accounts import state
 from pyTD.sandbox.client import sandbox_api
 from pyTD.sandbox.faults import Faults
-from tests.support import free_port
 from tests.support.sandboxes import start_sandbox
 
 from .cli_support import (
     CLI_KEY,
     call_main,
-    child_env,
     run_alongside,
-    run_main,
     run_pytd,
     store_tokens,
     use_env,
@@ -53,21 +50,6 @@ AUTH_URL = r"(http://127\.0\.0\.1:\d+/auth\?\S+)"
 def sandbox(request):
     frozen = time.time()  # market data depends on the sandbox clock: freeze it
     return start_sandbox(request, auto_approve=True, clock=lambda: frozen)
-
-
-@pytest.fixture
-def env(sandbox, tmp_path):
-    callback = f"http://127.0.0.1:{free_port()}/callback"
-    sandbox.register_app(CLI_KEY, callback)
-    return child_env(sandbox, tmp_path / "config", callback)
-
-
-@pytest.fixture
-def pytd(capsys, monkeypatch):
-    """``pytd(args, env, stdin="")``: ``main(args)`` in this process, as a CompletedProcess."""
-    def run(args, env, stdin=""):
-        return run_main(capsys, monkeypatch, args, env, stdin)
-    return run
 
 
 @pytest.fixture

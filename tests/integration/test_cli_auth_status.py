@@ -21,7 +21,7 @@ from pyTD.sandbox import Sandbox
 from tests.support import free_port
 from tests.support.sandboxes import start_sandbox
 
-from .cli_support import CLI_KEY, child_env, run_main, store_tokens
+from .cli_support import CLI_KEY, store_tokens
 
 REFUSED_LINE = (r"Refresh token:\s+refused by the server on \d{4}-\d\d-\d\d \d\d:\d\d UTC: "
                 r"run `pytd auth login`")
@@ -37,31 +37,9 @@ def sandbox(request, provider):
     return start_sandbox(request, provider=provider, auto_approve=True)
 
 
-def make_env(sandbox, config_dir):
-    scheme = "https" if sandbox.provider.name == "schwab" else "http"
-    callback = f"{scheme}://127.0.0.1:{free_port()}/callback"
-    sandbox.register_app(CLI_KEY, callback, app_secret=sandbox.demo_app_secret)
-    env = child_env(sandbox, config_dir, callback)
-    if sandbox.provider.name == "schwab":
-        env.update(TD_PROVIDER="schwab", TD_APP_SECRET=sandbox.demo_app_secret)
-    return env
-
-
-@pytest.fixture
-def env(sandbox, tmp_path):
-    return make_env(sandbox, tmp_path / "config")
-
-
 @pytest.fixture
 def secrets(sandbox, env):
     return store_tokens(sandbox, env)
-
-
-@pytest.fixture
-def pytd(capsys, monkeypatch):
-    def run(args, env, stdin=""):
-        return run_main(capsys, monkeypatch, args, env, stdin)
-    return run
 
 
 def stored(env):

@@ -9,10 +9,9 @@ import pytest
 
 from pyTD.auth.tokens import RefreshToken
 from pyTD.sandbox.client import sandbox_api
-from tests.support import free_port
 from tests.support.sandboxes import start_sandbox
 
-from .cli_support import CLI_KEY, child_env, run_main, store_tokens
+from .cli_support import CLI_KEY, app_env
 from .sandbox_support import calls
 
 ACCOUNT = "987654321"
@@ -26,19 +25,7 @@ def sandbox(request):
 
 @pytest.fixture
 def env(sandbox, tmp_path):
-    callback = f"https://127.0.0.1:{free_port()}/callback"
-    sandbox.register_app(CLI_KEY, callback, app_secret=sandbox.demo_app_secret)
-    env = child_env(sandbox, tmp_path / "config", callback)
-    env.update(TD_PROVIDER="schwab", TD_APP_SECRET=sandbox.demo_app_secret)
-    store_tokens(sandbox, env)
-    return env
-
-
-@pytest.fixture
-def pytd(capsys, monkeypatch):
-    def run(args, env, stdin=""):
-        return run_main(capsys, monkeypatch, args, env, stdin)
-    return run
+    return app_env(sandbox, tmp_path / "config", tokens=True)
 
 
 @pytest.mark.parametrize("args", [["accounts"], ["positions"], ["positions", ACCOUNT],

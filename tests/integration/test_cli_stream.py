@@ -12,10 +12,9 @@ import time
 
 import pytest
 
-from tests.support import free_port
 from tests.support.sandboxes import start_sandbox
 
-from .cli_support import CHILD_TIMEOUT, CLI_KEY, child_env, run_pytd, store_tokens
+from .cli_support import CHILD_TIMEOUT, app_env, run_pytd, store_tokens
 
 
 @pytest.fixture(scope="module")
@@ -26,9 +25,7 @@ def sandbox(request):
 
 @pytest.fixture
 def env(sandbox, tmp_path):
-    callback = f"http://127.0.0.1:{free_port()}/callback"
-    sandbox.register_app(CLI_KEY, callback)
-    env = child_env(sandbox, tmp_path / "config", callback)
+    env = app_env(sandbox, tmp_path / "config")
     secrets = store_tokens(sandbox, env)
     env["SECRETS"] = ",".join(secrets)
     return env

@@ -9,10 +9,9 @@ import time
 
 import pytest
 
-from tests.support import free_port
 from tests.support.sandboxes import start_sandbox
 
-from .cli_support import CLI_KEY, child_env, run_main, store_tokens
+from .cli_support import app_env, run_main
 from .providers import PROVIDERS, is_schwab, only
 
 ACCOUNT = "987654321"
@@ -29,17 +28,7 @@ def sandbox(request):
 
 @pytest.fixture
 def env(sandbox, tmp_path):
-    if is_schwab(sandbox):
-        callback = f"https://127.0.0.1:{free_port()}/callback"
-        sandbox.register_app(CLI_KEY, callback, app_secret=sandbox.demo_app_secret)
-    else:
-        callback = f"http://127.0.0.1:{free_port()}/callback"
-        sandbox.register_app(CLI_KEY, callback)
-    env = child_env(sandbox, tmp_path / "config", callback)
-    if is_schwab(sandbox):
-        env.update(TD_PROVIDER="schwab", TD_APP_SECRET=sandbox.demo_app_secret)
-    store_tokens(sandbox, env)
-    return env
+    return app_env(sandbox, tmp_path / "config", tokens=True)
 
 
 @pytest.fixture

@@ -21,10 +21,9 @@ import pytest
 
 from pyTD.exceptions import ValidationError
 from pyTD.sandbox.client import sandbox_api
-from tests.support import free_port
 from tests.support.sandboxes import start_sandbox
 
-from .cli_support import CHILD_TIMEOUT, CLI_KEY, child_env, run_main, store_tokens
+from .cli_support import CHILD_TIMEOUT, CLI_KEY, store_tokens
 
 NEWCOMER = ("`pytd demo` runs the whole flow against the bundled sandbox", "`pytd sandbox`")
 
@@ -32,20 +31,6 @@ NEWCOMER = ("`pytd demo` runs the whole flow against the bundled sandbox", "`pyt
 @pytest.fixture(scope="module")
 def sandbox(request):
     return start_sandbox(request, auto_approve=True)
-
-
-@pytest.fixture
-def env(sandbox, tmp_path):
-    callback = f"http://127.0.0.1:{free_port()}/callback"
-    sandbox.register_app(CLI_KEY, callback)
-    return child_env(sandbox, tmp_path / "config", callback)
-
-
-@pytest.fixture
-def pytd(capsys, monkeypatch):
-    def run(args, env, stdin=""):
-        return run_main(capsys, monkeypatch, args, env, stdin)
-    return run
 
 
 def error_line(result) -> str:

@@ -5,7 +5,6 @@ import pytest
 from pyTD.exceptions import NotAcceptableError, ResourceNotFound, ValidationError
 from pyTD.instruments import get_instrument, get_instruments
 from pyTD.market import get_fundamentals
-from pyTD.sandbox.client import sandbox_api
 from tests.support.sandboxes import start_sandbox
 
 from .providers import PROVIDERS, is_schwab
@@ -23,13 +22,6 @@ def sandbox(request):
 def described(sandbox, description):
     """A sandbox description as the provider writes it (Schwab's are upper case)."""
     return description.upper() if is_schwab(sandbox) else description
-
-
-@pytest.fixture(scope="module")
-def client(sandbox):
-    a = sandbox_api(sandbox)
-    yield a
-    a.close()
 
 
 @pytest.fixture(autouse=True)

@@ -20,10 +20,9 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.support import free_port
 from tests.support.sandboxes import start_sandbox
 
-from .cli_support import CHILD_TIMEOUT, CLI_KEY, child_env, run_alongside, run_pytd, store_tokens
+from .cli_support import CHILD_TIMEOUT, run_alongside, run_pytd, store_tokens
 
 AUTH_URL = r"(http://127\.0\.0\.1:\d+/auth\?\S+)"
 WAITING = (r"Open this URL to authorize pyTD \(Ctrl\+C cancels; waiting until "
@@ -56,13 +55,6 @@ time.sleep(120)     # the user has not closed the browser yet
 @pytest.fixture(scope="module")
 def sandbox(request):
     return start_sandbox(request, auto_approve=True)
-
-
-@pytest.fixture
-def env(sandbox, tmp_path):
-    callback = f"http://127.0.0.1:{free_port()}/callback"
-    sandbox.register_app(CLI_KEY, callback)
-    return child_env(sandbox, tmp_path / "config", callback)
 
 
 def approve(console):

@@ -40,13 +40,6 @@ def sandbox(request, provider):
     return start_sandbox(request, clock=lambda: NOW, seed=7, provider=provider)
 
 
-@pytest.fixture(scope="module")
-def client(sandbox):
-    a = sandbox_api(sandbox)
-    yield a
-    a.close()
-
-
 @pytest.fixture(autouse=True)
 def fresh_stats(sandbox):
     sandbox.reset_stats()

@@ -32,13 +32,6 @@ def sandbox(request):
 
 
 @pytest.fixture(scope="module")
-def client(sandbox):
-    a = sandbox_api(sandbox)
-    yield a
-    a.close()
-
-
-@pytest.fixture(scope="module")
 def td_sandbox(request):
     return start_sandbox(request, clock=lambda: NOW, seed=7)
 

@@ -12,7 +12,6 @@ import pytest
 from pyTD import orders
 from pyTD.exceptions import ValidationError
 from pyTD.orders import OptionSymbol, OrderBuilder, order_from
-from pyTD.sandbox.client import sandbox_api
 
 from .providers import PROVIDERS, is_schwab
 from .sandbox_support import calls
@@ -25,13 +24,6 @@ def sandbox(request):
     from tests.support.sandboxes import start_sandbox
 
     return start_sandbox(request, provider=request.param, seed=11)
-
-
-@pytest.fixture(scope="module")
-def client(sandbox):
-    a = sandbox_api(sandbox)
-    yield a
-    a.close()
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,6 @@ import pytest
 
 from pyTD.cli.format import quote_rows
 from pyTD.exceptions import ResourceNotFound
-from pyTD.sandbox.client import sandbox_api
 from pyTD.symbols import OptionSymbol
 from tests.support.sandboxes import start_sandbox
 
@@ -19,13 +18,6 @@ from .sandbox_support import calls
 @pytest.fixture(scope="module", params=PROVIDERS)
 def sandbox(request):
     return start_sandbox(request, provider=request.param, seed=11)
-
-
-@pytest.fixture(scope="module")
-def client(sandbox):
-    a = sandbox_api(sandbox)
-    yield a
-    a.close()
 
 
 @pytest.fixture(scope="module")
