@@ -82,6 +82,7 @@ class AsyncStream(ServiceMethods, Connection):
         self._fatal: Optional[BaseException] = None
         self._closing = False
         self._restoring: set[str] = set()
+        self._held: list[Item] = []  # data received while restoring, emitted after the status
         self._lost_at: Optional[float] = None
         #: How many times the connection was restored.
         self.reconnects = 0
