@@ -232,3 +232,22 @@ def test_a_second_stream_of_the_same_user_closes_the_first_with_advice(make):
     finally:
         second.close()
         client.close()
+
+
+def test_a_next_that_timed_out_takes_no_message_with_it(make):
+    """Polling with ``next(timeout)`` through quiet spells: each message that arrives
+    afterwards still reaches the consumer."""
+    clock = FakeClock(MARKET_OPEN)  # frozen: no news after the snapshots, heartbeats only
+    _, _, stream = make(clock=clock, api_options={"clock": clock})
+    subscribe(stream)
+    seen = set()
+    while seen != EXPECTED:
+        item = stream.next(30)
+        if isinstance(item, Message):
+            seen.add((item.service, item.key))
+    for _ in range(3):
+        with pytest.raises(TimeoutError):
+            stream.next(0.3)
+    clock.advance(STEP)
+    items = until_quotes(stream, clock(), timeout=10)
+    assert [i.key for i in items if isinstance(i, Message)] == ["AAPL", "MSFT"]
