@@ -66,10 +66,14 @@ class StreamBuffer:
             self._ready.clear()
         return item
 
-    async def get(self) -> Item:
-        """The oldest item, waiting for one."""
+    async def wait(self) -> None:
+        """Wait until an item is queued (taking none: a cancelled wait loses nothing)."""
         while not self._items:
             await self._ready.wait()
+
+    async def get(self) -> Item:
+        """The oldest item, waiting for one."""
+        await self.wait()
         item: Item = self.get_nowait()
         return item
 

@@ -82,6 +82,7 @@ class AsyncStream(ServiceMethods, Connection):
         self._fatal: Optional[BaseException] = None
         self._closing = False
         self._restoring: set[str] = set()
+        self._held: list[Item] = []  # data received while restoring, emitted after the status
         self._lost_at: Optional[float] = None
         #: How many times the connection was restored.
         self.reconnects = 0
@@ -210,26 +211,16 @@ class AsyncStream(ServiceMethods, Connection):
         items = await self.next_batch(1)
         return items[0]
 
-    async def next_batch(self, limit: int = 1000) -> list[Item]:
-        """Up to ``limit`` queued items, waiting for at least one."""
+    async def next_batch(self, limit: int = 1000,
+                         timeout: Optional[float] = None) -> list[Item]:
+        """Up to ``limit`` queued items, waiting for at least one (``TimeoutError`` after
+        ``timeout`` seconds). Items are taken only once the wait is over, so a wait that
+        times out or is cancelled leaves every item for the next call."""
         assert self._buffer is not None, "start() the stream first"
         buffer = self._buffer
         if not len(buffer):
-            if self._fatal is not None:
-                raise self._fatal
-            if self._closing and self._runner is None:
-                raise StopAsyncIteration
-            getter = asyncio.ensure_future(buffer.get())
-            waits = {getter} | ({self._runner} if self._runner is not None else set())
-            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
-            if not getter.done():
-                getter.cancel()
-                if self._fatal is not None:
-                    raise self._fatal
-                raise StopAsyncIteration
-            first = [getter.result()]
-        else:
-            first = [buffer.get_nowait()]
+            await self._wait_for_items(buffer, timeout)
+        first = [buffer.get_nowait()]
         while len(first) < limit and len(buffer):
             first.append(buffer.get_nowait())
         if first and isinstance(first[-1], Status) and first[-1].kind == "closed":
@@ -237,6 +228,28 @@ class AsyncStream(ServiceMethods, Connection):
             if not first:
                 raise StopAsyncIteration
         return first
+
+    async def _wait_for_items(self, buffer: StreamBuffer, timeout: Optional[float]) -> None:
+        """Until ``buffer`` holds an item; the stream's error (or ``StopAsyncIteration``)
+        when it has ended, ``TimeoutError`` after ``timeout`` seconds."""
+        loop = asyncio.get_running_loop()
+        deadline = None if timeout is None else loop.time() + timeout
+        while not len(buffer):
+            if self._fatal is not None:
+                raise self._fatal
+            runner = self._runner
+            if runner.done() if runner is not None else self._closing:
+                raise StopAsyncIteration
+            left = None if deadline is None else deadline - loop.time()
+            if left is not None and left <= 0:
+                raise TimeoutError(f"No stream message within {timeout} s; call again to "
+                                   "keep waiting.")
+            ready = asyncio.ensure_future(buffer.wait())
+            waits = {ready} | ({runner} if runner is not None else set())
+            try:
+                await asyncio.wait(waits, timeout=left, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                ready.cancel()
 
     def _emit(self, item: Item) -> None:
         name = item.service if isinstance(item, Message) else "status"

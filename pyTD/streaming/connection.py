@@ -65,6 +65,7 @@ class Connection:
     _fatal: Optional[BaseException]
     _closing: bool
     _restoring: set[str]
+    _held: list[Item]
     _lost_at: Optional[float]
     reconnects: int
     malformed: int
@@ -207,7 +208,10 @@ class Connection:
                 self._check_notice(notice)
             for entry in frame.data:
                 for message in messages(self.provider, entry):
-                    self._emit(message)
+                    if self._restoring:  # after the reconnected status, in arrival order
+                        self._held.append(message)
+                    else:
+                        self._emit(message)
 
     async def _reconnect(self) -> None:
         assert self._connected is not None
@@ -261,7 +265,8 @@ class Connection:
             self._restored()
 
     def _restored(self) -> None:
-        """Every subscription is back: tell the consumers, before any data that follows."""
+        """Every subscription is back: tell the consumers, then hand over the data that
+        arrived while the other subscriptions were being restored."""
         lost_at, self._lost_at = self._lost_at, None
         downtime = self.clock() - (lost_at if lost_at is not None else self.clock())
         self.reconnects += 1
@@ -270,3 +275,6 @@ class Connection:
                           f"subscription{'s' if count != 1 else ''} restored",
                           downtime=downtime, restored=count,
                           dropped=self._buffer.total_dropped if self._buffer else 0))
+        held, self._held = self._held, []
+        for message in held:
+            self._emit(message)

@@ -101,14 +101,10 @@ class Stream(ServiceMethods):
 
     # -- consumption ---------------------------------------------------------------------
     def next(self, timeout: Optional[float] = None) -> Item:
-        """The next message or status (``TimeoutError`` after ``timeout`` seconds)."""
+        """The next message or status (``TimeoutError`` after ``timeout`` seconds; the
+        timeout is kept by the stream's loop, so no message is lost to it)."""
         if not self._batch:
-            future = asyncio.run_coroutine_threadsafe(self.client.next_batch(), self._loop)
-            try:
-                self._batch.extend(future.result(timeout))
-            except TimeoutError:
-                future.cancel()
-                raise
+            self._batch.extend(self._call(self.client.next_batch(timeout=timeout)))
         return self._batch.popleft()
 
     def __iter__(self) -> Iterator[Item]:
