@@ -43,14 +43,15 @@ P = TypeVar("P")
 
 def sample(statement: str, env: dict[str, str]) -> float:
     out = subprocess.run([sys.executable, "-c", PROBE.format(stmt=statement)],
-                         capture_output=True, text=True, check=True, env=env).stdout
+                         capture_output=True, text=True, check=True, env=env, cwd=ROOT).stdout
     return float(out) * 1000
 
 
 def wall(arguments: Sequence[str], env: dict[str, str]) -> float:
     """Milliseconds from starting ``python arguments`` to its exit."""
     start = time.perf_counter()
-    subprocess.run([sys.executable, *arguments], stdout=subprocess.DEVNULL, check=True, env=env)
+    subprocess.run([sys.executable, *arguments], stdout=subprocess.DEVNULL, check=True, env=env,
+                   cwd=ROOT)
     return (time.perf_counter() - start) * 1000
 
 
@@ -73,7 +74,6 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as prefix:
         env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
         env["PYTHONPYCACHEPREFIX"] = prefix
-        env["PYTHONPATH"] = os.pathsep.join([str(ROOT), *filter(None, [env.get("PYTHONPATH")])])
         imports = medians(args.runs, STATEMENTS, lambda statement: sample(statement, env))
         starts = medians(args.runs, COMMANDS, lambda arguments: wall(arguments, env))
     for name, statement in STATEMENTS.items():
