@@ -98,7 +98,7 @@ class Call:
         """``(HTTP status, decoded answer)`` of ``GET endpoint``, for 2xx statuses that matter."""
         response = self.api.request("GET", self.api.provider.path(endpoint, **segments),
                                     params=params, raw=True)
-        from pyTD.responses import decode_json
+        from pyTD.responses import decode_json  # here: importing endpoints loads no requests
 
         return response.status_code, decode_json(response)
 
@@ -156,7 +156,7 @@ def id_from_location(response: requests.Response, check: str) -> int:
     Without one, a ``TDQueryError`` says the change may have been applied and to
     run ``check`` before sending it again.
     """
-    from pyTD.redaction import redacted
+    from pyTD.redaction import redacted  # here: importing endpoints loads no requests
 
     location = response.headers.get("Location") or ""
     match = _TRAILING_ID.search(urlsplit(location).path)
