@@ -14,15 +14,18 @@ import importlib
 import logging
 import sys
 import types
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 __version__ = "2.0.0"
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
-# Imported here, not lazily, so that ``pyTD.api`` is always the class (as in pyTD 1.x),
-# whichever of ``import pyTD`` and ``from pyTD.api import api`` runs first.
-from pyTD.api import api, configure, default_api  # noqa: E402
+if TYPE_CHECKING:
+    from pyTD.api import api, configure, default_api
+
+#: Names of :mod:`pyTD.api` that ``pyTD`` re-exports, imported on first access (so that
+#: ``pytd --help`` loads no HTTP library). ``pyTD.api`` is the class, as in pyTD 1.x.
+_API_NAMES = frozenset({"api", "configure", "default_api"})
 
 _SUBMODULES = {"accounts", "auth", "cache", "cli", "exceptions", "instruments", "market",
                "provider", "sandbox", "settings"}
@@ -52,9 +55,12 @@ def _constant(name: str) -> str:
 def __getattr__(name: str) -> Any:
     if name in _CONSTANTS:
         return _constant(name)
-    if name not in _SUBMODULES:
+    if name in _API_NAMES:
+        value = getattr(importlib.import_module("pyTD.api"), name)
+    elif name in _SUBMODULES:
+        value = importlib.import_module(f"pyTD.{name}")
+    else:
         raise AttributeError(f"module 'pyTD' has no attribute {name!r}")
-    value = importlib.import_module(f"pyTD.{name}")
     globals()[name] = value
     return value
 
@@ -64,7 +70,16 @@ def __dir__() -> list[str]:
 
 
 class _Package(types.ModuleType):
-    """The ``pyTD`` module, with pyTD 0.0.x's ``pyTD.log_level = "INFO"`` wired to the logger."""
+    """The ``pyTD`` module, with pyTD 0.0.x's ``pyTD.log_level = "INFO"`` wired to the logger.
+
+    Importing the submodule :mod:`pyTD.api` binds ``pyTD.api``; the class is bound instead.
+    """
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        home = sys.modules.get("pyTD.api")
+        if name == "api" and home is not None and value is home:
+            value = home.api
+        super().__setattr__(name, value)
 
     @property
     def log_level(self) -> str:

@@ -41,7 +41,6 @@ from urllib.parse import urlsplit
 from pyTD import output
 from pyTD.exceptions import ResourceNotFound, TDQueryError, ValidationError
 from pyTD.progress import ProgressArg
-from pyTD.transport import decode_json, redacted
 from pyTD.validation import DateArg, Fields, Id, Items, Symbols, TimeArg
 
 if TYPE_CHECKING:
@@ -99,6 +98,8 @@ class Call:
         """``(HTTP status, decoded answer)`` of ``GET endpoint``, for 2xx statuses that matter."""
         response = self.api.request("GET", self.api.provider.path(endpoint, **segments),
                                     params=params, raw=True)
+        from pyTD.responses import decode_json  # here: importing endpoints loads no requests
+
         return response.status_code, decode_json(response)
 
     def render(self, data: Any, to_frame: Frame) -> Any:
@@ -155,6 +156,8 @@ def id_from_location(response: requests.Response, check: str) -> int:
     Without one, a ``TDQueryError`` says the change may have been applied and to
     run ``check`` before sending it again.
     """
+    from pyTD.redaction import redacted  # here: importing endpoints loads no requests
+
     location = response.headers.get("Location") or ""
     match = _TRAILING_ID.search(urlsplit(location).path)
     if match is None:

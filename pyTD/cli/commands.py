@@ -13,11 +13,9 @@ import json
 import os
 import sys
 import time
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
-from pyTD.api import api
 from pyTD.auth.tokens import Token, utc_text
-from pyTD.cache.base import TokenSet
 from pyTD.cli import EXIT_ERROR, EXIT_OK, EXIT_UNREACHABLE
 from pyTD.cli.format import (
     Table,
@@ -42,11 +40,17 @@ from pyTD.market.hours import MARKETS
 from pyTD.market.price_history import candle_frequency
 from pyTD.progress import on_terminal
 
+if TYPE_CHECKING:
+    from pyTD.api import api
+    from pyTD.cache.base import TokenSet
+
 NOT_AUTHORIZED = "Not authorized. Run `pytd auth login` to authorize."
 
 
 def make_api(args: argparse.Namespace) -> api:
     """An ``api`` from the global options; options not given fall back to ``TD_*`` variables."""
+    from pyTD.api import api  # here, not at the top: ``pytd --help`` loads no HTTP library
+
     return api(consumer_key=args.consumer_key, callback_url=args.callback_url,
                config_dir=args.config_dir, base_url=args.base_url, auth_url=args.auth_url,
                store_tokens=False if args.no_store else None, log_level=args.log_level)

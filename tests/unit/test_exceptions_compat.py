@@ -50,8 +50,8 @@ def _loaded_after(statement: str) -> set[str]:
 def test_importing_pytd_utils_is_cheap():
     base = _loaded_after("import pyTD")
     assert _loaded_after("import pyTD.utils") - base == {"pyTD.utils"}
-    assert _loaded_after("import pyTD.utils.exceptions") - base == {"pyTD.utils",
-                                                                    "pyTD.utils.exceptions"}
+    assert _loaded_after("import pyTD.utils.exceptions") - base == {
+        "pyTD.exceptions", "pyTD.utils", "pyTD.utils.exceptions"}
 
 
 def test_ssl_error_is_an_authorization_error():
