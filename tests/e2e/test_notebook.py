@@ -431,3 +431,64 @@ def test_interrupting_the_kernel_while_waiting_closes_the_callback_server(
     assert after.run("print('auth_valid:', i.auth_valid)")["status"] == "ok"
     assert output_texts(after.outputs) == ["auth_valid: False\n"]
     assert sandbox.stats()["grants"]["authorization_code"] == 0
+
+
+# -- streaming in a kernel: the blocking iterator, top-level ``async for``, the asyncio client --
+
+STREAM_CELLS = [
+    '''\
+from pyTD.streaming import Message, messages_frame
+s = a.stream()
+s.subscribe_quotes(["AAPL", "MSFT"], fields=["bid", "ask", "last"])
+seen, collected = set(), []
+for msg in s:
+    if isinstance(msg, Message):
+        seen.add(msg.key)
+        collected.append(msg)
+    if seen == {"AAPL", "MSFT"}:
+        break
+print("BLOCKING", sorted(seen))''',
+    '''\
+async for msg in s:      # top-level await: the kernel's own event loop keeps running
+    if isinstance(msg, Message):
+        collected.append(msg)
+        print("ASYNC FOR", msg.service, type(msg.get("bid", msg.get("last"))).__name__)
+        break
+s.close()''',
+    '''\
+async with a.stream(asynchronous=True) as t:    # the asyncio client, in the kernel's loop
+    await t.subscribe_chart("AAPL")
+    async for msg in t:
+        if isinstance(msg, Message):
+            print("ASYNCIO", msg.service, msg.key, type(msg["close"]).__name__)
+            break''',
+    '''\
+frame = messages_frame(collected)
+print("FRAME", sorted(set(frame["key"])), str(frame["time"].dt.tz))''',
+]
+
+
+def test_streaming_in_a_notebook_three_ways_and_as_a_frame(jupyter_dirs, sandbox, tmp_path):
+    pytest.importorskip("websockets")
+    from pyTD.sandbox.client import sandbox_api
+
+    callback = new_app(sandbox)
+    config_dir = tmp_path / "cfg"
+    sandbox_api(sandbox, consumer_key=APP_KEY, callback_url=callback,
+                config_dir=str(config_dir), cache=None).close()   # tokens in its DiskCache
+    cells = [client_source(sandbox, callback, "a", config_dir=str(config_dir)), *STREAM_CELLS]
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(source) for source in cells]
+    NotebookClient(nb, kernel_name=KERNEL, timeout=60,
+                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+
+    outputs = [out for cell in nb.cells for out in cell.outputs]
+    assert not [out for out in outputs if out.get("output_type") == "error"], \
+        output_texts(outputs)
+    assert_no_loop_trouble(outputs)
+    _, blocking, async_for, asyncio_client, frame = ("".join(output_texts(cell.outputs))
+                                                     for cell in nb.cells)
+    assert blocking == "BLOCKING ['AAPL', 'MSFT']\n"
+    assert async_for == "ASYNC FOR quotes float\n"
+    assert asyncio_client == "ASYNCIO chart AAPL float\n"
+    assert frame == "FRAME ['AAPL', 'MSFT'] UTC\n"
