@@ -3,8 +3,10 @@
 Each service's fields are listed in id order as ``name:kind`` (id 0 first; id 0 is
 the symbol, which the streamer returns as ``key``). Kinds: ``float``, ``int``,
 ``str``, ``bool``, ``ms`` (epoch milliseconds -> an aware UTC ``datetime``),
-``day`` (days since 1970-01-01 -> a ``date``), ``raw`` (kept as sent: nested
-books, screener items, activity payloads)::
+``day`` (days since 1970-01-01 -> a ``date``), ``book`` (price levels ->
+:class:`~pyTD.streaming.nested.BookLevel` records), ``screener`` (rows ->
+:class:`~pyTD.streaming.nested.ScreenerItem`), ``raw`` (kept as sent: activity
+payloads)::
 
     >>> from pyTD.streaming.fields import FIELD_MAPS
     >>> FIELD_MAPS["tdameritrade"]["QUOTE"].ids(["bid", "ask"])
@@ -17,6 +19,7 @@ import datetime as dt
 from typing import Any, Callable, Iterable, Optional
 
 from pyTD.exceptions import ValidationError
+from pyTD.streaming.nested import book_side, screener_items
 
 _EPOCH_DAY = dt.date(1970, 1, 1)
 _UTC = dt.timezone.utc
@@ -67,7 +70,7 @@ def _bool(value: Any) -> Any:
 #: Field kind -> converter (``None``: the value is kept as sent).
 CONVERTERS: dict[str, Optional[Callable[[Any], Any]]] = {
     "float": _float, "int": _int, "str": None, "bool": _bool, "ms": _ms, "day": _day,
-    "raw": None}
+    "book": book_side, "screener": screener_items, "raw": None}
 
 
 class FieldMap:
@@ -153,7 +156,7 @@ sequence:int chart_time:ms chart_day:day"""
 _CHART_FUTURES = """symbol:str chart_time:ms open:float high:float low:float close:float
 volume:float"""
 
-_BOOK = "symbol:str book_time:ms bids:raw asks:raw"
+_BOOK = "symbol:str book_time:ms bids:book asks:book"
 _ACTIVITY = "subscription_key:str account:str message_type:str message_data:raw"
 
 _SCHWAB_EQUITIES = """symbol:str bid:float ask:float last:float bid_size:int ask_size:int
@@ -198,7 +201,7 @@ security_status:str exchange_id:str exchange_name:str"""
 _SCHWAB_CHART_EQUITY = """symbol:str sequence:int open:float high:float low:float close:float
 volume:float chart_time:ms chart_day:day"""
 
-_SCREENER = "symbol:str timestamp:ms sort_field:str frequency:int items:raw"
+_SCREENER = "symbol:str timestamp:ms sort_field:str frequency:int items:screener"
 _TIMESALE = "symbol:str trade_time:ms last:float last_size:float last_sequence:int"
 
 #: Provider name -> streamer service -> its :class:`FieldMap`.

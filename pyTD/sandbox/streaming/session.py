@@ -1,7 +1,8 @@
 """One streamer connection of the sandbox: commands in, responses, heartbeats and ticks out.
 
 Level-one services send the subscribed fields that changed since the last message
-of the same key (all of them first); charts send each completed one-minute bar.
+of the same key (all of them first); charts send each completed one-minute bar;
+books, time and sales and screeners are sent by :mod:`pyTD.sandbox.streaming.feeds`.
 Every frame out goes through the streamer's faults.
 """
 
@@ -13,12 +14,13 @@ import logging
 from typing import TYPE_CHECKING, Any, Optional
 
 from pyTD.sandbox.accounts.models import ACCOUNT_IDS
-from pyTD.sandbox.streaming import activity, ticks
+from pyTD.sandbox.streaming import activity, feeds, ticks
 from pyTD.sandbox.streaming.faults import MALFORMED_FRAME
 from pyTD.sandbox.streaming.wire import (
     BAD_COMMAND,
     CLOSE_CONNECTION,
     FAILED_ADD,
+    FAILED_VIEW,
     LOGIN_DENIED,
     MAX_KEYS,
     NOT_LOGGED_IN,
@@ -51,6 +53,7 @@ class Session:
         self._stalled_until = 0.0
         self._orders: dict[int, str] = {}
         self._activity_seq = 0
+        self.feeds = feeds.Feeds(streamer.sandbox, self.wire)
 
     # -- sending -------------------------------------------------------------------------
     async def send(self, body: dict, *, faults: bool = True) -> None:
@@ -151,6 +154,10 @@ class Session:
         if command == "ADD" and service == "ACCT_ACTIVITY" and self.wire.schwab:
             await self.respond(request, FAILED_ADD, "ADD command failed: use SUBS")
             return
+        if command == "VIEW" and service == "ACCT_ACTIVITY":
+            await self.respond(request, FAILED_VIEW, "VIEW command failed: account activity "
+                               "always sends fields 0-3")
+            return
         if command == "SUBS":
             self.subs[service] = current = {"keys": dict.fromkeys(keys), "fields": ids}
         elif command == "ADD":
@@ -159,10 +166,12 @@ class Session:
         elif command == "UNSUBS" and current is not None:
             for key in keys or list(current["keys"]):
                 current["keys"].pop(key, None)
+            self.feeds.forget(service, keys or None)
         elif command == "VIEW" and current is not None:
             current["fields"] = ids
             for state in [k for k in self._last if k[0] == service]:
                 del self._last[state]  # the new fields are all sent next
+            self.feeds.forget(service)
         elif command not in ("UNSUBS", "VIEW"):
             await self.respond(request, BAD_COMMAND, f"Bad command formatting: {command}")
             return
@@ -211,6 +220,9 @@ class Session:
                 continue
             content = []
             for key in list(sub["keys"]):
+                if service in feeds.SERVICES:
+                    content.extend(self.feeds.items(service, key, sub["fields"], now))
+                    continue
                 symbol = self.wire.model_symbol(key)
                 if not symbol or not sandbox.universe.knows(symbol):
                     continue
