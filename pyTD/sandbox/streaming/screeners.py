@@ -11,26 +11,22 @@ frequency, and its universe has no option movers: option screeners send no items
 
 from __future__ import annotations
 
-import re
 from typing import Any, Optional
 
 from pyTD.sandbox.schwab.market import mover_rows
+from pyTD.streaming.fields import SCREENER_KEY
 
-SORT_FIELDS = ("VOLUME", "TRADES", "PERCENT_CHANGE_UP", "PERCENT_CHANGE_DOWN",
-               "AVERAGE_PERCENT_VOLUME")
-FREQUENCIES = (0, 1, 5, 10, 30, 60)
 PREFIXES = {"SCREENER_EQUITY": ("$COMPX", "$DJI", "$SPX.X", "$SPX", "INDEX_ALL", "NYSE",
                                 "NASDAQ", "OTCBB", "EQUITY_ALL"),
             "SCREENER_OPTION": ("OPTION_PUT", "OPTION_CALL", "OPTION_ALL")}
-_KEY = re.compile(r"(?P<prefix>.+)_(?P<sort>" + "|".join(SORT_FIELDS) + r")_(?P<frequency>\d+)\Z")
 #: Items per screener message, as the REST movers.
 ITEMS = 10
 
 
 def parse_key(key: str) -> Optional[tuple[str, str, int]]:
     """``(prefix, sort field, frequency)`` of a screener key; None when malformed."""
-    match = _KEY.match(key)
-    if match is None or int(match["frequency"]) not in FREQUENCIES:
+    match = SCREENER_KEY.match(key)
+    if match is None:
         return None
     return match["prefix"], match["sort"], int(match["frequency"])
 

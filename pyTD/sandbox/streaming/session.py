@@ -14,7 +14,7 @@ import logging
 from typing import TYPE_CHECKING, Any, Optional
 
 from pyTD.sandbox.accounts.models import ACCOUNT_IDS
-from pyTD.sandbox.streaming import activity, feeds, ticks
+from pyTD.sandbox.streaming import activity, chart_history, feeds, ticks
 from pyTD.sandbox.streaming.faults import MALFORMED_FRAME
 from pyTD.sandbox.streaming.wire import (
     BAD_COMMAND,
@@ -124,6 +124,8 @@ class Session:
         elif service not in self.wire.fields:
             await self.respond(request, SERVICE_NOT_AVAILABLE,
                                "Service not available or temporary down")
+        elif service == "CHART_HISTORY_FUTURES" or command == "GET":
+            await self.get(request, str(service), str(command))
         else:
             await self.subscription(request, str(service), str(command))
 
@@ -189,6 +191,23 @@ class Session:
                                             "2": "SUBSCRIBED", "3": ""}]}]})
         if command in ("SUBS", "ADD", "VIEW"):
             await self.tick(only=service)
+
+    async def get(self, request: dict, service: str, command: str) -> None:
+        """GET (TD's CHART_HISTORY_FUTURES only): one ``snapshot`` frame, or code 21."""
+        parameters = request.get("parameters") or {}
+        symbol = str(parameters.get("symbol", ""))
+        try:
+            if service != "CHART_HISTORY_FUTURES" or command != "GET":
+                raise ValueError(f"{service} takes no GET" if command == "GET" else
+                                 f"{service} answers GET only")
+            item = chart_history.candles_item(
+                self.streamer.sandbox.seed, symbol, parameters, str(request.get("requestid")),
+                self.streamer.sandbox.clock(), self.streamer.sandbox.universe.knows(symbol))
+        except ValueError as exc:
+            await self.respond(request, BAD_COMMAND, f"Bad command formatting: {exc}")
+            return
+        await self.send({"snapshot": [{"service": service, "timestamp": self.now_ms(),
+                                       "command": "GET", "content": [item]}]}, faults=False)
 
     # -- streaming -----------------------------------------------------------------------
     def _values(self, service: str, symbol: str, now: float) -> Optional[dict[str, Any]]:
