@@ -221,9 +221,10 @@ class Session:
     def _changes(self, service: str, key: str, values: dict, ids: tuple) -> Optional[dict]:
         item = self.wire.item(service, key, values, ids)
         last = self._last.get((service, key))
+        if service in CHARTS:  # a new bar: another minute, whatever fields are streamed
+            self._last[(service, key)] = {"chart_time": values["chart_time"]}
+            return item if last is None or last["chart_time"] != values["chart_time"] else None
         self._last[(service, key)] = item
-        if service in CHARTS:
-            return item if last is None or last.get("7") != item.get("7") else None
         if last is None:
             return item
         changed = {k: v for k, v in item.items() if k == "key" or last.get(k) != v}
