@@ -30,9 +30,10 @@ class Feeds:
         self._last_trade: dict[tuple[str, str], int] = {}
         self._seq = 0
 
-    def forget(self, service: str, keys: Any = None) -> None:
-        """Send ``keys`` (all of the service's for None) afresh: after VIEW or UNSUBS."""
-        for state in (self._whole, self._last_trade):
+    def forget(self, service: str, keys: Any = None, *, trades: bool = True) -> None:
+        """Send ``keys`` (all of the service's for None) afresh: after UNSUBS, or after VIEW
+        with ``trades=False`` (whole items again; trades already sent are not repeated)."""
+        for state in (self._whole, self._last_trade) if trades else (self._whole,):
             for known in [k for k in state if k[0] == service and (keys is None or k[1] in keys)]:
                 del state[known]
 

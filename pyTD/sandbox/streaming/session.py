@@ -173,7 +173,7 @@ class Session:
             current["fields"] = ids
             for state in [k for k in self._last if k[0] == service]:
                 del self._last[state]  # the new fields are all sent next
-            self.feeds.forget(service)
+            self.feeds.forget(service, trades=False)
         elif command not in ("UNSUBS", "VIEW"):
             await self.respond(request, BAD_COMMAND, f"Bad command formatting: {command}")
             return
