@@ -18,6 +18,7 @@ It gives up with a :class:`~pyTD.exceptions.StreamError` (or the api's
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 import time
 from typing import Any, AsyncIterator, Callable, Iterable, Optional, Union
@@ -25,12 +26,20 @@ from typing import Any, AsyncIterator, Callable, Iterable, Optional, Union
 from pyTD.exceptions import (
     StreamCommandError,
     TDError,
+    ValidationError,
 )
 from pyTD.streaming import websockets_module
 from pyTD.streaming.backoff import Backoff
 from pyTD.streaming.buffer import Item, StreamBuffer
-from pyTD.streaming.connection import Connection
-from pyTD.streaming.fields import FIELD_MAPS, service_name, streamer_service
+from pyTD.streaming.connection import SUCCESS, Connection
+from pyTD.streaming.fields import (
+    FIELD_MAPS,
+    SNAPSHOTS,
+    check_keys,
+    service_name,
+    streamer_service,
+)
+from pyTD.streaming.nested import Candle
 from pyTD.streaming.records import Message, Status, status
 from pyTD.streaming.schwab import SchwabEnvelope
 from pyTD.streaming.services import ServiceMethods
@@ -134,7 +143,11 @@ class AsyncStream(ServiceMethods, Connection):
 
     # -- subscriptions -----------------------------------------------------------------
     def _service(self, service: str) -> str:
-        return streamer_service(self.provider, service)
+        name = streamer_service(self.provider, service)
+        if name in SNAPSHOTS:
+            raise StreamCommandError(f"{name} answers a GET, not subscriptions: call "
+                                     "get_chart_history_futures(symbol, ...) instead.")
+        return name
 
     def _field_ids(self, service: str, fields: Optional[Iterable[str]]) -> tuple[int, ...]:
         return FIELD_MAPS[self.provider][service].ids(
@@ -157,6 +170,7 @@ class AsyncStream(ServiceMethods, Connection):
         name = self._service(service)
         ids = self._field_ids(name, fields)
         listed = self._keys(keys)
+        check_keys(name, listed)
         self.subscriptions.subscribe(name, listed, ids)
         await self._command(name, "SUBS", self.subscriptions.get(name).parameters())  # type: ignore[union-attr]
 
@@ -165,6 +179,7 @@ class AsyncStream(ServiceMethods, Connection):
         """ADD: more ``keys`` for a service, keeping the others (and its fields)."""
         name = self._service(service)
         listed = self._keys(keys)
+        check_keys(name, listed)
         current = self.subscriptions.get(name)
         ids = current.fields if current is not None else self._field_ids(name, fields)
         self.subscriptions.add(name, listed, ids)
@@ -185,6 +200,58 @@ class AsyncStream(ServiceMethods, Connection):
         self.subscriptions.view(name, ids)
         if name in self.subscriptions:
             await self._command(name, "VIEW", {"fields": ",".join(map(str, ids))})
+
+    async def get_chart_history_futures(
+            self, symbol: str, frequency: str = "m1", period: Optional[str] = None,
+            start: Optional[dt.datetime] = None, end: Optional[dt.datetime] = None,
+    ) -> list[Candle]:
+        """TD's futures bars (``CHART_HISTORY_FUTURES`` GET): ``frequency`` one of ``m1 m5
+        m10 m30 h1 d1 w1 n1``; ``period`` such as ``d5``, ``w4``, ``n10``, ``y1``, or
+        ``start`` and ``end`` (aware datetimes).
+
+        >>> bars = await stream.get_chart_history_futures("/ES", period="d1")  # doctest: +SKIP
+        >>> bars[-1].close                                                   # doctest: +SKIP
+        4531.25
+        """
+        if "CHART_HISTORY_FUTURES" not in FIELD_MAPS[self.provider]:
+            raise StreamCommandError(f"The {self.provider} streamer has no futures chart "
+                                     "history; use the REST price history instead.")
+        parameters: dict[str, str] = {"symbol": symbol, "frequency": frequency}
+        if period is not None and start is None and end is None:
+            parameters["period"] = period
+        elif period is None and start is not None and end is not None:
+            parameters.update(START_TIME=str(int(start.timestamp() * 1000)),
+                              END_TIME=str(int(end.timestamp() * 1000)))
+        else:
+            raise ValidationError("Pass either period (d5, w4, n10, y1...) or both start and "
+                                  "end (datetimes).")
+        answer = await self._get("CHART_HISTORY_FUTURES", parameters)
+        return list(answer.fields.get("candles") or [])
+
+    async def _get(self, service: str, parameters: dict) -> Message:
+        """Send a GET and wait for its ``snapshot`` (a ``response`` first is accepted)."""
+        assert self._connected is not None, "start() the stream first"
+        await asyncio.wait_for(self._connected.wait(), self.command_timeout)
+        requestid = self._next_id()
+        loop = asyncio.get_running_loop()
+        try:
+            self._pending[requestid] = waiter = loop.create_future()
+            await self._send(self._ws, [self._envelope.request(service, "GET", requestid,
+                                                               parameters)])
+            while True:
+                answer = await asyncio.wait_for(waiter, self.command_timeout)
+                if isinstance(answer, Message):
+                    return answer
+                if answer.get("code") not in SUCCESS:
+                    raise StreamCommandError(
+                        f"The streamer refused GET {service} (code {answer.get('code')}: "
+                        f"{answer.get('msg', '')}).")
+                # a response first: the snapshot follows (or came in the same frame)
+                current = self._pending[requestid]
+                waiter = current if current is not waiter else loop.create_future()
+                self._pending[requestid] = waiter
+        finally:
+            self._pending.pop(requestid, None)
 
     def _activity_key(self) -> str:
         if self._envelope is None:
@@ -252,6 +319,14 @@ class AsyncStream(ServiceMethods, Connection):
                 ready.cancel()
 
     def _emit(self, item: Item) -> None:
+        if isinstance(item, Message) and item.streamer_service in SNAPSHOTS:
+            requestid = str(item.fields.get("request_id"))
+            waiter = self._pending.get(requestid)
+            if waiter is not None:  # the answer of a GET goes to its caller
+                if waiter.done():
+                    waiter = self._pending[requestid] = asyncio.get_running_loop().create_future()
+                waiter.set_result(item)
+                return
         name = item.service if isinstance(item, Message) else "status"
         callbacks = self._callbacks.get(name)
         if callbacks:

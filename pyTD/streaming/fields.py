@@ -3,8 +3,11 @@
 Each service's fields are listed in id order as ``name:kind`` (id 0 first; id 0 is
 the symbol, which the streamer returns as ``key``). Kinds: ``float``, ``int``,
 ``str``, ``bool``, ``ms`` (epoch milliseconds -> an aware UTC ``datetime``),
-``day`` (days since 1970-01-01 -> a ``date``), ``raw`` (kept as sent: nested
-books, screener items, activity payloads)::
+``day`` (days since 1970-01-01 -> a ``date``), ``book`` (price levels ->
+:class:`~pyTD.streaming.nested.BookLevel` records), ``screener`` (rows ->
+:class:`~pyTD.streaming.nested.ScreenerItem`), ``candles`` (chart-history bars ->
+:class:`~pyTD.streaming.nested.Candle`), ``raw`` (kept as sent: activity
+payloads)::
 
     >>> from pyTD.streaming.fields import FIELD_MAPS
     >>> FIELD_MAPS["tdameritrade"]["QUOTE"].ids(["bid", "ask"])
@@ -14,9 +17,11 @@ books, screener items, activity payloads)::
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any, Callable, Iterable, Optional
 
 from pyTD.exceptions import ValidationError
+from pyTD.streaming.nested import book_side, candles, screener_items
 
 _EPOCH_DAY = dt.date(1970, 1, 1)
 _UTC = dt.timezone.utc
@@ -67,7 +72,7 @@ def _bool(value: Any) -> Any:
 #: Field kind -> converter (``None``: the value is kept as sent).
 CONVERTERS: dict[str, Optional[Callable[[Any], Any]]] = {
     "float": _float, "int": _int, "str": None, "bool": _bool, "ms": _ms, "day": _day,
-    "raw": None}
+    "book": book_side, "screener": screener_items, "candles": candles, "raw": None}
 
 
 class FieldMap:
@@ -153,7 +158,7 @@ sequence:int chart_time:ms chart_day:day"""
 _CHART_FUTURES = """symbol:str chart_time:ms open:float high:float low:float close:float
 volume:float"""
 
-_BOOK = "symbol:str book_time:ms bids:raw asks:raw"
+_BOOK = "symbol:str book_time:ms bids:book asks:book"
 _ACTIVITY = "subscription_key:str account:str message_type:str message_data:raw"
 
 _SCHWAB_EQUITIES = """symbol:str bid:float ask:float last:float bid_size:int ask_size:int
@@ -198,7 +203,9 @@ security_status:str exchange_id:str exchange_name:str"""
 _SCHWAB_CHART_EQUITY = """symbol:str sequence:int open:float high:float low:float close:float
 volume:float chart_time:ms chart_day:day"""
 
-_SCREENER = "symbol:str timestamp:ms sort_field:str frequency:int items:raw"
+_SCREENER = "symbol:str timestamp:ms sort_field:str frequency:int items:screener"
+#: A GET answer: "0" is the request id here (the symbol is ``key``).
+_CHART_HISTORY = "request_id:str error_code:int count:int candles:candles"
 _TIMESALE = "symbol:str trade_time:ms last:float last_size:float last_sequence:int"
 
 #: Provider name -> streamer service -> its :class:`FieldMap`.
@@ -210,7 +217,7 @@ FIELD_MAPS: dict[str, dict[str, FieldMap]] = {
         "LISTED_BOOK": _BOOK, "NASDAQ_BOOK": _BOOK, "OPTIONS_BOOK": _BOOK,
         "TIMESALE_EQUITY": _TIMESALE, "TIMESALE_FUTURES": _TIMESALE,
         "TIMESALE_FOREX": _TIMESALE, "TIMESALE_OPTIONS": _TIMESALE,
-        "ACCT_ACTIVITY": _ACTIVITY}),
+        "CHART_HISTORY_FUTURES": _CHART_HISTORY, "ACCT_ACTIVITY": _ACTIVITY}),
     "schwab": _maps({
         "LEVELONE_EQUITIES": _SCHWAB_EQUITIES, "LEVELONE_OPTIONS": _SCHWAB_OPTIONS,
         "LEVELONE_FUTURES": _SCHWAB_FUTURES,
@@ -230,7 +237,8 @@ SERVICES: dict[str, dict[str, str]] = {
         "book_listed": "LISTED_BOOK", "book_nasdaq": "NASDAQ_BOOK",
         "book_options": "OPTIONS_BOOK", "timesales": "TIMESALE_EQUITY",
         "timesales_futures": "TIMESALE_FUTURES", "timesales_forex": "TIMESALE_FOREX",
-        "timesales_options": "TIMESALE_OPTIONS", "activity": "ACCT_ACTIVITY"},
+        "timesales_options": "TIMESALE_OPTIONS",
+        "chart_history_futures": "CHART_HISTORY_FUTURES", "activity": "ACCT_ACTIVITY"},
     "schwab": {
         "quotes": "LEVELONE_EQUITIES", "options": "LEVELONE_OPTIONS",
         "futures": "LEVELONE_FUTURES", "futures_options": "LEVELONE_FUTURES_OPTIONS",
@@ -240,11 +248,40 @@ SERVICES: dict[str, dict[str, str]] = {
         "screener_option": "SCREENER_OPTION", "activity": "ACCT_ACTIVITY"},
 }
 
+#: Services answering a one-shot GET instead of subscriptions.
+SNAPSHOTS = frozenset({"CHART_HISTORY_FUTURES"})
 #: Streamer services whose messages are never dropped for a slow consumer.
 NEVER_DROPPED = frozenset({"ACCT_ACTIVITY"})
 #: Level-one (Change delivery) services: the oldest of these are dropped first.
 LEVEL_ONE = frozenset({"QUOTE", "OPTION", "LEVELONE_EQUITIES", "LEVELONE_OPTIONS",
                        "LEVELONE_FUTURES", "LEVELONE_FUTURES_OPTIONS", "LEVELONE_FOREX"})
+
+
+#: Screener keys: ``<PREFIX>_<SORTFIELD>_<FREQUENCY>`` (``NASDAQ_VOLUME_30``).
+SCREENER_SORTS = ("VOLUME", "TRADES", "PERCENT_CHANGE_UP", "PERCENT_CHANGE_DOWN",
+                  "AVERAGE_PERCENT_VOLUME")
+SCREENER_FREQUENCIES = ("0", "1", "5", "10", "30", "60")
+SCREENER_KEY = re.compile(r"(?P<prefix>.+)_(?P<sort>" + "|".join(SCREENER_SORTS)
+                          + r")_(?P<frequency>" + "|".join(SCREENER_FREQUENCIES) + r")\Z")
+
+
+def check_keys(service: str, keys: Iterable[str]) -> None:
+    """A ``ValidationError`` for a key ``service`` cannot take (screeners have a key format).
+
+    >>> check_keys("SCREENER_EQUITY", ["NASDAQ_VOLUME"])
+    Traceback (most recent call last):
+    ...
+    pyTD.exceptions.ValidationError: 'NASDAQ_VOLUME' is not a screener key: ...
+    """
+    if not service.startswith("SCREENER_"):
+        return
+    for key in keys:
+        if not SCREENER_KEY.match(key):
+            raise ValidationError(
+                f"{key!r} is not a screener key: use PREFIX_SORTFIELD_FREQUENCY such as "
+                "NASDAQ_VOLUME_30 or $DJI_PERCENT_CHANGE_UP_60; sort fields: "
+                + ", ".join(SCREENER_SORTS) + "; frequencies (minutes, 0 = all day): "
+                + ", ".join(SCREENER_FREQUENCIES))
 
 
 def streamer_service(provider: str, name: str) -> str:

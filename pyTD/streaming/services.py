@@ -31,6 +31,10 @@ class ServiceMethods:
         """Level-one futures quotes (``/ES``)."""
         return self.subscribe("futures", symbols, fields)
 
+    def subscribe_futures_options(self, symbols: Keys, fields: Fields = None) -> Any:
+        """Level-one futures options quotes (``./ESZ3P990``)."""
+        return self.subscribe("futures_options", symbols, fields)
+
     def subscribe_forex(self, pairs: Keys, fields: Fields = None) -> Any:
         """Level-one forex quotes (``EUR/USD``)."""
         return self.subscribe("forex", pairs, fields)
@@ -39,17 +43,29 @@ class ServiceMethods:
         """One-minute equity bars (``CHART_EQUITY``)."""
         return self.subscribe("chart", symbols, fields)
 
+    def subscribe_chart_futures(self, symbols: Keys, fields: Fields = None) -> Any:
+        """One-minute futures bars (``CHART_FUTURES``, ``/ES``)."""
+        return self.subscribe("chart_futures", symbols, fields)
+
     def subscribe_book(self, symbols: Keys, venue: str = "nasdaq", fields: Fields = None) -> Any:
         """Order books: ``venue`` ``nasdaq``, ``options``, TD ``listed``, Schwab ``nyse``."""
         return self.subscribe(f"book_{venue}", symbols, fields)
 
-    def subscribe_timesales(self, symbols: Keys, fields: Fields = None) -> Any:
-        """Time and sales of equities (TD only)."""
-        return self.subscribe("timesales", symbols, fields)
+    def subscribe_timesales(self, symbols: Keys, fields: Fields = None,
+                            asset: str = "equity") -> Any:
+        """Time and sales, one message per trade (TD only): ``asset`` ``equity``,
+        ``futures``, ``forex`` or ``options`` (TD accepted options and sent nothing)."""
+        return self.subscribe("timesales" if asset == "equity" else f"timesales_{asset}",
+                              symbols, fields)
 
     def subscribe_screener(self, keys: Keys, fields: Fields = None) -> Any:
-        """Equity screeners such as ``NASDAQ_VOLUME_30`` (Schwab only)."""
+        """Equity screeners, keys ``PREFIX_SORTFIELD_FREQUENCY`` such as
+        ``NASDAQ_VOLUME_30`` or ``$DJI_PERCENT_CHANGE_UP_60`` (Schwab only)."""
         return self.subscribe("screener_equity", keys, fields)
+
+    def subscribe_option_screener(self, keys: Keys, fields: Fields = None) -> Any:
+        """Option screeners such as ``OPTION_CALL_TRADES_30`` (Schwab only)."""
+        return self.subscribe("screener_option", keys, fields)
 
     def subscribe_activity(self, key: Optional[str] = None) -> Any:
         """Account activity (orders, fills); ``key`` defaults to the provider's."""

@@ -75,10 +75,11 @@ def test_forex_unused_strings_stay_strings():
     assert msg["tick"] == "UNUSED" and msg["mark"] == 0.8968
 
 
-def test_books_and_activity_keep_their_nested_payloads():
+def test_books_name_their_levels_and_activity_keeps_its_payload():
     book = one("schwab", "NYSE_BOOK", {"key": "F", "1": 1765306322349,
                                        "2": [{"0": 13.12, "1": 31600, "2": 9, "3": []}], "3": []})
-    assert book["bids"][0]["0"] == 13.12 and book["asks"] == []
+    assert (book["bids"][0].price, book["bids"][0].size) == (13.12, 31600)
+    assert book["asks"] == []
     activity = one("schwab", "ACCT_ACTIVITY", {"seq": 2, "key": "Account Activity",
                                                "1": "12345678", "2": "OrderAccepted", "3": "{}"})
     assert (activity.service, activity["message_type"], activity.seq) == (

@@ -14,7 +14,7 @@ from typing import Any, Callable
 from pyTD.sandbox.data import universe
 from pyTD.sandbox.data.calendar import local_date, previous_trading_day
 from pyTD.sandbox.data.options import expirations, root_of
-from pyTD.sandbox.data.prices import day_bar, snapshot
+from pyTD.sandbox.data.prices import daily_volume, day_bar, snapshot
 from pyTD.sandbox.market import chains, history, instruments
 from pyTD.sandbox.market.contracts import OPTIONABLE
 from pyTD.sandbox.routing import (
@@ -151,15 +151,9 @@ def _members(index: str) -> tuple[str, ...]:
     return ()  # OTCBB and the option screeners: nothing in the sandbox's universe
 
 
-def get_movers(sandbox: SandboxLike, req: SandboxRequest, index: str) -> SandboxResponse:
-    """``GET /marketdata/v1/movers/{symbol_id}?sort=&frequency=``: ``{"screeners": [...]}``,
-    at most ten."""
-    if index not in MOVER_INDICES:
-        raise BadRequest(f"Invalid symbol_id '{index}': allowed values are "
-                         + ", ".join(MOVER_INDICES))
-    sort = enum_arg(req, "sort", MOVER_SORTS, "VOLUME")
-    enum_arg(req, "frequency", ("0", "1", "5", "10", "30", "60"))
-    seed, now = sandbox.seed, sandbox.clock()
+def mover_rows(seed: int, now: float, index: str, sort: str) -> list[dict[str, Any]]:
+    """Every mover of ``index`` at ``now`` in Schwab's row shape, sorted by ``sort`` (one of
+    :data:`MOVER_SORTS` or ``AVERAGE_PERCENT_VOLUME``, the volume against a usual day's)."""
     rows: list[dict[str, Any]] = []
     for model in _members(index):
         snap = snapshot(seed, model, now)
@@ -176,14 +170,28 @@ def get_movers(sandbox: SandboxLike, req: SandboxRequest, index: str) -> Sandbox
     keys: dict[str, Callable[[dict[str, Any]], float]] = {
         "VOLUME": lambda r: -r["volume"], "TRADES": lambda r: -r["trades"],
         "PERCENT_CHANGE_UP": lambda r: -r["netPercentChange"],
-        "PERCENT_CHANGE_DOWN": lambda r: r["netPercentChange"]}
+        "PERCENT_CHANGE_DOWN": lambda r: r["netPercentChange"],
+        "AVERAGE_PERCENT_VOLUME": lambda r: -r["volume"] / daily_volume(
+            seed, to_model(r["symbol"]))}
     key = keys[sort]
     if sort == "PERCENT_CHANGE_UP":
         rows = [r for r in rows if r["netPercentChange"] > 0]
     elif sort == "PERCENT_CHANGE_DOWN":
         rows = [r for r in rows if r["netPercentChange"] < 0]
     rows.sort(key=lambda r: (key(r), r["symbol"]))
-    return json_response({"screeners": rows[:10]})
+    return rows
+
+
+def get_movers(sandbox: SandboxLike, req: SandboxRequest, index: str) -> SandboxResponse:
+    """``GET /marketdata/v1/movers/{symbol_id}?sort=&frequency=``: ``{"screeners": [...]}``,
+    at most ten."""
+    if index not in MOVER_INDICES:
+        raise BadRequest(f"Invalid symbol_id '{index}': allowed values are "
+                         + ", ".join(MOVER_INDICES))
+    sort = enum_arg(req, "sort", MOVER_SORTS, "VOLUME")
+    enum_arg(req, "frequency", ("0", "1", "5", "10", "30", "60"))
+    return json_response({"screeners": mover_rows(sandbox.seed, sandbox.clock(), index,
+                                                  sort)[:10]})
 
 
 def _instrument(seed: int, item: dict, now: float) -> dict:

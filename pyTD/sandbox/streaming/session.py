@@ -1,7 +1,8 @@
 """One streamer connection of the sandbox: commands in, responses, heartbeats and ticks out.
 
 Level-one services send the subscribed fields that changed since the last message
-of the same key (all of them first); charts send each completed one-minute bar.
+of the same key (all of them first); charts send each completed one-minute bar;
+books, time and sales and screeners are sent by :mod:`pyTD.sandbox.streaming.feeds`.
 Every frame out goes through the streamer's faults.
 """
 
@@ -13,12 +14,13 @@ import logging
 from typing import TYPE_CHECKING, Any, Optional
 
 from pyTD.sandbox.accounts.models import ACCOUNT_IDS
-from pyTD.sandbox.streaming import activity, ticks
+from pyTD.sandbox.streaming import activity, chart_history, feeds, ticks
 from pyTD.sandbox.streaming.faults import MALFORMED_FRAME
 from pyTD.sandbox.streaming.wire import (
     BAD_COMMAND,
     CLOSE_CONNECTION,
     FAILED_ADD,
+    FAILED_VIEW,
     LOGIN_DENIED,
     MAX_KEYS,
     NOT_LOGGED_IN,
@@ -51,6 +53,7 @@ class Session:
         self._stalled_until = 0.0
         self._orders: dict[int, str] = {}
         self._activity_seq = 0
+        self.feeds = feeds.Feeds(streamer.sandbox, self.wire)
 
     # -- sending -------------------------------------------------------------------------
     async def send(self, body: dict, *, faults: bool = True) -> None:
@@ -121,6 +124,8 @@ class Session:
         elif service not in self.wire.fields:
             await self.respond(request, SERVICE_NOT_AVAILABLE,
                                "Service not available or temporary down")
+        elif service == "CHART_HISTORY_FUTURES" or command == "GET":
+            await self.get(request, str(service), str(command))
         else:
             await self.subscription(request, str(service), str(command))
 
@@ -151,6 +156,10 @@ class Session:
         if command == "ADD" and service == "ACCT_ACTIVITY" and self.wire.schwab:
             await self.respond(request, FAILED_ADD, "ADD command failed: use SUBS")
             return
+        if command == "VIEW" and service == "ACCT_ACTIVITY":
+            await self.respond(request, FAILED_VIEW, "VIEW command failed: account activity "
+                               "always sends fields 0-3")
+            return
         if command == "SUBS":
             self.subs[service] = current = {"keys": dict.fromkeys(keys), "fields": ids}
         elif command == "ADD":
@@ -159,10 +168,12 @@ class Session:
         elif command == "UNSUBS" and current is not None:
             for key in keys or list(current["keys"]):
                 current["keys"].pop(key, None)
+            self.feeds.forget(service, keys or None)
         elif command == "VIEW" and current is not None:
             current["fields"] = ids
             for state in [k for k in self._last if k[0] == service]:
                 del self._last[state]  # the new fields are all sent next
+            self.feeds.forget(service, trades=False)
         elif command not in ("UNSUBS", "VIEW"):
             await self.respond(request, BAD_COMMAND, f"Bad command formatting: {command}")
             return
@@ -181,6 +192,23 @@ class Session:
         if command in ("SUBS", "ADD", "VIEW"):
             await self.tick(only=service)
 
+    async def get(self, request: dict, service: str, command: str) -> None:
+        """GET (TD's CHART_HISTORY_FUTURES only): one ``snapshot`` frame, or code 21."""
+        parameters = request.get("parameters") or {}
+        symbol = str(parameters.get("symbol", ""))
+        try:
+            if service != "CHART_HISTORY_FUTURES" or command != "GET":
+                raise ValueError(f"{service} takes no GET" if command == "GET" else
+                                 f"{service} answers GET only")
+            item = chart_history.candles_item(
+                self.streamer.sandbox.seed, symbol, parameters, str(request.get("requestid")),
+                self.streamer.sandbox.clock(), self.streamer.sandbox.universe.knows(symbol))
+        except ValueError as exc:
+            await self.respond(request, BAD_COMMAND, f"Bad command formatting: {exc}")
+            return
+        await self.send({"snapshot": [{"service": service, "timestamp": self.now_ms(),
+                                       "command": "GET", "content": [item]}]}, faults=False)
+
     # -- streaming -----------------------------------------------------------------------
     def _values(self, service: str, symbol: str, now: float) -> Optional[dict[str, Any]]:
         seed = self.streamer.sandbox.seed
@@ -193,9 +221,10 @@ class Session:
     def _changes(self, service: str, key: str, values: dict, ids: tuple) -> Optional[dict]:
         item = self.wire.item(service, key, values, ids)
         last = self._last.get((service, key))
+        if service in CHARTS:  # a new bar: another minute, whatever fields are streamed
+            self._last[(service, key)] = {"chart_time": values["chart_time"]}
+            return item if last is None or last["chart_time"] != values["chart_time"] else None
         self._last[(service, key)] = item
-        if service in CHARTS:
-            return item if last is None or last.get("7") != item.get("7") else None
         if last is None:
             return item
         changed = {k: v for k, v in item.items() if k == "key" or last.get(k) != v}
@@ -211,6 +240,9 @@ class Session:
                 continue
             content = []
             for key in list(sub["keys"]):
+                if service in feeds.SERVICES:
+                    content.extend(self.feeds.items(service, key, sub["fields"], now))
+                    continue
                 symbol = self.wire.model_symbol(key)
                 if not symbol or not sandbox.universe.knows(symbol):
                     continue

@@ -14,7 +14,8 @@ from pyTD.streaming.fields import FIELD_MAPS, FieldMap
 
 #: Response codes of the reference (§2.5, §3.6).
 SUCCESS, LOGIN_DENIED, SERVICE_NOT_AVAILABLE, CLOSE_CONNECTION = 0, 3, 11, 12
-SYMBOL_LIMIT, NOT_LOGGED_IN, BAD_COMMAND, FAILED_ADD, STOP_STREAMING = 19, 20, 21, 24, 30
+SYMBOL_LIMIT, NOT_LOGGED_IN, BAD_COMMAND, FAILED_ADD, FAILED_VIEW = 19, 20, 21, 24, 25
+STOP_STREAMING = 30
 #: Keys per service the sandbox accepts (code 19 beyond).
 MAX_KEYS = 500
 #: Where the sandbox keeps TD streamer tokens: token -> the access token it was issued for.
