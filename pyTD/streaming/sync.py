@@ -15,12 +15,14 @@ From asyncio code, ``async for msg in s`` waits without blocking the caller's lo
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import threading
 from collections import deque
 from typing import Any, AsyncIterator, Coroutine, Iterable, Iterator, Optional, TypeVar
 
 from pyTD.streaming.buffer import Item
 from pyTD.streaming.client import AsyncStream, Callback
+from pyTD.streaming.nested import Candle
 from pyTD.streaming.services import Fields, Keys, ServiceMethods
 
 T = TypeVar("T")
@@ -85,6 +87,19 @@ class Stream(ServiceMethods):
     def view(self, service: str, fields: Iterable[str]) -> None:
         """VIEW (see :meth:`AsyncStream.view`)."""
         self._call(self.client.view(service, fields))
+
+    def get_chart_history_futures(self, symbol: str, frequency: str = "m1",
+                                  period: Optional[str] = None,
+                                  start: Optional[dt.datetime] = None,
+                                  end: Optional[dt.datetime] = None) -> list[Candle]:
+        """TD's futures bars (see :meth:`AsyncStream.get_chart_history_futures`).
+
+        >>> s.get_chart_history_futures("/ES", period="d1")[-1].close  # doctest: +SKIP
+        4531.25
+        """
+        self.start()
+        return self._call(self.client.get_chart_history_futures(symbol, frequency, period,
+                                                                start, end))
 
     def on(self, service: str, callback: Callback) -> None:
         """Per-service callback (runs on the stream's thread; see :meth:`AsyncStream.on`)."""

@@ -159,3 +159,16 @@ def test_a_queued_order_s_fill_at_the_open_arrives_as_account_activity(client, s
                 kinds.append(msg["message_type"])
                 assert msg["message_type"] in ("SUBSCRIBED", filled), kinds
         assert str(order_id) in msg["message_data"]
+
+
+def test_the_blocking_stream_fetches_td_s_futures_chart_history(client, sandbox):
+    only(sandbox, "tdameritrade", "Schwab's streamer has no futures chart history")
+
+    async def from_asyncio():
+        async with client.stream(asynchronous=True) as s:
+            return await s.get_chart_history_futures("/ES", "m5", period="d1")
+
+    with client.stream() as s:
+        bars = s.get_chart_history_futures("/ES", "m5", period="d1")
+    assert bars and bars == asyncio.run(from_asyncio())   # the sandbox clock is frozen
+    assert all(bar.time.minute % 5 == 0 for bar in bars)
