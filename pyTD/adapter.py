@@ -13,13 +13,12 @@ have reached the server is then a fact, not a guess from the exception type.
 
 from __future__ import annotations
 
-import contextlib
 import http.client
 import io
 import socket
 import threading
 import time
-from typing import Any, Callable, Iterator, Optional
+from typing import Any, Callable, Optional
 
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
@@ -48,15 +47,25 @@ def current() -> Optional[Attempt]:
     return getattr(_local, "attempt", None)
 
 
-@contextlib.contextmanager
-def attempt(deadline: Optional[float]) -> Iterator[Attempt]:
-    """Open an :class:`Attempt` for the requests this thread sends inside the block."""
-    opened, previous = Attempt(deadline), current()
-    _local.attempt = opened
-    try:
-        yield opened
-    finally:
-        _local.attempt = previous
+class attempt:  # noqa: N801  # used as a function: ``with attempt(deadline) as sending``
+    """Open an :class:`Attempt` for the requests this thread sends inside the block.
+
+    A class rather than a generator-based context manager: it runs on every request.
+    """
+
+    __slots__ = ("opened", "previous")
+
+    def __init__(self, deadline: Optional[float]) -> None:
+        self.opened = Attempt(deadline)
+        self.previous: Optional[Attempt] = None
+
+    def __enter__(self) -> Attempt:
+        self.previous = getattr(_local, "attempt", None)
+        _local.attempt = self.opened
+        return self.opened
+
+    def __exit__(self, *exc_info: object) -> None:
+        _local.attempt = self.previous
 
 
 class _DeadlineReader(io.RawIOBase):
@@ -138,9 +147,15 @@ _POOLS = {"http": _HTTPPool, "https": _HTTPSPool}
 
 
 class Adapter(HTTPAdapter):
-    """An ``HTTPAdapter`` whose connections (direct or through an HTTP proxy) are pyTD's."""
+    """An ``HTTPAdapter`` whose connections (direct or through an HTTP proxy) are pyTD's.
+
+    ``routes`` keeps, per origin and TLS/proxy settings, the pool requests go
+    through (see :mod:`pyTD.fastpath`); it is emptied whenever the pools are
+    replaced, as in a forked child.
+    """
 
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        self.routes: dict[Any, Any] = {}
         super().init_poolmanager(*args, **kwargs)
         self.poolmanager.pool_classes_by_scheme = _POOLS
 

@@ -22,6 +22,7 @@ import requests
 from requests.structures import CaseInsensitiveDict
 from urllib3.util.retry import Retry
 
+from pyTD import fastpath
 from pyTD._fork import fresh_pools, register
 from pyTD.adapter import Adapter, Attempt, DeadlineExceeded, attempt
 from pyTD.bodies import encode_body
@@ -163,6 +164,7 @@ class Transport:
         self.max_body = max_body if max_body is not None else MAX_BODY
         self._header_memo: Optional[tuple[Optional[Mapping[str, str]],
                                           CaseInsensitiveDict]] = None
+        self._timeout_memo: Optional[tuple[Any, Any]] = None
 
     def send(self, method: str, url: str, *, params: Any = None, json: Any = None,
              data: Any = None, headers: Optional[Mapping[str, str]] = None,
@@ -223,13 +225,17 @@ class Transport:
         declared = response.headers.get("Content-Length", "")
         size, chunks = 0, []
         if not (declared.isdigit() and int(declared) > self.max_body):
-            for chunk in response.iter_content(_CHUNK):
+            direct = self.owns_session and hasattr(response.raw, "stream")
+            reading = fastpath.body_chunks(response.raw, _CHUNK, self.max_body) if direct else \
+                response.iter_content(_CHUNK)
+            for chunk in reading:
                 size += len(chunk)
                 if size > self.max_body:
                     break
                 chunks.append(chunk)
             else:
                 response._content = b"".join(chunks)
+                response._content_consumed = True
                 return
         response._content = b""
         response.close()
@@ -257,10 +263,21 @@ class Transport:
                              data=json_body if json_body is not None else data, auth=auth)
             if json_body is not None:
                 prepared.headers.update(_JSON_TYPE)   # after Content-Length, as requests does
-        # The adapter directly: no cookie jar, hooks or redirect handling to run.
-        return session.get_adapter(url).send(
-            prepared, timeout=self.timeout, proxies=session.proxies, verify=session.verify,
-            cert=session.cert, stream=True)
+        # No cookie jar, hooks or redirect handling to run: pyTD's adapter's pool directly.
+        adapter = session.get_adapter(url)
+        if isinstance(adapter, Adapter):
+            return fastpath.send(adapter, prepared, self._urllib3_timeout(),
+                                 proxies=session.proxies, verify=session.verify,
+                                 cert=session.cert)
+        return adapter.send(prepared, timeout=self.timeout, proxies=session.proxies,
+                            verify=session.verify, cert=session.cert, stream=True)
+
+    def _urllib3_timeout(self) -> Any:
+        """``timeout`` as urllib3 takes it, converted once per value of ``timeout``."""
+        memo = self._timeout_memo
+        if memo is None or memo[0] is not self.timeout:
+            memo = self._timeout_memo = (self.timeout, fastpath.urllib3_timeout(self.timeout))
+        return memo[1]
 
     def _merged_headers(self, headers: Optional[Mapping[str, str]]) -> CaseInsensitiveDict:
         """Session headers updated with ``headers``, merged once per distinct headers object."""
