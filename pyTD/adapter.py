@@ -47,7 +47,7 @@ def current() -> Optional[Attempt]:
     return getattr(_local, "attempt", None)
 
 
-class attempt:  # noqa: N801  # used as a function: ``with attempt(deadline) as sending``
+class attempt:  # used as a function: ``with attempt(deadline) as sending``
     """Open an :class:`Attempt` for the requests this thread sends inside the block.
 
     A class rather than a generator-based context manager: it runs on every request.
@@ -101,16 +101,30 @@ class _DeadlineReader(io.RawIOBase):
         super().close()
 
 
+class _DeadlineSocket:
+    """What :class:`_Response` hands ``http.client``: its one ``makefile`` reads by deadline."""
+
+    __slots__ = ("clock", "ends_at", "sock")
+
+    def __init__(self, sock: socket.socket, ends_at: float, clock: Callable[[], float]) -> None:
+        self.sock, self.ends_at, self.clock = sock, ends_at, clock
+
+    def makefile(self, mode: str) -> io.BufferedReader:
+        """``sock.makefile("rb")`` (the only mode ``http.client`` asks for), read by deadline."""
+        raw = self.sock.makefile("rb", buffering=0)   # the socket's own reader, unbuffered
+        return io.BufferedReader(_DeadlineReader(raw, self.sock, self.ends_at, self.clock))
+
+
 class _Response(http.client.HTTPResponse):
     """``http.client``'s response, reading through a :class:`_DeadlineReader` when asked to."""
 
     def __init__(self, sock: socket.socket, *args: Any, **kwargs: Any) -> None:
-        super().__init__(sock, *args, **kwargs)
         opened = current()
         if opened is not None and opened.deadline is not None:
-            reader = _DeadlineReader(self.fp.detach(), sock, opened.clock() + opened.deadline,
-                                     opened.clock)
-            self.fp = io.BufferedReader(reader)
+            timed = _DeadlineSocket(sock, opened.clock() + opened.deadline, opened.clock)
+            super().__init__(timed, *args, **kwargs)  # type: ignore[arg-type]  # reads only
+        else:
+            super().__init__(sock, *args, **kwargs)
 
 
 class _Noting:

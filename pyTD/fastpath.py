@@ -17,11 +17,13 @@ for ``Response.iter_content``. The answer is a genuine ``requests.Response``::
 
 from __future__ import annotations
 
-from typing import Any, Iterator, NamedTuple, Optional
+import datetime
+from collections import OrderedDict
+from typing import Any, Iterator, Mapping, NamedTuple, Optional
 
 import requests
 from requests import exceptions as rex
-from requests.cookies import extract_cookies_to_jar
+from requests.cookies import RequestsCookieJar, extract_cookies_to_jar
 from requests.structures import CaseInsensitiveDict
 from requests.utils import get_encoding_from_headers, urldefragauth
 from urllib3 import exceptions as u3
@@ -30,7 +32,7 @@ from urllib3.util.timeout import Timeout
 
 from pyTD.adapter import Adapter
 
-_COOKIE_HEADERS = ("Set-Cookie", "Set-Cookie2")
+_NO_TIME = datetime.timedelta(0)   # what Response() sets; immutable, so shared
 
 
 class Route(NamedTuple):
@@ -77,14 +79,19 @@ def route(adapter: Adapter, request: requests.PreparedRequest, verify: Any,
     return found
 
 
-def send(adapter: Adapter, request: requests.PreparedRequest, timeout: Timeout, *,
-         proxies: dict[str, str], verify: Any, cert: Any) -> requests.Response:
-    """Send ``request`` through ``adapter``'s pool; the answer's body is left unread."""
+def send(adapter: Adapter, request: requests.PreparedRequest, timeout: Timeout,
+         headers: Mapping[str, Any], *, proxies: dict[str, str], verify: Any,
+         cert: Any) -> requests.Response:
+    """Send ``request`` through ``adapter``'s pool; the answer's body is left unread.
+
+    ``headers`` are ``request.headers`` or the same names and values in the same order.
+    """
     found = route(adapter, request, verify, proxies, cert)
-    target = urldefragauth(request.url) if found.full_url else request.path_url
+    target = urldefragauth(str(request.url)) if found.full_url else request.path_url
     try:
         raw = found.pool.urlopen(
-            method=request.method, url=target, body=request.body, headers=request.headers,
+            method=str(request.method), url=target,
+            body=request.body, headers=headers,  # type: ignore[arg-type]  # as requests passes it
             redirect=False, assert_same_host=False, preload_content=False,
             decode_content=False, retries=adapter.max_retries, timeout=timeout,
             chunked=not (request.body is None or "Content-Length" in request.headers))
@@ -121,19 +128,39 @@ def _exhausted(exc: u3.MaxRetryError, request: requests.PreparedRequest) -> rex.
 
 
 def _response(adapter: Adapter, request: requests.PreparedRequest, raw: Any) -> requests.Response:
-    """The ``requests.Response`` ``HTTPAdapter.build_response`` would make of ``raw``."""
-    response = requests.Response()
+    """The ``requests.Response`` ``HTTPAdapter.build_response`` would make of ``raw``.
+
+    Its attributes are set here rather than by ``Response()``, which would make
+    a cookie jar only to replace it and an empty header dict to discard.
+    """
+    response = requests.Response.__new__(requests.Response)
+    response._content = False
+    response._content_consumed = False
+    response._next = None
     response.status_code = raw.status
-    response.headers = CaseInsensitiveDict(raw.headers.itermerged())   # as dict(raw.headers)
-    response.encoding = get_encoding_from_headers(response.headers)
+    headers = response.headers = CaseInsensitiveDict()
+    # As CaseInsensitiveDict(raw.headers): each name as first seen, repeated values joined.
+    headers._store = OrderedDict([(lowered, (seen[0], ", ".join(seen[1:])))
+                                  for lowered, seen in raw.headers._container.items()])
     response.raw = raw
-    response.reason = raw.reason
     response.url = str(request.url)
-    if any(name in raw.headers for name in _COOKIE_HEADERS):   # else the jar stays empty
+    response.encoding = get_encoding_from_headers(headers)
+    response.history = []
+    response.reason = raw.reason
+    response.cookies = RequestsCookieJar()
+    if "Set-Cookie" in raw.headers or "Set-Cookie2" in raw.headers:   # else it stays empty
         extract_cookies_to_jar(response.cookies, request, raw)
+    response.elapsed = _NO_TIME
     response.request = request
     response.connection = adapter
     return response
+
+
+def copy_headers(headers: CaseInsensitiveDict) -> CaseInsensitiveDict:
+    """``headers.copy()``, without lowering every name again."""
+    copy: CaseInsensitiveDict = CaseInsensitiveDict()
+    copy._store = headers._store.copy()
+    return copy
 
 
 def body_chunks(raw: Any, size: int, limit: int) -> Iterator[bytes]:

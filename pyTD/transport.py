@@ -162,8 +162,8 @@ class Transport:
         read_timeout = timeout[1] if isinstance(timeout, tuple) else timeout
         self.deadline = deadline if deadline is not None else DEADLINE_FACTOR * read_timeout
         self.max_body = max_body if max_body is not None else MAX_BODY
-        self._header_memo: Optional[tuple[Optional[Mapping[str, str]],
-                                          CaseInsensitiveDict]] = None
+        self._header_memo: Optional[tuple[Optional[Mapping[str, str]], CaseInsensitiveDict,
+                                          dict[str, str]]] = None
         self._timeout_memo: Optional[tuple[Any, Any]] = None
 
     def send(self, method: str, url: str, *, params: Any = None, json: Any = None,
@@ -203,7 +203,7 @@ class Transport:
                 error = failure(method, url, exc, sent=self._known_sent(sending, url),
                                 deadline=self.deadline)
             else:
-                if not response.is_redirect and not 300 <= response.status_code < 400:
+                if not 300 <= response.status_code < 400:   # (every is_redirect is a 3xx)
                     return response
                 error = redirection(method, url, response, self.base_url)
         raise error  # outside the except block: no __context__ holding the request
@@ -250,7 +250,7 @@ class Transport:
                        auth: Optional[tuple[str, str]]) -> requests.Response:
         session = self.session
         prepared = requests.PreparedRequest()
-        merged = self._merged_headers(headers)
+        merged, on_wire = self._merged_headers(headers)
         if json_body is None and data is None and auth is None:
             prepared.method = method.upper()
             prepared.url = _full_url(url, params) if params else url
@@ -258,15 +258,17 @@ class Transport:
             prepared.body = None
             if prepared.method not in ("GET", "HEAD"):
                 prepared.headers["Content-Length"] = "0"  # as prepare_body() sets it
+                on_wire = prepared.headers
         else:
             prepared.prepare(method=method, url=url, headers=merged, params=params,
                              data=json_body if json_body is not None else data, auth=auth)
             if json_body is not None:
                 prepared.headers.update(_JSON_TYPE)   # after Content-Length, as requests does
+            on_wire = prepared.headers
         # No cookie jar, hooks or redirect handling to run: pyTD's adapter's pool directly.
         adapter = session.get_adapter(url)
         if isinstance(adapter, Adapter):
-            return fastpath.send(adapter, prepared, self._urllib3_timeout(),
+            return fastpath.send(adapter, prepared, self._urllib3_timeout(), on_wire,
                                  proxies=session.proxies, verify=session.verify,
                                  cert=session.cert)
         return adapter.send(prepared, timeout=self.timeout, proxies=session.proxies,
@@ -279,16 +281,19 @@ class Transport:
             memo = self._timeout_memo = (self.timeout, fastpath.urllib3_timeout(self.timeout))
         return memo[1]
 
-    def _merged_headers(self, headers: Optional[Mapping[str, str]]) -> CaseInsensitiveDict:
-        """Session headers updated with ``headers``, merged once per distinct headers object."""
-        memo = self._header_memo
-        if memo is not None and memo[0] is headers:
-            return memo[1].copy()
-        merged = CaseInsensitiveDict(self.session.headers)
-        merged.update(headers or {})
-        self._header_memo = (headers, merged)
-        return merged.copy()
+    def _merged_headers(self, headers: Optional[Mapping[str, str]]
+                        ) -> tuple[CaseInsensitiveDict, Mapping[str, Any]]:
+        """Session headers updated with ``headers`` (a copy of its own), and the same as a dict.
 
+        Merged once per distinct ``headers`` object; the dict, in the same order,
+        is what urllib3 writes (it reads a plain dict faster), never modified.
+        """
+        memo = self._header_memo
+        if memo is None or memo[0] is not headers:
+            merged = CaseInsensitiveDict(self.session.headers)
+            merged.update(headers or {})
+            memo = self._header_memo = (headers, merged, dict(merged.items()))
+        return fastpath.copy_headers(memo[1]), memo[2]
 
 def _full_url(url: str, params: Any) -> str:
     """``url`` with its query string, encoded as requests encodes it (memoized)."""
