@@ -165,13 +165,18 @@ class Adapter(HTTPAdapter):
 
     ``routes`` keeps, per origin and TLS/proxy settings, the pool requests go
     through (see :mod:`pyTD.fastpath`); it is emptied whenever the pools are
-    replaced, as in a forked child.
+    dropped or replaced (``close()``, a forked child).
     """
 
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         self.routes: dict[Any, Any] = {}
         super().init_poolmanager(*args, **kwargs)
         self.poolmanager.pool_classes_by_scheme = _POOLS
+
+    def close(self) -> None:
+        """Drop the pools, as ``HTTPAdapter`` does, and the routes to them."""
+        super().close()
+        self.routes.clear()
 
     def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> PoolManager:
         manager = super().proxy_manager_for(proxy, **proxy_kwargs)

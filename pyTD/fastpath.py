@@ -23,6 +23,7 @@ from typing import Any, Iterator, Mapping, NamedTuple, Optional
 
 import requests
 from requests import exceptions as rex
+from requests.adapters import DEFAULT_POOLSIZE
 from requests.cookies import RequestsCookieJar, extract_cookies_to_jar
 from requests.structures import CaseInsensitiveDict
 from requests.utils import get_encoding_from_headers, urldefragauth
@@ -32,6 +33,8 @@ from urllib3.util.timeout import Timeout
 
 from pyTD.adapter import Adapter
 
+#: Routes kept per adapter: as many as the pools its pool manager keeps (requests' default).
+MAX_ROUTES = DEFAULT_POOLSIZE
 _NO_TIME = datetime.timedelta(0)   # what Response() sets; immutable, so shared
 
 
@@ -66,7 +69,7 @@ def route(adapter: Adapter, request: requests.PreparedRequest, verify: Any,
     origin = url[:path_start] if path_start > 0 else url
     key = (origin, verify, cert, tuple(proxies.items()))
     found: Optional[Route] = adapter.routes.get(key)
-    if found is not None and found.pool.pool is not None:   # closed pools have none
+    if found is not None and found.pool.pool is not None:   # a pool closed by hand has none
         return found
     try:
         pool = adapter.get_connection_with_tls_context(request, verify, proxies=proxies,
@@ -75,6 +78,8 @@ def route(adapter: Adapter, request: requests.PreparedRequest, verify: Any,
         raise rex.InvalidURL(exc, request=request)  # noqa: B904  # chained as requests does
     adapter.cert_verify(pool, url, verify, cert)
     found = Route(pool, full_url=adapter.request_url(request, proxies) != request.path_url)
+    if len(adapter.routes) >= MAX_ROUTES:   # the pool manager has let the oldest go by now
+        adapter.routes.clear()
     adapter.routes[key] = found
     return found
 

@@ -8,6 +8,7 @@ import gzip
 import socket
 import threading
 import time
+import tracemalloc
 
 import pytest
 import requests
@@ -211,7 +212,8 @@ class _ProxyRecorder:
     def _answer(self, conn: socket.socket) -> None:
         self.seen.append(self.server.heads[-1])
         body = f'{{"via": "{self.name}"}}'.encode()
-        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
+        conn.sendall(b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: %d\r\n\r\n%s"
+                     % (len(body), body))
 
     @property
     def url(self) -> str:
@@ -252,13 +254,27 @@ def test_a_changed_verify_setting_is_followed(tmp_path):
         assert transport.send("GET", url).content == b"{}"
 
 
-def test_closed_pools_are_found_again():
+def test_after_close_the_pool_is_the_one_the_adapter_picks():
     with Canned() as server:
         transport = Transport(server.url, retry_count=0)
         transport.send("GET", server.url + "/x")
         transport.close()
-        assert transport.send("GET", server.url + "/x").content == b"{}"
+        response = transport.send("GET", server.url + "/x")
+        adapter = transport.session.get_adapter(server.url)
+        picked = adapter.get_connection_with_tls_context(
+            response.request, transport.session.verify, proxies={}, cert=None)
+        assert [route.pool for route in adapter.routes.values()] == [picked]
     assert len(server.requests) == 2
+
+
+def test_routes_are_kept_for_no_more_origins_than_the_pool_manager_keeps():
+    with Canned() as server:
+        transport = Transport(server.url, retry_count=0)
+        adapter = transport.session.get_adapter(server.url)
+        for n in range(3 * fastpath.MAX_ROUTES):
+            transport.send("GET", f"http://user{n}@127.0.0.1:{server.port}/x")   # n origins
+            assert len(adapter.routes) <= fastpath.MAX_ROUTES
+    assert len(server.requests) == 3 * fastpath.MAX_ROUTES
 
 
 def test_fresh_pools_forget_the_inherited_ones():
@@ -297,6 +313,51 @@ def test_an_encoded_body_is_limited_by_its_decoded_size():
             == b" " * 4096
         with pytest.raises(ResponseFormatError, match="larger than 1024 bytes"):
             Transport(server.url, retry_count=0, max_body=1024).send("GET", url)
+
+
+def test_an_encoded_body_is_never_decoded_whole_past_max_body():
+    decoded = 64 * 1024 * 1024
+    body = gzip.compress(bytes(decoded), compresslevel=1)   # about 0.3 MiB on the wire
+    answer = (b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: %d\r\n\r\n"
+              % len(body)) + body
+    max_body = 1024 * 1024
+    with RawServer(_answering(answer)) as server:
+        transport = Transport(server.url, retry_count=0, max_body=max_body)
+        tracemalloc.start()
+        try:
+            with pytest.raises(ResponseFormatError, match="max_body"):
+                transport.send("GET", server.url + "/x")
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+    assert peak < 8 * max_body, f"peak {peak / max_body:.1f} x max_body"
+
+
+@pytest.mark.parametrize("where", ["refused", "refusing proxy", "untrusted TLS"])
+def test_the_direct_path_raises_what_the_adapters_send_raises(tmp_path, where):
+    ensure_certificate(str(tmp_path))
+    tls = RawServer(_answering(b"HTTP/1.1 200 OK\r\n\r\n"), tls=server_context(str(tmp_path)))
+    url = {"refused": f"http://127.0.0.1:{_unused_port()}/v1/x",
+           "refusing proxy": "http://api.pytd.invalid/v1/x",
+           "untrusted TLS": tls.url + "/x"}[where]
+    proxies = {"http": f"http://127.0.0.1:{_unused_port()}"} if where == "refusing proxy" else {}
+    raised = []
+    with tls:
+        for direct in (True, False):
+            adapter = Transport(url).session.get_adapter(url)
+            request = requests.Request("GET", url).prepare()
+            timeout = fastpath.urllib3_timeout((2, 2))
+            with pytest.raises(requests.RequestException) as info:
+                if direct:
+                    fastpath.send(adapter, request, timeout, request.headers, proxies=proxies,
+                                  verify=True, cert=None)
+                else:
+                    adapter.send(request, timeout=timeout, proxies=proxies, verify=True,
+                                 cert=None, stream=True)
+            reason = getattr(info.value.args[0], "reason", None)
+            raised.append((type(info.value), type(info.value.args[0]), type(reason),
+                           info.value.request is request))
+    assert raised[0] == raised[1]
 
 
 def test_attempts_nest_and_are_restored_after_a_failure():
