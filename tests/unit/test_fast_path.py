@@ -90,7 +90,8 @@ def test_the_answer_is_the_response_requests_builds():
     for name in ("status_code", "reason", "encoding", "url", "content", "text"):
         assert getattr(fast, name) == getattr(reference, name), name
     assert list(fast.headers.items()) == list(reference.headers.items())
-    assert fast.headers["x-dup"] == "a, b" and fast.headers["SET-COOKIE"] == "a=1; Path=/, b=2; Path=/"
+    assert fast.headers["x-dup"] == "a, b"
+    assert fast.headers["SET-COOKIE"] == "a=1; Path=/, b=2; Path=/"
     assert fast.cookies.get_dict() == reference.cookies.get_dict() == {"a": "1", "b": "2"}
     assert fast.request.url == reference.request.url and fast.request.method == "GET"
     assert fast.elapsed == datetime.timedelta(0) and fast.history == []
