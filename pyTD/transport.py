@@ -5,7 +5,7 @@ errors, 429 and 5xx, exponential backoff with jitter, ``Retry-After``
 honoured, and a bare 429 waits for the next minute of TD's quota clock);
 requests that change state are never retried once sent.
 Environment-derived settings (proxies, CA bundle) are resolved once when the
-session is built, not on every call.
+session is built, not on every call, and the connection pool once per origin.
 """
 
 from __future__ import annotations
@@ -137,7 +137,10 @@ class Transport:
     With its own session (the default) a request is prepared without
     ``Session.request``'s per-call merging of session settings (nothing to
     merge: no auth, params, cookies or hooks, and proxies and CA bundle are
-    resolved once), with the same bytes on the wire. A ``session`` you pass in
+    resolved once) and sent through the adapter's urllib3 pool directly
+    (:mod:`pyTD.fastpath`: the pool, proxy and TLS settings ``HTTPAdapter``
+    would pick, found once per origin), with the same bytes on the wire, the
+    same ``requests.Response`` and the same failures. A ``session`` you pass in
     keeps its own adapters and settings and goes through ``Session.request``.
 
     With a ``pacer``, every request but an order write waits for a slot of the
