@@ -239,6 +239,7 @@ def test_proxies_from_the_environment_are_used_and_changes_followed(monkeypatch)
     assert len(second.seen) == 1
 
 
+@pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning")
 def test_a_changed_verify_setting_is_followed(tmp_path):
     ensure_certificate(str(tmp_path))
     cert = ensure_certificate(str(tmp_path))[0]
