@@ -1,14 +1,16 @@
 """Authorization round trip, and the cost of one authenticated GET through ``api.request``.
 
 Two yardsticks send the same GET with the same Bearer header to the same
-sandbox, measured in the same run (interleaved rounds, medians), so machine
-noise cancels out in the ratios: a bare ``requests.Session(trust_env=False)``,
+sandbox, measured in the same run (many short interleaved rounds, medians), so
+machine noise cancels out in the ratios: a bare ``requests.Session(trust_env=False)``,
 and the floor, a ``urllib3`` connection pool (what requests itself sends
-through). Each GET is timed twice: wall clock (the sandbox's answer included)
+through). The ratios are medians of each round's ratio, so a burst of load
+on a busy machine spoils a round of each sender, not one sender's result.
+Each GET is timed twice: wall clock (the sandbox's answer included)
 and the client thread's own CPU time (``time.thread_time``; the sandbox serves
 on other threads), which a busy machine disturbs far less.
 
-    python bench/bench_auth.py [--requests 2000] [--rounds 5] [--authorizations 20]
+    python bench/bench_auth.py [--requests 200] [--rounds 50] [--authorizations 20]
                                [--provider {tdameritrade,schwab,both}]
 
 Each provider is measured against its own sandbox with its own baseline, so the
@@ -123,20 +125,25 @@ def measure(provider: str, args: argparse.Namespace) -> Costs:
                   f"{cpu[name]:.0f} us client CPU")
         mine, baseline, floor = ("pyTD api.request", "bare requests.Session",
                                  "urllib3 pool (floor)")
-        print(f"  ratio pyTD / bare session: {wall[mine] / wall[baseline]:.2f}x wall, "
-              f"{cpu[mine] / cpu[baseline]:.2f}x CPU (target <= 0.80x)")
-        print(f"  ratio pyTD / urllib3 floor: {cpu[mine] / cpu[floor]:.2f}x CPU "
+
+        def ratio(of: str, to: str, kind: int) -> float:
+            return statistics.median(a[kind] / b[kind]
+                                     for a, b in zip(samples[of], samples[to]))
+
+        print(f"  ratio pyTD / bare session: {ratio(mine, baseline, 0):.2f}x wall, "
+              f"{ratio(mine, baseline, 1):.2f}x CPU (target <= 0.80x)")
+        print(f"  ratio pyTD / urllib3 floor: {ratio(mine, floor, 1):.2f}x CPU "
               f"(target <= 1.25x); pyTD's own cost: {cpu[mine] - cpu[floor]:.0f} us CPU")
         bare.close()
         pool.close()
         client.close()
-        return Costs(wall[mine] / wall[baseline], cpu[mine] / cpu[floor])
+        return Costs(ratio(mine, baseline, 0), ratio(mine, floor, 1))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--requests", type=int, default=2000)
-    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--requests", type=int, default=200, help="GETs per sender per round")
+    parser.add_argument("--rounds", type=int, default=50)
     parser.add_argument("--authorizations", type=int, default=20)
     add_provider_option(parser)
     args = parser.parse_args()

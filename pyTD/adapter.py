@@ -13,13 +13,12 @@ have reached the server is then a fact, not a guess from the exception type.
 
 from __future__ import annotations
 
-import contextlib
 import http.client
 import io
 import socket
 import threading
 import time
-from typing import Any, Callable, Iterator, Optional
+from typing import Any, Callable, Optional
 
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
@@ -48,15 +47,25 @@ def current() -> Optional[Attempt]:
     return getattr(_local, "attempt", None)
 
 
-@contextlib.contextmanager
-def attempt(deadline: Optional[float]) -> Iterator[Attempt]:
-    """Open an :class:`Attempt` for the requests this thread sends inside the block."""
-    opened, previous = Attempt(deadline), current()
-    _local.attempt = opened
-    try:
-        yield opened
-    finally:
-        _local.attempt = previous
+class attempt:  # used as a function: ``with attempt(deadline) as sending``
+    """Open an :class:`Attempt` for the requests this thread sends inside the block.
+
+    A class rather than a generator-based context manager: it runs on every request.
+    """
+
+    __slots__ = ("opened", "previous")
+
+    def __init__(self, deadline: Optional[float]) -> None:
+        self.opened = Attempt(deadline)
+        self.previous: Optional[Attempt] = None
+
+    def __enter__(self) -> Attempt:
+        self.previous = getattr(_local, "attempt", None)
+        _local.attempt = self.opened
+        return self.opened
+
+    def __exit__(self, *exc_info: object) -> None:
+        _local.attempt = self.previous
 
 
 class _DeadlineReader(io.RawIOBase):
@@ -92,16 +101,30 @@ class _DeadlineReader(io.RawIOBase):
         super().close()
 
 
+class _DeadlineSocket:
+    """What :class:`_Response` hands ``http.client``: its one ``makefile`` reads by deadline."""
+
+    __slots__ = ("clock", "ends_at", "sock")
+
+    def __init__(self, sock: socket.socket, ends_at: float, clock: Callable[[], float]) -> None:
+        self.sock, self.ends_at, self.clock = sock, ends_at, clock
+
+    def makefile(self, mode: str) -> io.BufferedReader:
+        """``sock.makefile("rb")`` (the only mode ``http.client`` asks for), read by deadline."""
+        raw = self.sock.makefile("rb", buffering=0)   # the socket's own reader, unbuffered
+        return io.BufferedReader(_DeadlineReader(raw, self.sock, self.ends_at, self.clock))
+
+
 class _Response(http.client.HTTPResponse):
     """``http.client``'s response, reading through a :class:`_DeadlineReader` when asked to."""
 
     def __init__(self, sock: socket.socket, *args: Any, **kwargs: Any) -> None:
-        super().__init__(sock, *args, **kwargs)
         opened = current()
         if opened is not None and opened.deadline is not None:
-            reader = _DeadlineReader(self.fp.detach(), sock, opened.clock() + opened.deadline,
-                                     opened.clock)
-            self.fp = io.BufferedReader(reader)
+            timed = _DeadlineSocket(sock, opened.clock() + opened.deadline, opened.clock)
+            super().__init__(timed, *args, **kwargs)  # type: ignore[arg-type]  # reads only
+        else:
+            super().__init__(sock, *args, **kwargs)
 
 
 class _Noting:
@@ -138,11 +161,22 @@ _POOLS = {"http": _HTTPPool, "https": _HTTPSPool}
 
 
 class Adapter(HTTPAdapter):
-    """An ``HTTPAdapter`` whose connections (direct or through an HTTP proxy) are pyTD's."""
+    """An ``HTTPAdapter`` whose connections (direct or through an HTTP proxy) are pyTD's.
+
+    ``routes`` keeps, per origin and TLS/proxy settings, the pool requests go
+    through (see :mod:`pyTD.fastpath`); it is emptied whenever the pools are
+    dropped or replaced (``close()``, a forked child).
+    """
 
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        self.routes: dict[Any, Any] = {}
         super().init_poolmanager(*args, **kwargs)
         self.poolmanager.pool_classes_by_scheme = _POOLS
+
+    def close(self) -> None:
+        """Drop the pools, as ``HTTPAdapter`` does, and the routes to them."""
+        super().close()
+        self.routes.clear()
 
     def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> PoolManager:
         manager = super().proxy_manager_for(proxy, **proxy_kwargs)

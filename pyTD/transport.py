@@ -5,7 +5,7 @@ errors, 429 and 5xx, exponential backoff with jitter, ``Retry-After``
 honoured, and a bare 429 waits for the next minute of TD's quota clock);
 requests that change state are never retried once sent.
 Environment-derived settings (proxies, CA bundle) are resolved once when the
-session is built, not on every call.
+session is built, not on every call, and the connection pool once per origin.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ import requests
 from requests.structures import CaseInsensitiveDict
 from urllib3.util.retry import Retry
 
+from pyTD import fastpath
 from pyTD._fork import fresh_pools, register
 from pyTD.adapter import Adapter, Attempt, DeadlineExceeded, attempt
 from pyTD.bodies import encode_body
@@ -136,7 +137,10 @@ class Transport:
     With its own session (the default) a request is prepared without
     ``Session.request``'s per-call merging of session settings (nothing to
     merge: no auth, params, cookies or hooks, and proxies and CA bundle are
-    resolved once), with the same bytes on the wire. A ``session`` you pass in
+    resolved once) and sent through the adapter's urllib3 pool directly
+    (:mod:`pyTD.fastpath`: the pool, proxy and TLS settings ``HTTPAdapter``
+    would pick, found once per origin), with the same bytes on the wire, the
+    same ``requests.Response`` and the same failures. A ``session`` you pass in
     keeps its own adapters and settings and goes through ``Session.request``.
 
     With a ``pacer``, every request but an order write waits for a slot of the
@@ -161,8 +165,9 @@ class Transport:
         read_timeout = timeout[1] if isinstance(timeout, tuple) else timeout
         self.deadline = deadline if deadline is not None else DEADLINE_FACTOR * read_timeout
         self.max_body = max_body if max_body is not None else MAX_BODY
-        self._header_memo: Optional[tuple[Optional[Mapping[str, str]],
-                                          CaseInsensitiveDict]] = None
+        self._header_memo: Optional[tuple[Optional[Mapping[str, str]], CaseInsensitiveDict,
+                                          dict[str, str]]] = None
+        self._timeout_memo: Optional[tuple[Any, Any]] = None
 
     def send(self, method: str, url: str, *, params: Any = None, json: Any = None,
              data: Any = None, headers: Optional[Mapping[str, str]] = None,
@@ -201,7 +206,7 @@ class Transport:
                 error = failure(method, url, exc, sent=self._known_sent(sending, url),
                                 deadline=self.deadline)
             else:
-                if not response.is_redirect and not 300 <= response.status_code < 400:
+                if not 300 <= response.status_code < 400:   # (every is_redirect is a 3xx)
                     return response
                 error = redirection(method, url, response, self.base_url)
         raise error  # outside the except block: no __context__ holding the request
@@ -223,13 +228,17 @@ class Transport:
         declared = response.headers.get("Content-Length", "")
         size, chunks = 0, []
         if not (declared.isdigit() and int(declared) > self.max_body):
-            for chunk in response.iter_content(_CHUNK):
+            direct = self.owns_session and hasattr(response.raw, "stream")
+            reading = fastpath.body_chunks(response.raw, _CHUNK, self.max_body) if direct else \
+                response.iter_content(_CHUNK)
+            for chunk in reading:
                 size += len(chunk)
                 if size > self.max_body:
                     break
                 chunks.append(chunk)
             else:
                 response._content = b"".join(chunks)
+                response._content_consumed = True
                 return
         response._content = b""
         response.close()
@@ -244,7 +253,7 @@ class Transport:
                        auth: Optional[tuple[str, str]]) -> requests.Response:
         session = self.session
         prepared = requests.PreparedRequest()
-        merged = self._merged_headers(headers)
+        merged, on_wire = self._merged_headers(headers)
         if json_body is None and data is None and auth is None:
             prepared.method = method.upper()
             prepared.url = _full_url(url, params) if params else url
@@ -252,26 +261,42 @@ class Transport:
             prepared.body = None
             if prepared.method not in ("GET", "HEAD"):
                 prepared.headers["Content-Length"] = "0"  # as prepare_body() sets it
+                on_wire = prepared.headers
         else:
             prepared.prepare(method=method, url=url, headers=merged, params=params,
                              data=json_body if json_body is not None else data, auth=auth)
             if json_body is not None:
                 prepared.headers.update(_JSON_TYPE)   # after Content-Length, as requests does
-        # The adapter directly: no cookie jar, hooks or redirect handling to run.
-        return session.get_adapter(url).send(
-            prepared, timeout=self.timeout, proxies=session.proxies, verify=session.verify,
-            cert=session.cert, stream=True)
+            on_wire = prepared.headers
+        # No cookie jar, hooks or redirect handling to run: pyTD's adapter's pool directly.
+        adapter = session.get_adapter(url)
+        if isinstance(adapter, Adapter):
+            return fastpath.send(adapter, prepared, self._urllib3_timeout(), on_wire,
+                                 proxies=session.proxies, verify=session.verify,
+                                 cert=session.cert)
+        return adapter.send(prepared, timeout=self.timeout, proxies=session.proxies,
+                            verify=session.verify, cert=session.cert, stream=True)
 
-    def _merged_headers(self, headers: Optional[Mapping[str, str]]) -> CaseInsensitiveDict:
-        """Session headers updated with ``headers``, merged once per distinct headers object."""
+    def _urllib3_timeout(self) -> Any:
+        """``timeout`` as urllib3 takes it, converted once per value of ``timeout``."""
+        memo = self._timeout_memo
+        if memo is None or memo[0] is not self.timeout:
+            memo = self._timeout_memo = (self.timeout, fastpath.urllib3_timeout(self.timeout))
+        return memo[1]
+
+    def _merged_headers(self, headers: Optional[Mapping[str, str]]
+                        ) -> tuple[CaseInsensitiveDict, Mapping[str, Any]]:
+        """Session headers updated with ``headers`` (a copy of its own), and the same as a dict.
+
+        Merged once per distinct ``headers`` object; the dict, in the same order,
+        is what urllib3 writes (it reads a plain dict faster), never modified.
+        """
         memo = self._header_memo
-        if memo is not None and memo[0] is headers:
-            return memo[1].copy()
-        merged = CaseInsensitiveDict(self.session.headers)
-        merged.update(headers or {})
-        self._header_memo = (headers, merged)
-        return merged.copy()
-
+        if memo is None or memo[0] is not headers:
+            merged = CaseInsensitiveDict(self.session.headers)
+            merged.update(headers or {})
+            memo = self._header_memo = (headers, merged, dict(merged.items()))
+        return fastpath.copy_headers(memo[1]), memo[2]
 
 def _full_url(url: str, params: Any) -> str:
     """``url`` with its query string, encoded as requests encodes it (memoized)."""
