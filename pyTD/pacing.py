@@ -218,16 +218,37 @@ class Pacer:
 
 
 class _Held:
+    """The slot of one request: its first attempt's, then each retry's."""
+
     def __init__(self, pacer: Pacer, notify: Optional[Notify]) -> None:
         self.pacer, self.notify = pacer, notify
         self.slot = ""
+        self._outer: Optional[_Held] = None
 
     def __enter__(self) -> str:
         self.slot = self.pacer.acquire(self.notify)
+        self._outer, _this_thread.held = getattr(_this_thread, "held", None), self
         return self.slot
 
     def __exit__(self, *exc: Any) -> None:
+        _this_thread.held = self._outer
         self.pacer.release(self.slot)
+
+    def retry(self) -> None:
+        """The attempt before has finished: release its slot, wait for one for the retry."""
+        self.pacer.release(self.slot)
+        self.slot = self.pacer.acquire(self.notify)
+
+
+def pace_retry() -> None:
+    """A retry of this thread's paced request is about to go: it waits for a slot of its own.
+
+    Called by the transport's retry policy before each retry it sends; outside
+    a paced request it does nothing.
+    """
+    held: Optional[_Held] = getattr(_this_thread, "held", None)
+    if held is not None:
+        held.retry()
 
 
 def quota_for(value: Any, provider_quota: Optional[Quota], own_host: bool,

@@ -29,7 +29,7 @@ from pyTD.bodies import encode_body
 from pyTD.exceptions import ResponseFormatError, TDError
 from pyTD.failures import RETRY_METHODS, failure, redirection
 from pyTD.failures import classify as classify  # re-exported: pyTD.transport's older names
-from pyTD.pacing import Notify, Pacer, WaitListeners, paced
+from pyTD.pacing import Notify, Pacer, WaitListeners, pace_retry, paced
 from pyTD.redaction import redacted
 from pyTD.responses import decode_json as decode_json
 from pyTD.responses import raise_for_status as raise_for_status
@@ -55,7 +55,8 @@ class QuotaRetry(Retry):
     boundaries of its own clock; retrying sooner only burns attempts. So a 429
     without ``Retry-After`` waits until the next minute of the response's
     ``Date`` header (plus jitter), at most ``backoff_max`` seconds. Each wait
-    for a 429 is told to ``on_wait`` (seconds) before it starts.
+    for a 429 is told to ``on_wait`` (seconds) before it starts. With a pacer,
+    each retry is a request of the quota too: it waits for a slot of its own.
     """
 
     def __init__(self, *args: Any, on_wait: Optional[Notify] = None, **kwargs: Any) -> None:
@@ -75,6 +76,11 @@ class QuotaRetry(Retry):
             if seconds:
                 self.on_wait(seconds)
         return bool(super().sleep_for_retry(response))
+
+    def sleep(self, response: Any = None) -> None:
+        """Wait before a retry as urllib3 does, then for the retry's own slot of the quota."""
+        super().sleep(response)
+        pace_retry()
 
     def get_retry_after(self, response: Any) -> Optional[float]:
         """``Retry-After`` if given; for a bare 429, the seconds to the server's next minute."""

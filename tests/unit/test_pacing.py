@@ -165,3 +165,21 @@ def test_the_plain_line_shows_counts_and_waits():
 def test_a_bad_progress_says_what_to_pass():
     with pytest.raises(ValidationError, match=r"True.*False.*callable"):
         start("yes", 3, "quotes")
+
+
+def test_each_retry_of_a_get_takes_a_slot_of_its_own(clock):
+    """Retries after a 503 are requests of the quota too: the third attempt under a quota of
+    two waits for the window, and all three slots are released afterwards."""
+    from pyTD.transport import Transport
+    from tests.support.servers import Canned
+
+    pacer = Pacer(Quota(2, 60.0), clock=clock, sleep=clock.advance)
+    with Canned(status=503, body=b'{"error": "busy"}') as server:
+        transport = Transport(server.url, retry_count=2, pause=0.0, pacer=pacer)
+        began = clock()
+        answer = transport.send("GET", server.url + "/marketdata/quotes")
+        transport.close()
+    assert answer.status_code == 503      # the last attempt's answer
+    assert len(server.requests) == 3
+    assert clock() == pytest.approx(began + 60.0, abs=0.01)
+    assert all(finished is not None for _, finished in pacer.store._slots.values())
