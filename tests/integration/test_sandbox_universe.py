@@ -73,6 +73,14 @@ def test_only_well_formed_plain_symbols_can_be_added(bad):
         Universe().add(bad)
 
 
+def test_futures_options_exist_on_known_futures_and_cannot_be_added():
+    universe = Universe(["/ZB"])
+    assert universe.knows("./ESH27C4500") and universe.knows("./ZBM7P115")
+    assert not universe.knows("./ZZH27C4500") and not Universe().knows("./ZBM7P115")
+    with pytest.raises(ValueError, match=r"not a symbol that can be added: '\./ESH27C4500'"):
+        universe.add("./ESH27C4500")
+
+
 def test_add_symbol_makes_it_exist_from_then_on():
     with Sandbox(clock=lambda: START) as sb:
         session = requests.Session()

@@ -237,20 +237,20 @@ def model_future_option(client, sandbox, clock, key):
     return quote(sandbox.seed, key, clock(), False)
 
 
+@pytest.mark.parametrize("root, strike", [("ES", "4500"), ("CL", "77.5"), ("GC", "1800")])
 def test_futures_options_stream_the_prices_of_the_model_at_the_same_instant(
-        stream, client, clock_sandbox):
+        stream, client, clock_sandbox, root, strike):
     sandbox, clock = clock_sandbox
-    key = (SCHWAB_FUTURE_OPTIONS if is_schwab(sandbox) else TD_FUTURE_OPTIONS)[0]
-    stream.subscribe_futures_options([key], ["bid", "ask", "last", "mark"])
+    key = f"./{root}H{'27' if is_schwab(sandbox) else '7'}C{strike}"
+    stream.subscribe_futures_options([key], ["bid", "ask", "last", "quote_time"])
+    latest: dict = {}  # a message carries only what changed: the values so far
     since = None
     for _ in range(3):  # now and after two moves of the clock
-        msg = of(read_until(stream, lambda seen, s=since: of(seen, key, s)), key, since)[-1]
+        for msg in of(read_until(stream, lambda seen, s=since: of(seen, key, s)), key):
+            latest.update(msg.fields)
         model = model_future_option(client, sandbox, clock, key)
-        streamed = {"bid": msg.fields.get("bid"), "ask": msg.fields.get("ask"),
-                    "last": msg.fields.get("last")}
-        if since is not None:  # a later message carries only what changed
-            streamed = {k: v for k, v in streamed.items() if v is not None}
-        assert streamed and streamed == {k: model[f"{k}Price"] for k in streamed}
+        assert {k: latest[k] for k in ("bid", "ask", "last")} == {
+            k: model[f"{k}Price"] for k in ("bid", "ask", "last")}
         assert 0 < model["bidPrice"] < model["askPrice"]
         since = after(clock)
     assert msg.streamer_service == "LEVELONE_FUTURES_OPTIONS"

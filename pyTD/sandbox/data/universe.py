@@ -4,7 +4,8 @@ listing exchanges and price levels.
 What exists is a fixed table of real symbols (:data:`UNIVERSE`, with their
 CUSIPs), a few placeholders (:data:`SEEDED_SYMBOLS`), the numbered test symbols
 (:data:`NUMBERED_SYMBOL`), the extra symbols a sandbox was given
-(:class:`Universe`) and the options on any of those. Every other symbol is
+(:class:`Universe`), the options on any of those and the options on its futures
+(:data:`FUTURE_OPTION_SYMBOL`). Every other symbol is
 unknown and is answered as TD answered an unknown symbol. Facts about a known
 symbol that is not in the table are drawn from the seed.
 """

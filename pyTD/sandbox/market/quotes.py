@@ -1,5 +1,7 @@
 """Quotes: ``GET /marketdata/quotes`` and ``GET /marketdata/{symbol}/quotes``, with bodies
-in TD's live shapes: equity/ETF, index, future, forex and option."""
+in TD's live shapes: equity/ETF, index, future, forex and option. Futures options are
+quoted for the streamer and Schwab's quotes (:mod:`pyTD.sandbox.market.futures_options`),
+not by these TD routes."""
 
 from __future__ import annotations
 
