@@ -260,6 +260,8 @@ def describe(symbol: str) -> str:
         return f"{symbol} Spot"
     if kind == "FUTURE":
         return f"{symbol[1:]} Futures"
+    if kind == "FUTURE_OPTION":
+        return f"{symbol[2:]} Futures Option"
     if kind == "INDEX":
         return f"{symbol[1:]} Synthetic Index"
     return f"{symbol.title()} Synthetic Corp - Common Stock"
