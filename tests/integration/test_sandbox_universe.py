@@ -9,6 +9,7 @@ import requests
 
 from pyTD.sandbox import Sandbox
 from pyTD.sandbox.data.universe import SEEDED_SYMBOLS, UNIVERSE, Universe
+from pyTD.sandbox.market.instruments import instrument
 from tests.support.sandboxes import start_sandbox
 
 #: Wednesday 2023-11-15 10:30 New York time: a trading day, regular session.
@@ -71,6 +72,17 @@ def test_listed_symbols_are_the_table_placeholders_and_extras():
 def test_only_well_formed_plain_symbols_can_be_added(bad):
     with pytest.raises(ValueError):
         Universe().add(bad)
+
+
+def test_futures_options_exist_on_known_futures_and_cannot_be_added():
+    universe = Universe(["/ZB"])
+    assert universe.knows("./ESH27C4500") and universe.knows("./ZBM7P115")
+    assert not universe.knows("./ZZH27C4500") and not Universe().knows("./ZBM7P115")
+    with pytest.raises(ValueError, match=r"not a symbol that can be added: '\./ESH27C4500'"):
+        universe.add("./ESH27C4500")
+    assert instrument(0, "./ESH7C4500") == {
+        "symbol": "./ESH7C4500", "description": "ESH7C4500 Futures Option",
+        "exchange": "XCME", "assetType": "FUTURE_OPTION"}
 
 
 def test_add_symbol_makes_it_exist_from_then_on():

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import re
 
 import pytest
 
 from pyTD.cache.conformance import FakeClock
-from pyTD.exceptions import StreamCommandError, ValidationError
+from pyTD.exceptions import ResourceNotFound, StreamCommandError, ValidationError
 from pyTD.sandbox.client import sandbox_api
+from pyTD.sandbox.market.quotes import quote
 from pyTD.sandbox.streaming import streamer
 from pyTD.streaming import AsyncStream, Message
 from pyTD.streaming.fields import FIELD_MAPS
@@ -29,6 +31,9 @@ from .providers import PROVIDERS, is_schwab, name_of
 START = 1_800_000_000.0 + 7 * 3600
 TD_CALLS = ("AAPL_021927C160", "AAPL_021927C165")
 SCHWAB_CALLS = ("AAPL  270219C00160000", "AAPL  270219C00165000")
+#: Listed options on /ES's March 2027 contract, in each provider's spelling.
+TD_FUTURE_OPTIONS = ("./ESH7C4500", "./ESH7P4550")
+SCHWAB_FUTURE_OPTIONS = ("./ESH27C4500", "./ESH27P4550")
 #: The Python type each field kind of the field maps decodes to.
 TYPES = {"float": float, "int": int, "str": str, "bool": bool, "ms": dt.datetime,
          "day": dt.date, "book": list, "screener": list}
@@ -40,6 +45,9 @@ CASES = {
          ["mark", "strike", "underlying"]),
         ("futures", ("/ES", "/NQ"), ["bid", "ask", "last", "quote_time", "bid_size"],
          ["mark", "high", "percent_change"]),
+        ("futures_options", TD_FUTURE_OPTIONS,
+         ["bid", "ask", "last", "quote_time", "bid_size", "open_interest", "multiplier",
+          "product", "percent_change", "exchange_name"], ["mark", "net_change", "volume"]),
         ("forex", ("EUR/USD", "GBP/USD"), ["bid", "ask", "quote_time", "digits"],
          ["mark", "high", "low"]),
         ("chart", ("AAPL", "MSFT"), None, ["close", "chart_time"]),
@@ -56,6 +64,10 @@ CASES = {
          ["mark", "strike", "underlying"]),
         ("futures", ("/ES", "/NQ"), ["bid", "ask", "last", "quote_time", "bid_size"],
          ["mark", "high", "percent_change"]),
+        ("futures_options", SCHWAB_FUTURE_OPTIONS,
+         ["bid", "ask", "last", "quote_time", "open_interest", "strike", "underlying",
+          "contract_type", "expiration_date", "multiplier", "settlement_price"],
+         ["mark", "high", "volume"]),
         ("forex", ("EUR/USD", "GBP/USD"), ["bid", "ask", "quote_time", "digits"],
          ["mark", "high", "low"]),
         ("chart", ("AAPL", "MSFT"), None, ["close", "chart_time"]),
@@ -208,6 +220,56 @@ def rest_quote_prices(client, sandbox, key):
     return tuple(quote.get(name, quote.get(f"{name}In{kind}"))
                  for name, kind in (("bidPrice", "Double"), ("askPrice", "Double"),
                                     ("lastPrice", "Double"), ("lastSize", "Long")))
+
+
+def model_future_option(client, sandbox, clock, key):
+    """The sandbox's price of a futures option at the clock's instant: the Schwab REST
+    quote (TD's REST quotes have no futures options), else the quote model."""
+    if is_schwab(sandbox):
+        body = client.get_quotes([key])[key]
+        assert body["assetMainType"] == "FUTURE_OPTION" and set(body["reference"]) == {
+            "contractType", "description", "exchange", "exchangeName", "multiplier",
+            "expirationDate", "expirationStyle", "strikePrice", "underlying"}
+        assert {"settlemetPrice", "netPercentChange", "quoteTime"} <= set(body["quote"])
+        return body["quote"]
+    with pytest.raises(ResourceNotFound, match=f"No quote for {re.escape(key)}"):
+        client.get_quotes([key])
+    return quote(sandbox.seed, key, clock(), False)
+
+
+@pytest.mark.parametrize("root, strike", [("ES", "4500"), ("CL", "77.5"), ("GC", "1800")])
+def test_futures_options_stream_the_prices_of_the_model_at_the_same_instant(
+        stream, client, clock_sandbox, root, strike):
+    sandbox, clock = clock_sandbox
+    key = f"./{root}H{'27' if is_schwab(sandbox) else '7'}C{strike}"
+    stream.subscribe_futures_options([key], ["bid", "ask", "last", "quote_time"])
+    latest: dict = {}  # a message carries only what changed: the values so far
+    since = None
+    for _ in range(3):  # now and after two moves of the clock
+        for msg in of(read_until(stream, lambda seen, s=since: of(seen, key, s)), key):
+            latest.update(msg.fields)
+        model = model_future_option(client, sandbox, clock, key)
+        assert {k: latest[k] for k in ("bid", "ask", "last")} == {
+            k: model[f"{k}Price"] for k in ("bid", "ask", "last")}
+        assert 0 < model["bidPrice"] < model["askPrice"]
+        since = after(clock)
+    assert msg.streamer_service == "LEVELONE_FUTURES_OPTIONS"
+
+
+def test_unlisted_or_misspelled_futures_options_stream_nothing(stream, client, clock_sandbox):
+    sandbox, clock = clock_sandbox
+    schwab = is_schwab(sandbox)
+    listed = (SCHWAB_FUTURE_OPTIONS if schwab else TD_FUTURE_OPTIONS)[0]
+    unknown = ["./ESH27C4525", "./ESG27C4500", "./ZZH27C4500", "./ESH7C4500"] if schwab else [
+        "./ESH7C4525", "./ESG7C4500", "./ZZH7C4500", "./ESH27C4500"]
+    stream.subscribe_futures_options([*unknown, listed])
+    seen = read_until(stream, lambda seen: of(seen, listed))
+    since = after(clock)
+    seen += read_until(stream, lambda seen: of(seen, listed, since))
+    assert {m.key for m in seen} == {listed}
+    if schwab:  # REST agrees: unknown symbols
+        with pytest.raises(ResourceNotFound, match=r"No quote for \./ESH27C4525, \./ESG27C45"):
+            client.get_quotes(unknown)
 
 
 @pytest.mark.parametrize("venue", ["nasdaq", "listed", "options"])

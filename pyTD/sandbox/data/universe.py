@@ -4,7 +4,8 @@ listing exchanges and price levels.
 What exists is a fixed table of real symbols (:data:`UNIVERSE`, with their
 CUSIPs), a few placeholders (:data:`SEEDED_SYMBOLS`), the numbered test symbols
 (:data:`NUMBERED_SYMBOL`), the extra symbols a sandbox was given
-(:class:`Universe`) and the options on any of those. Every other symbol is
+(:class:`Universe`), the options on any of those and the options on its futures
+(:data:`FUTURE_OPTION_SYMBOL`). Every other symbol is
 unknown and is answered as TD answered an unknown symbol. Facts about a known
 symbol that is not in the table are drawn from the seed.
 """
@@ -22,6 +23,12 @@ OPTION_SYMBOL = re.compile(
     r"(?P<underlying>[A-Z0-9.$/-]{1,12})_(?P<month>\d\d)(?P<day>\d\d)(?P<year>\d\d)"
     r"(?P<putcall>[CP])(?P<strike>\d*\.?\d+)\Z"
 )
+#: Options on futures: ``./`` + the future's root + month code + year (TD one digit,
+#: Schwab two) + ``C``/``P`` + strike (``./ESH7C4500``, ``./ESH27C4500``).
+FUTURE_OPTION_SYMBOL = re.compile(
+    r"\./(?P<root>[A-Z0-9]{1,4}?)(?P<month>[FGHJKMNQUVXZ])(?P<year>\d{1,2})"
+    r"(?P<putcall>[CP])(?P<strike>\d*\.?\d+)\Z"
+)
 #: Option roots of the indices (``SPX_...`` options settle on ``$SPX.X``).
 INDEX_ROOTS = {"$SPX.X": "SPX", "$DJI": "DJX", "$COMPX": "COMPX", "$VIX.X": "VIX"}
 FOREX_SYMBOL = re.compile(r"[A-Z]{3}/[A-Z]{3}\Z")
@@ -32,13 +39,16 @@ NUMBERED_SYMBOL = re.compile(r"[HQRS][0-9]{1,4}\Z")
 
 
 def asset_type(symbol: str) -> Optional[str]:
-    """``EQUITY``, ``ETF``, ``INDEX``, ``FUTURE``, ``FOREX`` or ``OPTION``; None when malformed.
+    """``EQUITY``, ``ETF``, ``INDEX``, ``FUTURE``, ``FOREX``, ``OPTION`` or ``FUTURE_OPTION``;
+    None when malformed.
 
     This is the kind a well-formed symbol would have, whether or not it exists:
     see :class:`Universe` for what exists.
     """
     if OPTION_SYMBOL.match(symbol):
         return "OPTION"
+    if FUTURE_OPTION_SYMBOL.match(symbol):
+        return "FUTURE_OPTION"
     if not PLAIN_SYMBOL.match(symbol) or not any(c.isalpha() for c in symbol):
         return None
     if symbol in UNIVERSE:
@@ -191,7 +201,7 @@ class Universe:
         exist too. A malformed symbol or an option symbol is a ``ValueError``.
         """
         kind = asset_type(symbol) if isinstance(symbol, str) else None
-        if kind is None or kind == "OPTION":
+        if kind is None or kind in ("OPTION", "FUTURE_OPTION"):
             raise ValueError(f"not a symbol that can be added: {symbol!r}")
         self._extra[symbol] = None
 
@@ -207,10 +217,15 @@ class Universe:
         return list(listed)
 
     def knows(self, symbol: str) -> bool:
-        """Whether ``symbol`` exists; an option exists when its underlying does."""
+        """Whether ``symbol`` exists; an option exists when its underlying does (a futures
+        option when its future does: which strikes are listed is the quote's business)."""
         kind = asset_type(symbol)
         if kind is None:
             return False
+        if kind == "FUTURE_OPTION":
+            match = FUTURE_OPTION_SYMBOL.match(symbol)
+            future = "/" + match["root"] if match else ""
+            return asset_type(future) == "FUTURE" and self.knows(future)
         if kind == "OPTION":
             match = OPTION_SYMBOL.match(symbol)
             root = match["underlying"] if match else ""
@@ -245,6 +260,8 @@ def describe(symbol: str) -> str:
         return f"{symbol} Spot"
     if kind == "FUTURE":
         return f"{symbol[1:]} Futures"
+    if kind == "FUTURE_OPTION":
+        return f"{symbol[2:]} Futures Option"
     if kind == "INDEX":
         return f"{symbol[1:]} Synthetic Index"
     return f"{symbol.title()} Synthetic Corp - Common Stock"

@@ -19,7 +19,8 @@ from pyTD.sandbox.routing import (
 )
 
 PROJECTIONS = ("symbol-search", "symbol-regex", "desc-search", "desc-regex", "fundamental")
-_EXCHANGES = {"INDEX": "IND", "FUTURE": "XCME", "FOREX": "GFT", "OPTION": "OPR"}
+_EXCHANGES = {"INDEX": "IND", "FUTURE": "XCME", "FOREX": "GFT", "OPTION": "OPR",
+              "FUTURE_OPTION": "XCME"}
 
 
 def instrument(seed: int, symbol: str) -> Optional[dict]:

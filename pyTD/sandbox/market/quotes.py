@@ -1,17 +1,24 @@
 """Quotes: ``GET /marketdata/quotes`` and ``GET /marketdata/{symbol}/quotes``, with bodies
-in TD's live shapes: equity/ETF, index, future, forex and option."""
+in TD's live shapes: equity/ETF, index, future, forex and option. Futures options are
+quoted for the streamer and Schwab's quotes (:mod:`pyTD.sandbox.market.futures_options`),
+not by these TD routes."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Optional
 
 from pyTD.provider import TD_AMERITRADE
 from pyTD.sandbox.data import cusips, seeded, universe
 from pyTD.sandbox.data.calendar import CLOSE, local_date, local_epoch
-from pyTD.sandbox.data.options import third_friday
 from pyTD.sandbox.data.prices import Snapshot, digits, snapshot
 from pyTD.sandbox.market.contracts import option_quote
+from pyTD.sandbox.market.futures_options import (
+    TRADING_HOURS,
+    contract_symbol,
+    front_quarter,
+    future_option_quote,
+    multiplier,
+)
 from pyTD.sandbox.routing import (
     SandboxLike,
     SandboxRequest,
@@ -19,8 +26,6 @@ from pyTD.sandbox.routing import (
     json_response,
     td_error,
 )
-
-_QUARTER_CODES = {3: "H", 6: "M", 9: "U", 12: "Z"}
 
 _EXCHANGE_CODES = {"NASDAQ": ("q", "NASD"), "NYSE": ("n", "NYSE"), "Pacific": ("p", "PACIFIC")}
 
@@ -129,28 +134,20 @@ def forex_quote(seed: int, symbol: str, now: float, delayed: bool) -> dict:
     return body
 
 
-def _front_quarter(today: dt.date) -> dt.date:
-    """Expiration (third Friday of Mar/Jun/Sep/Dec) of the front quarterly contract."""
-    year, month = today.year, (today.month + 2) // 3 * 3
-    if third_friday(year, month) < today:
-        year, month = (year + 1, 3) if month == 12 else (year, month + 3)
-    return third_friday(year, month)
-
-
 def future_quote(seed: int, symbol: str, now: float, delayed: bool) -> dict:
     """A ``FUTURE`` quote (``/ES``); the active contract is the next quarterly one."""
     snap = snapshot(seed, symbol, now)
-    expiry = _front_quarter(local_date(now))
+    expiry = front_quarter(local_date(now))
     body = _in_double(seed, symbol, snap, delayed)
     body.update({
         "assetType": "FUTURE", "assetMainType": "FUTURE", "exchange": "E",
-        "exchangeName": "XCME", "product": symbol, "tradingHours": "GLBX(de=1640;0=-17)",
+        "exchangeName": "XCME", "product": symbol, "tradingHours": TRADING_HOURS,
         "isTradable": True, "marketMaker": "",
         "openInterest": int(1e6 * seeded.unit(seed, "oi", symbol)),
         "futurePercentChange": round(body["percentChange"] / 100, 6),
-        "futureMultiplier": float(10 + int(40 * seeded.unit(seed, "mult", symbol))),
+        "futureMultiplier": multiplier(seed, symbol),
         "futureIsActive": True, "futureSettlementPrice": body["closePriceInDouble"],
-        "futureActiveSymbol": f"{symbol}{_QUARTER_CODES[expiry.month]}{expiry:%y}",
+        "futureActiveSymbol": contract_symbol(symbol, expiry),
         "futureExpirationDate": local_epoch(expiry, CLOSE) * 1000,
     })
     return body
@@ -163,6 +160,8 @@ def quote(seed: int, symbol: str, now: float, delayed: bool) -> Optional[dict]:
         return None
     if kind == "OPTION":
         return option_quote(seed, symbol, now, delayed)
+    if kind == "FUTURE_OPTION":
+        return future_option_quote(seed, symbol, now, delayed)
     builder = {"INDEX": index_quote, "FOREX": forex_quote, "FUTURE": future_quote}.get(
         kind, equity_quote)
     return builder(seed, symbol, now, delayed)
@@ -172,11 +171,13 @@ def quote(seed: int, symbol: str, now: float, delayed: bool) -> Optional[dict]:
 
 def quotes_for(sandbox: SandboxLike, symbols: list[str], delayed: bool) -> dict:
     """Quotes of ``symbols`` keyed by symbol; unknown and malformed symbols are left out
-    as TD did (``{}`` when none is known)."""
+    as TD did (``{}`` when none is known), and so are futures options (streamed only: TD's
+    REST quotes of them are not documented)."""
     now = sandbox.clock()
     out = {}
     for symbol in symbols:
-        if not sandbox.universe.knows(symbol):
+        if (not sandbox.universe.knows(symbol)
+                or universe.asset_type(symbol) == "FUTURE_OPTION"):
             continue
         body = quote(sandbox.seed, symbol, now, delayed)
         if body is not None:

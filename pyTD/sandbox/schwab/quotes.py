@@ -154,8 +154,26 @@ def _option(seed: int, q: dict, now: float) -> dict:
         if q["uvExpirationType"] == "R" else "W"}}
 
 
+def _future_option(seed: int, q: dict, now: float) -> dict:
+    keys = ("askPrice", "askSize", "bidPrice", "bidSize", "closePrice", "highPrice",
+            "lastPrice", "lastSize", "lowPrice", "mark", "markChange", "netChange",
+            "openInterest", "openPrice", "securityStatus", "tick", "tickAmount", "totalVolume")
+    body = {key: q[key] for key in keys}
+    body.update({"askMICId": "XCME", "bidMICId": "XCME", "lastMICId": "XCME",
+                 "netPercentChange": q["netPercentChangeInDouble"],
+                 "quoteTime": q["quoteTimeInLong"], "tradeTime": q["tradeTimeInLong"],
+                 "settlemetPrice": q["futureSettlementPrice"]})  # sic, as Schwab spells it
+    return {"assetMainType": "FUTURE_OPTION", "quote": body, "reference": {
+        "contractType": q["contractType"], "description": q["description"],
+        "exchange": q["exchange"], "exchangeName": q["exchangeName"],
+        "multiplier": q["futureMultiplier"], "expirationDate": q["futureExpirationDate"],
+        "expirationStyle": q["expirationStyle"], "strikePrice": q["strikePrice"],
+        "underlying": q["underlying"]}}
+
+
 _SHAPES: dict[str, Callable[[int, dict, float], dict]] = {
-    "INDEX": _index, "FUTURE": _future, "FOREX": _forex, "OPTION": _option}
+    "INDEX": _index, "FUTURE": _future, "FOREX": _forex, "OPTION": _option,
+    "FUTURE_OPTION": _future_option}
 
 
 def schwab_quote(sandbox: SandboxLike, symbol: str,

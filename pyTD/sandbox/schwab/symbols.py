@@ -15,7 +15,7 @@ import re
 
 from pyTD.provider import SCHWAB
 from pyTD.sandbox.data.options import parse_option, strike_text
-from pyTD.sandbox.data.universe import OPTION_SYMBOL, UNIVERSE
+from pyTD.sandbox.data.universe import FUTURE_OPTION_SYMBOL, OPTION_SYMBOL, UNIVERSE
 
 OSI_SYMBOL = re.compile(r"(?P<root>[A-Z0-9.]{1,6}) *(?P<yy>\d\d)(?P<mm>\d\d)(?P<dd>\d\d)"
                         r"(?P<pc>[CP])(?P<strike>\d{8})\Z")
@@ -23,12 +23,15 @@ OSI_SYMBOL = re.compile(r"(?P<root>[A-Z0-9.]{1,6}) *(?P<yy>\d\d)(?P<mm>\d\d)(?P<
 
 def to_model(symbol: str) -> str:
     """The universe's spelling of a Schwab symbol; ``""`` for a TD-only spelling
-    (``$SPX.X``, ``AAPL_051724C190``)."""
+    (``$SPX.X``, ``AAPL_051724C190``, ``./ESH7C4500``)."""
     m = OSI_SYMBOL.match(symbol)
     if m and len(symbol) == 21:
         strike = strike_text(int(m["strike"]) / 1000)
         return f"{m['root']}_{m['mm']}{m['dd']}{m['yy']}{m['pc']}{strike}"
     if OPTION_SYMBOL.match(symbol):  # TD's option spelling
+        return ""
+    future_option = FUTURE_OPTION_SYMBOL.match(symbol)
+    if future_option and len(future_option["year"]) == 1:  # TD's ./ESH7C4500
         return ""
     if symbol.startswith("$"):
         if symbol.upper().endswith(".X"):

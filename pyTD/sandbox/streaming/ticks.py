@@ -46,6 +46,7 @@ _FROM_QUOTE = {
     "is_tradable": ("isTradable",), "multiplier": ("futureMultiplier", "multiplier"),
     "is_active": ("futureIsActive",), "settlement_price": ("futureSettlementPrice",),
     "active_symbol": ("futureActiveSymbol",), "expiration_date": ("futureExpirationDate",),
+    "expiration_style": ("expirationStyle",),
     "market_maker": ("marketMaker",), "strike": ("strikePrice",),
     "contract_type": ("contractType",), "underlying": ("underlying",),
     "delta": ("delta",), "gamma": ("gamma",), "theta": ("theta",), "vega": ("vega",),

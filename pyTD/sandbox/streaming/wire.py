@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any, Optional
 from urllib.parse import parse_qs
 
+from pyTD.sandbox.data.universe import FUTURE_OPTION_SYMBOL
 from pyTD.sandbox.schwab.symbols import to_model, to_schwab
 from pyTD.streaming.fields import FIELD_MAPS, FieldMap
 
@@ -63,8 +64,15 @@ class Wire:
         return entry
 
     def model_symbol(self, key: str) -> str:
-        """The sandbox model's spelling of a streamed key ('' when it has none)."""
-        return to_model(key) if self.schwab else key
+        """The sandbox model's spelling of a streamed key ('' when it has none).
+
+        A futures option is spelled alike but for its year: two digits at Schwab
+        (``./ESH27C4500``), one at TD (``./ESH7C4500``); the other provider's is ''.
+        """
+        if self.schwab:
+            return to_model(key)
+        future_option = FUTURE_OPTION_SYMBOL.match(key)
+        return "" if future_option and len(future_option["year"]) == 2 else key
 
     def key_of(self, symbol: str) -> str:
         """The streamer's spelling of a model symbol."""
