@@ -4,8 +4,10 @@ Two yardsticks send the same GET with the same Bearer header to the same
 sandbox, measured in the same run (many short interleaved rounds, medians), so
 machine noise cancels out in the ratios: a bare ``requests.Session(trust_env=False)``,
 and the floor, a ``urllib3`` connection pool (what requests itself sends
-through). The ratios are medians of each round's ratio, so a burst of load
-on a busy machine spoils a round of each sender, not one sender's result.
+through) sending the very header lines pyTD sends, with pyTD's retry policy,
+so that it differs from pyTD only in what runs around urllib3. The ratios
+are medians of each round's ratio, so a burst of load on a busy machine
+spoils a round of each sender, not one sender's result.
 Each GET is timed twice: wall clock (the sandbox's answer included)
 and the client thread's own CPU time (``time.thread_time``; the sandbox serves
 on other threads), which a busy machine disturbs far less.
@@ -20,6 +22,8 @@ two ratios can be compared directly (Schwab: app secret, https callback).
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import statistics
 import sys
 import time
@@ -53,7 +57,8 @@ def time_authorizations(sandbox: Sandbox, provider: str, count: int) -> list[flo
     for _ in range(count):
         client.logout()
         started = time.perf_counter()
-        client.authorize(open_browser=follow_in_background, timeout=30)
+        with contextlib.redirect_stdout(io.StringIO()):   # the https callback's hint, each time
+            client.authorize(open_browser=follow_in_background, timeout=30)
         times.append(time.perf_counter() - started)
     return times
 
@@ -86,6 +91,9 @@ def measure(provider: str, args: argparse.Namespace) -> Costs:
 
         client = sandbox_api(sandbox)
         headers = dict(client.auth.headers())
+        # The floor sends what pyTD sends: the same header lines and pyTD's retry policy.
+        wire_headers = {**client.session.headers, **headers}
+        retries = client.session.get_adapter(sandbox.base_url).max_retries
         bare = requests.Session()
         bare.trust_env = False
         url = sandbox.base_url + path
@@ -94,7 +102,7 @@ def measure(provider: str, args: argparse.Namespace) -> Costs:
             "?" + urlencode(params) if params else "")
 
         def floor_get() -> None:
-            response = pool.request("GET", floor_url, headers=headers)
+            response = pool.request("GET", floor_url, headers=wire_headers, retries=retries)
             if response.status != 200:
                 raise RuntimeError(f"HTTP {response.status}")
             response.json()
