@@ -8,18 +8,19 @@ what ``HTTPAdapter.send`` would pick), and keeps it in ``Adapter.routes``
 until the pools are closed or replaced. It sends with the same arguments to
 ``urlopen`` (the adapter's retry policy, no redirects, nothing preloaded),
 and a failure raises the ``requests`` exception ``HTTPAdapter.send`` would
-raise, so pyTD classifies it the same way; :func:`body_chunks` does the same
+raise, so pyTD classifies it the same way; :func:`read_body` does the same
 for ``Response.iter_content``. The answer is a genuine ``requests.Response``::
 
-    response = send(adapter, prepared, timeout, proxies={}, verify=True, cert=None)
-    content = b"".join(body_chunks(response.raw, 65536))
+    response = send(adapter, prepared, timeout, headers, proxies={}, verify=True, cert=None)
+    content = read_body(response.raw, 65536, limit=64 << 20)   # None: over the limit
 """
 
 from __future__ import annotations
 
 import datetime
+import functools
 from collections import OrderedDict
-from typing import Any, Iterator, Mapping, NamedTuple, Optional
+from typing import Any, Mapping, NamedTuple, Optional
 
 import requests
 from requests import exceptions as rex
@@ -92,7 +93,7 @@ def send(adapter: Adapter, request: requests.PreparedRequest, timeout: Timeout,
     ``headers`` are ``request.headers`` or the same names and values in the same order.
     """
     found = route(adapter, request, verify, proxies, cert)
-    target = urldefragauth(str(request.url)) if found.full_url else request.path_url
+    target = urldefragauth(str(request.url)) if found.full_url else _path_url(request)
     try:
         raw = found.pool.urlopen(
             method=str(request.method), url=target,
@@ -115,6 +116,15 @@ def send(adapter: Adapter, request: requests.PreparedRequest, timeout: Timeout,
     except u3.InvalidHeader as exc:
         raise rex.InvalidHeader(exc, request=request)  # noqa: B904
     return _response(adapter, request, raw)
+
+
+def _path_url(request: requests.PreparedRequest) -> str:
+    """``request.path_url``, without splitting the URL when it has a path and no fragment."""
+    url = str(request.url)
+    path_start = url.find("/", url.find("://") + 3)
+    if path_start > 0 and "#" not in url and not url.endswith("?"):
+        return url[path_start:]
+    return request.path_url
 
 
 def _exhausted(exc: u3.MaxRetryError, request: requests.PreparedRequest) -> rex.RequestException:
@@ -143,17 +153,18 @@ def _response(adapter: Adapter, request: requests.PreparedRequest, raw: Any) -> 
     response._content_consumed = False
     response._next = None
     response.status_code = raw.status
-    headers = response.headers = CaseInsensitiveDict()
     # As CaseInsensitiveDict(raw.headers): each name as first seen, repeated values joined.
-    headers._store = OrderedDict([(lowered, (seen[0], ", ".join(seen[1:])))
-                                  for lowered, seen in raw.headers._container.items()])
+    store = OrderedDict([(lowered, (seen[0], ", ".join(seen[1:])))
+                         for lowered, seen in raw.headers._container.items()])
+    response.headers = _with_store(store)
     response.raw = raw
     response.url = str(request.url)
-    response.encoding = get_encoding_from_headers(headers)
+    content_type = store.get("content-type")
+    response.encoding = _encoding(content_type[1]) if content_type is not None else None
     response.history = []
     response.reason = raw.reason
     response.cookies = RequestsCookieJar()
-    if "Set-Cookie" in raw.headers or "Set-Cookie2" in raw.headers:   # else it stays empty
+    if "set-cookie" in store or "set-cookie2" in store:   # else it stays empty
         extract_cookies_to_jar(response.cookies, request, raw)
     response.elapsed = _NO_TIME
     response.request = request
@@ -161,27 +172,44 @@ def _response(adapter: Adapter, request: requests.PreparedRequest, raw: Any) -> 
     return response
 
 
+@functools.lru_cache(maxsize=64)
+def _encoding(content_type: str) -> Optional[str]:
+    """``get_encoding_from_headers`` of a ``Content-Type`` value (a handful per API)."""
+    return get_encoding_from_headers(CaseInsensitiveDict({"Content-Type": content_type}))
+
+
+def _with_store(store: OrderedDict) -> CaseInsensitiveDict:
+    """A ``CaseInsensitiveDict`` over ``store`` (lowered name to ``(name, value)``), as is."""
+    headers: CaseInsensitiveDict = CaseInsensitiveDict.__new__(CaseInsensitiveDict)
+    headers._store = store
+    return headers
+
+
 def copy_headers(headers: CaseInsensitiveDict) -> CaseInsensitiveDict:
     """``headers.copy()``, without lowering every name again."""
-    copy: CaseInsensitiveDict = CaseInsensitiveDict()
-    copy._store = headers._store.copy()
-    return copy
+    return _with_store(headers._store.copy())
 
 
-def body_chunks(raw: Any, size: int, limit: int) -> Iterator[bytes]:
-    """The decoded body in chunks, failing as ``Response.iter_content`` fails.
+def read_body(raw: Any, size: int, limit: int) -> Optional[bytes]:
+    """The decoded body; ``None`` (and the rest left unread) when it exceeds ``limit`` bytes.
 
-    A body of a known length up to ``limit`` bytes that needs no decoding is
-    read in one piece: it cannot grow past its length.
+    It fails as ``Response.iter_content`` fails. A body of a known length that
+    needs no decoding is read in one piece: it cannot grow past its length.
     """
     try:
         length = raw.length_remaining
-        if length is not None and length <= limit and "Content-Encoding" not in raw.headers:
-            whole = raw.read(decode_content=True)
-            if whole:
-                yield whole
-        else:
-            yield from raw.stream(size, decode_content=True)
+        if length is not None:
+            if length > limit:
+                return None
+            if "Content-Encoding" not in raw.headers:
+                return raw.read(decode_content=True)
+        chunks, total = [], 0
+        for chunk in raw.stream(size, decode_content=True):
+            total += len(chunk)
+            if total > limit:
+                return None
+            chunks.append(chunk)
+        return b"".join(chunks)
     except u3.ProtocolError as exc:
         raise rex.ChunkedEncodingError(exc)  # noqa: B904
     except u3.DecodeError as exc:

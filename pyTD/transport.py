@@ -231,21 +231,14 @@ class Transport:
 
     def _read_body(self, response: requests.Response, method: str, url: str) -> None:
         """Read the streamed body into ``response.content``, refusing more than ``max_body``."""
-        declared = response.headers.get("Content-Length", "")
-        size, chunks = 0, []
-        if not (declared.isdigit() and int(declared) > self.max_body):
-            direct = self.owns_session and hasattr(response.raw, "stream")
-            reading = fastpath.body_chunks(response.raw, _CHUNK, self.max_body) if direct else \
-                response.iter_content(_CHUNK)
-            for chunk in reading:
-                size += len(chunk)
-                if size > self.max_body:
-                    break
-                chunks.append(chunk)
-            else:
-                response._content = b"".join(chunks)
-                response._content_consumed = True
-                return
+        if self.owns_session and hasattr(response.raw, "stream"):
+            content = fastpath.read_body(response.raw, _CHUNK, self.max_body)
+        else:
+            content = _read_within(response, self.max_body)
+        if content is not None:
+            response._content = content
+            response._content_consumed = True
+            return
         response._content = b""
         response.close()
         raise ResponseFormatError(
@@ -303,6 +296,20 @@ class Transport:
             merged.update(headers or {})
             memo = self._header_memo = (headers, merged, dict(merged.items()))
         return fastpath.copy_headers(memo[1]), memo[2]
+
+def _read_within(response: requests.Response, limit: int) -> Optional[bytes]:
+    """``response``'s body through ``iter_content``; ``None`` when over ``limit`` bytes."""
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > limit:
+        return None
+    size, chunks = 0, []
+    for chunk in response.iter_content(_CHUNK):
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
 
 def _full_url(url: str, params: Any) -> str:
     """``url`` with its query string, encoded as requests encodes it (memoized)."""

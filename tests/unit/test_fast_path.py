@@ -100,6 +100,16 @@ def test_the_answer_is_the_response_requests_builds():
     assert list(fast.iter_content(2)) == [b"h\xe9", b"ll", b"o"]
 
 
+@pytest.mark.parametrize("url", [
+    "http://h:1/v1/quotes?symbol=AAPL%2CMSFT", "http://h:1/v1/quotes", "http://h:1",
+    "http://h:1?x=1", "http://h:1/p?", "http://h:1/p#frag", "http://h:1/p?q=1#frag",
+    "https://u:pw@h/p;x?q=%20", "http://h:1/a//b?c=/d"])
+def test_the_target_is_the_path_url_requests_would_send(url):
+    prepared = requests.PreparedRequest()
+    prepared.url = url
+    assert fastpath._path_url(prepared) == prepared.path_url
+
+
 def test_raw_answers_of_the_api_are_genuine_responses():
     with Sandbox() as sandbox:
         client = sandbox_api(sandbox)
@@ -136,7 +146,7 @@ def _iter_content(raw, size, limit):
     """What pyTD did before the direct path: ``Response.iter_content``."""
     response = requests.Response()
     response.raw = raw
-    return response.iter_content(size)
+    return b"".join(response.iter_content(size))
 
 
 SCENARIOS = {
@@ -172,7 +182,7 @@ def test_failures_read_as_through_the_adapters_send(monkeypatch, scenario, metho
             with monkeypatch.context() as patch:
                 if reference:
                     patch.setattr(fastpath, "send", _through_requests)
-                    patch.setattr(fastpath, "body_chunks", _iter_content)
+                    patch.setattr(fastpath, "read_body", _iter_content)
                 seen.append(_failure(transport, method, server.url + "/accounts/1/orders"))
         held.done.set()
     assert seen[0] == seen[1]

@@ -79,3 +79,20 @@ def test_deeply_nested_json_from_a_data_call_is_a_response_format_error(sandbox)
         with pytest.raises(ResponseFormatError, match="nested too deeply") as info:
             a.get_quotes("AAPL")
     assert info.value.__context__ is None
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "utf-16", "utf-16-le", "utf-32"])
+def test_json_in_any_encoding_json_detects_is_decoded(sandbox, encoding):
+    body = json.dumps({"AAPL": {"description": "Société Générale"}},
+                      ensure_ascii=False).encode(encoding)
+    with Canned(200, body) as server:
+        a = sandbox_api(sandbox, base_url=server.url)
+        assert a.get_quotes("AAPL") == json.loads(body)
+
+
+def test_a_body_that_is_not_utf8_json_is_a_response_format_error(sandbox):
+    with Canned(200, b'{"AAPL": "\xff\xfe broken"}') as server:
+        a = sandbox_api(sandbox, base_url=server.url)
+        with pytest.raises(ResponseFormatError, match="is not JSON") as info:
+            a.get_quotes("AAPL")
+    assert info.value.__context__ is None
