@@ -32,15 +32,20 @@ MIN_DECIMALS, MAX_DECIMALS = 2, 4
 class Fixed(float):
     """A float shown with its own number of decimals; a CSV file still gets every digit.
 
-    >>> cell(Fixed(1.12, 4)), str(Fixed(1.12, 4))
-    ('1.1200', '1.12')
+    ``shown`` is the value the table rounds, when the float itself is already
+    rounded (for a CSV file) and rounding it again could change the last digit.
+
+    >>> cell(Fixed(1.12, 4)), str(Fixed(1.12, 4)), cell(Fixed(0.385, 2, shown=0.38496))
+    ('1.1200', '1.12', '0.38')
     """
 
     decimals: int
+    shown: float
 
-    def __new__(cls, value: float, decimals: int) -> Fixed:
+    def __new__(cls, value: float, decimals: int, shown: Optional[float] = None) -> Fixed:
         number = super().__new__(cls, value)
         number.decimals = decimals
+        number.shown = value if shown is None else shown
         return number
 
 
@@ -104,7 +109,7 @@ def cell(value: Any, decimals: int = MIN_DECIMALS) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, Fixed):
-        return f"{value:,.{value.decimals}f}"
+        return f"{value.shown:,.{value.decimals}f}"
     if isinstance(value, float):
         return f"{value:,.{decimals}f}"
     if isinstance(value, int):
@@ -195,10 +200,13 @@ def percent(value: Any, scale: float = 1.0) -> Any:
     """A percentage to show: ``value * scale`` with 2 decimals (4 in a CSV file; non-numbers
     unchanged).
 
-    >>> cell(percent(0.012345, 100)), str(percent(0.012345, 100))
-    ('1.23', '1.2345')
+    >>> cell(percent(0.012345, 100)), str(percent(0.012345, 100)), cell(percent(0.38496))
+    ('1.23', '1.2345', '0.38')
     """
-    return fixed(round(value * scale, 4), 2) if _is_number(value) else value
+    if not _is_number(value):
+        return value
+    exact = float(value) * scale
+    return Fixed(round(exact, 4), 2, shown=exact)
 
 
 def percent_change(change: Any, base: Any) -> Optional[float]:
